@@ -1,0 +1,92 @@
+package io.sextant.platform.config;
+
+import java.net.InetAddress;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Locale;
+
+import io.sextant.platform.db.DbConfig;
+
+/**
+ * What every service reads from its environment. A service adds its own settings by reading the
+ * same {@link Env} before calling {@link Env#check()}.
+ *
+ * <table>
+ *   <tr><td>PORT</td><td>the one port for gRPC, health, metrics and docs</td></tr>
+ *   <tr><td>DB_URL, DB_USER, DB_PASSWORD, DB_POOL_SIZE</td><td>the service's own PostgreSQL database</td></tr>
+ *   <tr><td>AUTH_TARGET</td><td>host:port of the auth service (JWKS and revocations)</td></tr>
+ *   <tr><td>SHUTDOWN_GRACE</td><td>how long in-flight calls may finish on shutdown</td></tr>
+ *   <tr><td>TRUSTED_PROXIES</td><td>CIDRs whose X-Forwarded-For is believed</td></tr>
+ *   <tr><td>OTEL_EXPORTER_OTLP_ENDPOINT</td><td>where spans go, if anywhere</td></tr>
+ * </table>
+ */
+public record ServiceConfig(
+        String serviceName,
+        int port,
+        DbConfig db,
+        String authTarget,
+        Duration shutdownGrace,
+        String trustedProxies,
+        URI otlpEndpoint,
+        Env env) {
+
+    /** Reads the common settings of the named service; the default port is the service's own. */
+    public static ServiceConfig read(String serviceName, int defaultPort, Env env) {
+        final int port = env.port("PORT", defaultPort);
+        final String defaultDb = "sextant_" + serviceName.toLowerCase(Locale.ROOT);
+        final DbConfig db = new DbConfig(
+                env.string("DB_URL", "jdbc:postgresql://localhost:5432/" + defaultDb),
+                env.string("DB_USER", defaultDb),
+                env.string("DB_PASSWORD", ""),
+                env.integer("DB_POOL_SIZE", 10, 1, 200));
+        if (!db.url().startsWith("jdbc:postgresql:")) {
+            env.problem("DB_URL", "must be a PostgreSQL JDBC URL (jdbc:postgresql://host:port/database), was '"
+                                  + db.url() + "'");
+        }
+        final String authTarget = env.string("AUTH_TARGET", "localhost:8001");
+        checkHostPort(env, "AUTH_TARGET", authTarget);
+        final Duration grace = env.duration("SHUTDOWN_GRACE", Duration.ofSeconds(10));
+        final String trusted = env.string("TRUSTED_PROXIES", "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16");
+        for (String cidr : trusted.split(",")) {
+            if (!cidr.isBlank() && !isCidr(cidr.trim())) {
+                env.problem("TRUSTED_PROXIES", "has '" + cidr.trim() + "', which is not a CIDR such as 10.0.0.0/8");
+            }
+        }
+        final URI otlp = env.uri("OTEL_EXPORTER_OTLP_ENDPOINT", null);
+        return new ServiceConfig(serviceName, port, db, authTarget, grace, trusted, otlp, env);
+    }
+
+    /** Checks a comma-separated list of host:port endpoints. */
+    public static void checkHostPort(Env env, String name, String value) {
+        for (String endpoint : value.split(",")) {
+            final String e = endpoint.trim();
+            final int colon = e.lastIndexOf(':');
+            boolean ok = colon > 0 && colon < e.length() - 1;
+            if (ok) {
+                try {
+                    final int p = Integer.parseInt(e.substring(colon + 1));
+                    ok = p > 0 && p < 65536;
+                } catch (NumberFormatException ex) {
+                    ok = false;
+                }
+            }
+            if (!ok) {
+                env.problem(name, "has '" + e + "', which is not host:port");
+            }
+        }
+    }
+
+    private static boolean isCidr(String cidr) {
+        final int slash = cidr.indexOf('/');
+        if (slash < 0) {
+            return false;
+        }
+        try {
+            final InetAddress address = InetAddress.getByName(cidr.substring(0, slash));
+            final int bits = Integer.parseInt(cidr.substring(slash + 1));
+            return bits >= 0 && bits <= address.getAddress().length * 8;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+}

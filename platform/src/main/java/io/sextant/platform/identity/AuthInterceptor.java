@@ -1,0 +1,69 @@
+package io.sextant.platform.identity;
+
+import java.util.Set;
+
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.sextant.platform.error.Errors;
+import io.sextant.platform.error.GrpcErrorMapper;
+import io.sextant.platform.error.ServiceException;
+import io.sextant.platform.telemetry.CallContext;
+
+/**
+ * Verifies the bearer token of every call before the service sees it and makes the
+ * {@link Principal} available through {@link Authz}. A call without a token proceeds anonymously
+ * (each RPC decides with {@link Authz} whether that is enough); a call with a bad token is refused
+ * with UNAUTHENTICATED, except on the public methods, where a stale token must not stop a login.
+ */
+public final class AuthInterceptor implements ServerInterceptor {
+
+    static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+
+    private final TokenVerifier verifier;
+    private final Set<String> publicMethods;
+    private final String domain;
+
+    /**
+     * @param publicMethods full method names ({@code sextant.auth.v1.AuthService/Login}) that ignore a bad token
+     */
+    public AuthInterceptor(String serviceName, TokenVerifier verifier, Set<String> publicMethods) {
+        this.verifier = verifier;
+        this.publicMethods = Set.copyOf(publicMethods);
+        this.domain = serviceName + ".sextant.io";
+    }
+
+    @Override
+    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+                                                       ServerCallHandler<Q, R> next) {
+        final String header = headers.get(AUTHORIZATION);
+        final boolean isPublic = publicMethods.contains(call.getMethodDescriptor().getFullMethodName());
+        if (header == null || header.isBlank()) {
+            return next.startCall(call, headers);
+        }
+        final Principal principal;
+        try {
+            principal = verifier.verify(bearer(header));
+        } catch (ServiceException e) {
+            if (isPublic) {
+                return next.startCall(call, headers);
+            }
+            final var status = GrpcErrorMapper.toStatusException(e, domain);
+            call.close(status.getStatus(), status.getTrailers() == null ? new Metadata() : status.getTrailers());
+            return new ServerCall.Listener<>() { };
+        }
+        CallContext.setUserId(principal.subject());
+        return Contexts.interceptCall(Context.current().withValue(Authz.PRINCIPAL, principal), call, headers, next);
+    }
+
+    private static String bearer(String header) {
+        final String trimmed = header.trim();
+        if (trimmed.length() < 8 || !trimmed.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            throw Errors.unauthenticated("TOKEN_INVALID", "the Authorization header must be 'Bearer <access_token>'");
+        }
+        return trimmed.substring(7).trim();
+    }
+}

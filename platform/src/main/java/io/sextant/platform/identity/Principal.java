@@ -1,0 +1,52 @@
+package io.sextant.platform.identity;
+
+import java.time.Instant;
+import java.util.Set;
+
+/**
+ * The verified caller of a call: who the bearer token says it is. Only ever built from a token whose
+ * signature, issuer, expiry and revocation state were checked.
+ *
+ * @param subject     the user id, or {@code api-keys/{id}} for a service
+ * @param username    the username (empty for services)
+ * @param kind        user or service
+ * @param roles       role names granted
+ * @param permissions permissions granted, possibly with wildcards ({@code files.*})
+ * @param sessionId   the session ({@code sid}) of a user token; empty for services
+ * @param tokenId     the token's {@code jti}
+ * @param issuedAt    {@code iat}
+ * @param expiresAt   {@code exp}
+ * @param token       the raw token, to pass on to services called on the caller's behalf
+ */
+public record Principal(String subject, String username, Kind kind, Set<String> roles, Set<String> permissions,
+                        String sessionId, String tokenId, Instant issuedAt, Instant expiresAt, String token) {
+
+    /** Whether the token stands for a person or a service. */
+    public enum Kind { USER, SERVICE }
+
+    public Principal {
+        roles = Set.copyOf(roles);
+        permissions = Set.copyOf(permissions);
+    }
+
+    /** Whether a permission is granted, directly or through a wildcard ({@code files.*}, {@code *}). */
+    public boolean hasPermission(String permission) {
+        if (permissions.contains(permission) || permissions.contains("*")) {
+            return true;
+        }
+        int dot = permission.lastIndexOf('.');
+        while (dot > 0) {
+            if (permissions.contains(permission.substring(0, dot) + ".*")) {
+                return true;
+            }
+            dot = permission.lastIndexOf('.', dot - 1);
+        }
+        return false;
+    }
+
+    @Override
+    public String toString() {
+        // never print the token
+        return "Principal[" + kind + " " + subject + (username.isEmpty() ? "" : " (" + username + ")") + "]";
+    }
+}

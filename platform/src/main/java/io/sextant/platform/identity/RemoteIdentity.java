@@ -1,0 +1,159 @@
+package io.sextant.platform.identity;
+
+import java.math.BigInteger;
+import java.security.KeyFactory;
+import java.security.interfaces.RSAPublicKey;
+import java.security.spec.RSAPublicKeySpec;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.grpc.stub.StreamObserver;
+import io.sextant.auth.v1.AuthServiceGrpc;
+import io.sextant.auth.v1.GetJwksRequest;
+import io.sextant.auth.v1.GetJwksResponse;
+import io.sextant.auth.v1.JsonWebKey;
+import io.sextant.auth.v1.Revocation;
+import io.sextant.auth.v1.WatchRevocationsRequest;
+import io.sextant.auth.v1.WatchRevocationsResponse;
+import io.sextant.platform.grpc.ServiceClients;
+
+/**
+ * The identity of a service that is not auth: keys from auth's JWKS (cached, refreshed on an
+ * unknown {@code kid} at most once a second, and every five minutes), and the revocations auth
+ * pushes over {@code WatchRevocations} (reconnecting with backoff, re-reading the snapshot each time).
+ */
+public final class RemoteIdentity implements KeySource, AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(RemoteIdentity.class);
+    private static final long MIN_REFRESH_NANOS = Duration.ofSeconds(1).toNanos();
+
+    private final AuthServiceGrpc.AuthServiceBlockingStub jwks;
+    private final AuthServiceGrpc.AuthServiceStub watch;
+    private final Map<String, RSAPublicKey> keys = new ConcurrentHashMap<>();
+    private final AtomicLong lastRefresh = new AtomicLong(System.nanoTime() - MIN_REFRESH_NANOS);
+    private final RevocationSet revocations;
+    private final TokenVerifier verifier;
+    private final ScheduledExecutorService scheduler;
+    private volatile boolean closed;
+    private volatile long backoffMillis = 100;
+
+    public RemoteIdentity(String authTarget, Clock clock) {
+        jwks = ServiceClients.builder("auth-jwks", authTarget, Duration.ofSeconds(2))
+                             .build(AuthServiceGrpc.AuthServiceBlockingStub.class);
+        watch = ServiceClients.builder("auth-revocations", authTarget, Duration.ZERO)
+                              .build(AuthServiceGrpc.AuthServiceStub.class);
+        revocations = new RevocationSet(clock);
+        verifier = new TokenVerifier(this, revocations, clock);
+        scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            final Thread t = new Thread(r, "identity-refresh");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Starts watching revocations and refreshing keys in the background. Does not wait for auth. */
+    public RemoteIdentity start() {
+        scheduler.execute(this::watchRevocations);
+        scheduler.scheduleWithFixedDelay(() -> {
+            refreshKeys();
+            revocations.prune();
+        }, 0, 5, TimeUnit.MINUTES);
+        return this;
+    }
+
+    public TokenVerifier verifier() {
+        return verifier;
+    }
+
+    @Override
+    public RSAPublicKey find(String kid) {
+        final RSAPublicKey key = keys.get(kid);
+        if (key != null) {
+            return key;
+        }
+        final long last = lastRefresh.get();
+        if (System.nanoTime() - last >= MIN_REFRESH_NANOS && lastRefresh.compareAndSet(last, System.nanoTime())) {
+            refreshKeys();
+        }
+        return keys.get(kid);
+    }
+
+    private void refreshKeys() {
+        try {
+            final GetJwksResponse response = jwks.getJwks(GetJwksRequest.getDefaultInstance());
+            for (JsonWebKey jwk : response.getKeysList()) {
+                if ("RSA".equals(jwk.getKty()) && !jwk.getKid().isEmpty()) {
+                    keys.put(jwk.getKid(), toPublicKey(jwk));
+                }
+            }
+        } catch (RuntimeException e) {
+            log.warn("Could not fetch the signing keys from auth: {}", e.getMessage());
+        }
+    }
+
+    /** The RSA public key of a JWK. */
+    public static RSAPublicKey toPublicKey(JsonWebKey jwk) {
+        try {
+            final Base64.Decoder decoder = Base64.getUrlDecoder();
+            final var spec = new RSAPublicKeySpec(new BigInteger(1, decoder.decode(jwk.getN())),
+                                                  new BigInteger(1, decoder.decode(jwk.getE())));
+            return (RSAPublicKey) KeyFactory.getInstance("RSA").generatePublic(spec);
+        } catch (Exception e) {
+            throw new IllegalArgumentException("not an RSA JWK: " + jwk.getKid(), e);
+        }
+    }
+
+    private void watchRevocations() {
+        if (closed) {
+            return;
+        }
+        watch.watchRevocations(WatchRevocationsRequest.getDefaultInstance(), new StreamObserver<>() {
+            @Override
+            public void onNext(WatchRevocationsResponse batch) {
+                for (Revocation r : batch.getRevocationsList()) {
+                    revocations.add(r);
+                }
+                if (batch.getSnapshotComplete()) {
+                    revocations.markSynced();
+                    backoffMillis = 100;
+                }
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                reconnect(t.getMessage());
+            }
+
+            @Override
+            public void onCompleted() {
+                reconnect("stream completed");
+            }
+        });
+    }
+
+    private void reconnect(String why) {
+        if (closed) {
+            return;
+        }
+        final long delay = backoffMillis;
+        backoffMillis = Math.min(5000, backoffMillis * 2);
+        log.debug("Revocation stream from auth ended ({}); reconnecting in {} ms", why, delay);
+        scheduler.schedule(this::watchRevocations, delay, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        scheduler.shutdownNow();
+    }
+}

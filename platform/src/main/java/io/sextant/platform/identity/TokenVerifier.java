@@ -1,0 +1,126 @@
+package io.sextant.platform.identity;
+
+import java.security.interfaces.RSAPublicKey;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import com.auth0.jwt.JWT;
+import com.auth0.jwt.JWTVerifier;
+import com.auth0.jwt.algorithms.Algorithm;
+import com.auth0.jwt.exceptions.JWTDecodeException;
+import com.auth0.jwt.exceptions.JWTVerificationException;
+import com.auth0.jwt.exceptions.TokenExpiredException;
+import com.auth0.jwt.interfaces.DecodedJWT;
+
+import io.sextant.platform.error.Errors;
+import io.sextant.platform.error.ServiceException;
+
+/**
+ * Verifies Sextant access tokens: RS256 only (so {@code alg: none} and HMAC tricks fail), a known
+ * {@code kid}, the issuer, the expiry (5 s leeway for clock skew), and the revocations pushed by
+ * auth. Each failure is UNAUTHENTICATED with its own reason, and never says more than needed.
+ */
+public final class TokenVerifier {
+
+    /** The {@code iss} of every token auth issues. */
+    public static final String ISSUER = "sextant-auth";
+    public static final String CLAIM_USERNAME = "username";
+    public static final String CLAIM_KIND = "kind";
+    public static final String CLAIM_ROLES = "roles";
+    public static final String CLAIM_PERMISSIONS = "permissions";
+    public static final String CLAIM_SESSION = "sid";
+
+    private static final long LEEWAY_SECONDS = 5;
+
+    private final KeySource keys;
+    private final RevocationSet revocations;
+    private final Clock clock;
+    private final Map<String, JWTVerifier> verifiers = new ConcurrentHashMap<>();
+
+    public TokenVerifier(KeySource keys, RevocationSet revocations, Clock clock) {
+        this.keys = keys;
+        this.revocations = revocations;
+        this.clock = clock;
+    }
+
+    public RevocationSet revocations() {
+        return revocations;
+    }
+
+    /** The principal of a valid token; otherwise a ServiceException with code UNAUTHENTICATED. */
+    public Principal verify(String token) {
+        final DecodedJWT unverified;
+        try {
+            unverified = JWT.decode(token);
+        } catch (JWTDecodeException e) {
+            throw invalid("the bearer token is not a well-formed JWT");
+        }
+        if (!"RS256".equals(unverified.getAlgorithm())) {
+            throw invalid("the bearer token is not signed with RS256");
+        }
+        final String kid = unverified.getKeyId();
+        if (kid == null || kid.isEmpty()) {
+            throw invalid("the bearer token has no key id");
+        }
+        final JWTVerifier verifier = verifierFor(kid);
+        final DecodedJWT jwt;
+        try {
+            jwt = verifier.verify(unverified);
+        } catch (TokenExpiredException e) {
+            throw Errors.unauthenticated("TOKEN_EXPIRED", "the bearer token has expired; refresh it or log in again");
+        } catch (JWTVerificationException e) {
+            throw invalid("the bearer token's signature or claims are not valid");
+        }
+        final Principal principal = toPrincipal(jwt, token);
+        if (revocations.isRevoked(principal)) {
+            throw Errors.unauthenticated("TOKEN_REVOKED", "the bearer token has been revoked; log in again");
+        }
+        return principal;
+    }
+
+    private JWTVerifier verifierFor(String kid) {
+        final JWTVerifier cached = verifiers.get(kid);
+        if (cached != null) {
+            return cached;
+        }
+        final RSAPublicKey key = keys.find(kid);
+        if (key == null) {
+            throw invalid("the bearer token was signed with an unknown key");
+        }
+        final var verification = (JWTVerifier.BaseVerification) JWT.require(Algorithm.RSA256(key, null))
+                                        .withIssuer(ISSUER)
+                                        .withClaimPresence("sub")
+                                        .withClaimPresence("jti")
+                                        .withClaimPresence("exp")
+                                        .withClaimPresence("iat")
+                                        .acceptLeeway(LEEWAY_SECONDS);
+        final JWTVerifier verifier = verification.build(clock);
+        verifiers.put(kid, verifier);
+        return verifier;
+    }
+
+    private static Principal toPrincipal(DecodedJWT jwt, String token) {
+        final String kindClaim = jwt.getClaim(CLAIM_KIND).asString();
+        final Principal.Kind kind = "service".equals(kindClaim) ? Principal.Kind.SERVICE : Principal.Kind.USER;
+        final String username = jwt.getClaim(CLAIM_USERNAME).asString();
+        final String sid = jwt.getClaim(CLAIM_SESSION).asString();
+        return new Principal(jwt.getSubject(), username == null ? "" : username, kind,
+                             set(jwt.getClaim(CLAIM_ROLES).asList(String.class)),
+                             set(jwt.getClaim(CLAIM_PERMISSIONS).asList(String.class)),
+                             sid == null ? "" : sid, jwt.getId(),
+                             jwt.getIssuedAtAsInstant(), jwt.getExpiresAtAsInstant(), token);
+    }
+
+    private static Set<String> set(List<String> values) {
+        return values == null ? Set.of() : new HashSet<>(values);
+    }
+
+    private static ServiceException invalid(String message) {
+        return Errors.unauthenticated("TOKEN_INVALID", message);
+    }
+}

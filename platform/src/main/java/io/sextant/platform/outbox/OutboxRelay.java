@@ -1,0 +1,148 @@
+package io.sextant.platform.outbox;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+
+import io.prometheus.client.CollectorRegistry;
+import io.prometheus.client.Counter;
+import io.prometheus.client.Gauge;
+
+/**
+ * Delivers outbox events with retries. Each round claims a bounded batch of due events with
+ * {@code FOR UPDATE SKIP LOCKED}, so any number of replicas share the work without delivering an
+ * event twice at the same time; a failed delivery is retried with exponential backoff (1 s doubling
+ * up to 5 minutes), forever: nothing is dropped while the target is down. Delivered events are
+ * purged after a week.
+ */
+public final class OutboxRelay implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(OutboxRelay.class);
+    private static final int BATCH = 50;
+    private static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
+
+    private final String serviceName;
+    private final Jdbi jdbi;
+    private final Map<String, OutboxHandler> handlers;
+    private final Duration interval;
+    private final ScheduledExecutorService scheduler;
+    private final Counter delivered;
+    private final Counter failed;
+    private final Gauge pending;
+
+    public OutboxRelay(String serviceName, Jdbi jdbi, Map<String, OutboxHandler> handlers, Duration interval,
+                       CollectorRegistry registry) {
+        this.serviceName = serviceName;
+        this.jdbi = jdbi;
+        this.handlers = Map.copyOf(handlers);
+        this.interval = interval;
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            final Thread t = new Thread(r, serviceName + "-outbox-relay");
+            t.setDaemon(true);
+            return t;
+        });
+        delivered = Counter.build("sextant_outbox_delivered_total", "Outbox events delivered.")
+                           .labelNames("topic").register(registry);
+        failed = Counter.build("sextant_outbox_failed_attempts_total", "Failed outbox delivery attempts.")
+                        .labelNames("topic").register(registry);
+        pending = Gauge.build("sextant_outbox_pending", "Outbox events not delivered yet.").register(registry);
+    }
+
+    public OutboxRelay start() {
+        if (!handlers.isEmpty()) {
+            scheduler.scheduleWithFixedDelay(this::runSafely, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        scheduler.scheduleWithFixedDelay(this::purge, 1, 60, TimeUnit.MINUTES);
+        return this;
+    }
+
+    private void runSafely() {
+        try {
+            while (deliverBatch() == BATCH) {
+                // a full batch: there may be more due right now
+            }
+        } catch (RuntimeException e) {
+            log.warn("Outbox relay of {} failed a round: {}", serviceName, e.toString());
+        }
+    }
+
+    /** Delivers one batch of due events; returns how many were claimed. Public for tests. */
+    public int deliverBatch() {
+        return jdbi.inTransaction(handle -> {
+            final List<OutboxEvent> due = handle.createQuery(
+                    "SELECT id, event_id, topic, payload, attempts, created_at FROM outbox"
+                    + " WHERE delivered_at IS NULL AND next_attempt_at <= now() AND topic = ANY(:topics)"
+                    + " ORDER BY id LIMIT :batch FOR UPDATE SKIP LOCKED")
+                                                .bindArray("topics", String.class, handlers.keySet().toArray(new String[0]))
+                                                .bind("batch", BATCH)
+                                                .map((rs, ctx) -> new OutboxEvent(
+                                                        rs.getLong("id"), rs.getObject("event_id", UUID.class),
+                                                        rs.getString("topic"), parse(rs.getBytes("payload")),
+                                                        rs.getInt("attempts"),
+                                                        rs.getObject("created_at", java.time.OffsetDateTime.class).toInstant()))
+                                                .list();
+            for (OutboxEvent event : due) {
+                try {
+                    handlers.get(event.topic()).deliver(event);
+                    handle.createUpdate("UPDATE outbox SET delivered_at = now(), attempts = attempts + 1,"
+                                        + " last_error = NULL WHERE id = :id")
+                          .bind("id", event.sequence()).execute();
+                    delivered.labels(event.topic()).inc();
+                } catch (Exception e) {
+                    final long backoff = Math.min(MAX_BACKOFF.toMillis(), 1000L << Math.min(event.attempts(), 20));
+                    handle.createUpdate("UPDATE outbox SET attempts = attempts + 1, last_error = :error,"
+                                        + " next_attempt_at = :next WHERE id = :id")
+                          .bind("id", event.sequence())
+                          .bind("error", String.valueOf(e.getMessage()))
+                          .bind("next", Instant.now().plusMillis(backoff))
+                          .execute();
+                    failed.labels(event.topic()).inc();
+                    log.info("Outbox event {} ({}) not delivered (attempt {}), retrying in {} ms: {}",
+                             event.eventId(), event.topic(), event.attempts() + 1, backoff, e.getMessage());
+                }
+            }
+            pending.set(handle.createQuery("SELECT count(*) FROM outbox WHERE delivered_at IS NULL")
+                              .mapTo(Long.class).one());
+            return due.size();
+        });
+    }
+
+    private void purge() {
+        try {
+            jdbi.useHandle(h -> h.createUpdate("DELETE FROM outbox WHERE delivered_at < now() - interval '7 days'")
+                                 .execute());
+        } catch (RuntimeException e) {
+            log.warn("Outbox purge of {} failed: {}", serviceName, e.toString());
+        }
+    }
+
+    private static Any parse(byte[] bytes) {
+        try {
+            return Any.parseFrom(bytes);
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("corrupt outbox payload", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        scheduler.shutdownNow();
+        try {
+            scheduler.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

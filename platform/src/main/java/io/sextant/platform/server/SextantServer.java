@@ -1,0 +1,291 @@
+package io.sextant.platform.server;
+
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.util.EventLoopGroups;
+import com.linecorp.armeria.server.Server;
+import com.linecorp.armeria.server.ServerBuilder;
+import com.linecorp.armeria.server.ClientAddressSource;
+import com.linecorp.armeria.server.docs.DocService;
+import com.linecorp.armeria.server.grpc.GrpcService;
+import com.linecorp.armeria.server.grpc.GrpcServiceBuilder;
+import com.linecorp.armeria.server.healthcheck.SettableHealthChecker;
+import com.linecorp.armeria.server.grpc.GrpcHealthCheckService;
+
+import io.grpc.BindableService;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.prometheus.client.CollectorRegistry;
+import io.prometheus.client.exporter.common.TextFormat;
+import io.prometheus.client.hotspot.GarbageCollectorExports;
+import io.prometheus.client.hotspot.MemoryPoolsExports;
+import io.prometheus.client.hotspot.StandardExports;
+import io.prometheus.client.hotspot.ThreadExports;
+import io.sextant.platform.config.ServiceConfig;
+import io.sextant.platform.db.Database;
+import io.sextant.platform.error.GrpcErrorMapper;
+import io.sextant.platform.grpc.ValidationInterceptor;
+import io.sextant.platform.identity.AuthInterceptor;
+import io.sextant.platform.identity.RemoteIdentity;
+import io.sextant.platform.identity.TokenVerifier;
+import io.sextant.platform.telemetry.RequestIds;
+import io.sextant.platform.telemetry.RpcMetrics;
+import io.sextant.platform.telemetry.Tracing;
+
+/**
+ * One service's server: a single port serving its gRPC services (h2c, with protovalidate, token
+ * verification, the error mapper and RED metrics on every RPC), {@code grpc.health.v1},
+ * {@code GET /health} (liveness), {@code GET /health/ready} (readiness: the database answers),
+ * {@code GET /metrics} (Prometheus text) and {@code /docs}. A service's {@code newServer(config)}
+ * builds one with {@link #builder(ServiceConfig)}; its tests start exactly that.
+ */
+public final class SextantServer implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(SextantServer.class);
+
+    private final String name;
+    private final Server server;
+    private final List<AutoCloseable> closeables;
+    private final CollectorRegistry registry;
+
+    private SextantServer(String name, Server server, List<AutoCloseable> closeables, CollectorRegistry registry) {
+        this.name = name;
+        this.server = server;
+        this.closeables = closeables;
+        this.registry = registry;
+    }
+
+    public static Builder builder(ServiceConfig config) {
+        return new Builder(config);
+    }
+
+    /** Starts listening; returns once the port is bound. */
+    public SextantServer start() {
+        server.start().join();
+        log.info("{} listening on :{}", name, port());
+        return this;
+    }
+
+    /** The bound port (useful with PORT=0 in tests). */
+    public int port() {
+        return server.activeLocalPort();
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public Server armeria() {
+        return server;
+    }
+
+    public CollectorRegistry registry() {
+        return registry;
+    }
+
+    /**
+     * Stops gracefully: stops accepting, lets in-flight calls finish within SHUTDOWN_GRACE, then
+     * closes what the service registered (relays, clients, the database pool), newest first.
+     */
+    @Override
+    public void close() {
+        server.stop().join();
+        for (int i = closeables.size() - 1; i >= 0; i--) {
+            try {
+                closeables.get(i).close();
+            } catch (Exception e) {
+                log.warn("Error while closing {} of {}: {}", closeables.get(i), name, e.toString());
+            }
+        }
+    }
+
+    /** Builds a {@link SextantServer}. */
+    public static final class Builder {
+
+        private final ServiceConfig config;
+        private final List<ServerServiceDefinition> services = new ArrayList<>();
+        private final Set<String> publicMethods = new HashSet<>();
+        private final List<AutoCloseable> closeables = new ArrayList<>();
+        private final List<Consumer<ServerBuilder>> customizers = new ArrayList<>();
+        private final CollectorRegistry registry = new CollectorRegistry(true);
+        private Database database;
+        private TokenVerifier verifier;
+        private boolean remoteIdentity;
+
+        private Builder(ServiceConfig config) {
+            this.config = config;
+            new StandardExports().register(registry);
+            new MemoryPoolsExports().register(registry);
+            new GarbageCollectorExports().register(registry);
+            new ThreadExports().register(registry);
+        }
+
+        public ServiceConfig config() {
+            return config;
+        }
+
+        /** The registry this server's {@code /metrics} exposes: register the service's own metrics here. */
+        public CollectorRegistry registry() {
+            return registry;
+        }
+
+        public Builder grpcService(BindableService service) {
+            services.add(service.bindService());
+            return this;
+        }
+
+        public Builder grpcService(ServerServiceDefinition service) {
+            services.add(service);
+            return this;
+        }
+
+        /** Methods ({@code package.Service/Method}) where a bad token is ignored rather than refused. */
+        public Builder publicMethods(Set<String> fullMethodNames) {
+            publicMethods.addAll(fullMethodNames);
+            return this;
+        }
+
+        /** The service's database: readiness checks it, and the server closes it on stop. */
+        public Builder database(Database database) {
+            this.database = database;
+            closeables.add(database);
+            return this;
+        }
+
+        /** Verify tokens with this verifier (auth uses its own keys). */
+        public Builder verifier(TokenVerifier verifier) {
+            this.verifier = verifier;
+            return this;
+        }
+
+        /** Verify tokens with keys and revocations from the auth service at AUTH_TARGET. */
+        public Builder remoteIdentity() {
+            this.remoteIdentity = true;
+            return this;
+        }
+
+        /** Something to close after the server has stopped (relays, clients). */
+        public Builder closeOnStop(AutoCloseable closeable) {
+            closeables.add(closeable);
+            return this;
+        }
+
+        /** Extra routes or settings (the gateway's transcoding, for instance). */
+        public Builder customize(Consumer<ServerBuilder> customizer) {
+            customizers.add(customizer);
+            return this;
+        }
+
+        public SextantServer build() {
+            final String name = config.serviceName();
+            if (remoteIdentity && verifier == null) {
+                final RemoteIdentity identity = new RemoteIdentity(config.authTarget(), Clock.systemUTC()).start();
+                closeables.add(identity);
+                verifier = identity.verifier();
+            }
+            final Tracing tracing = new Tracing(name, config.otlpEndpoint());
+            closeables.add(tracing);
+
+            final ServerBuilder sb = Server.builder()
+                                           .http(config.port())
+                                           .requestTimeout(Duration.ofSeconds(30))
+                                           .maxRequestLength(16 * 1024 * 1024)
+                                           .maxNumConnections(10_000)
+                                           .gracefulShutdownTimeout(Duration.ofMillis(200), config.shutdownGrace())
+                                           .clientAddressSources(ClientAddressSource.ofHeader("x-forwarded-for"),
+                                                                 ClientAddressSource.ofProxyProtocol())
+                                           .clientAddressTrustedProxyFilter(trustedProxies(config.trustedProxies()))
+                                           .decorator(tracing::serve)
+                                           .decorator(RequestIds::serve);
+
+            final SettableHealthChecker serving = new SettableHealthChecker(database == null);
+            final GrpcServiceBuilder grpc = GrpcService.builder()
+                                                       .exceptionHandler(new GrpcErrorMapper(name))
+                                                       .useBlockingTaskExecutor(true)
+                                                       .maxRequestMessageLength(16 * 1024 * 1024)
+                                                       .addService(ProtoReflectionServiceV1.newInstance())
+                                                       .addService(GrpcHealthCheckService.builder()
+                                                                                         .checkers(serving)
+                                                                                         .build());
+            final List<ServerInterceptor> interceptors = new ArrayList<>();
+            // the last listed runs first: metrics see everything, auth runs before validation
+            interceptors.add(new ValidationInterceptor(name));
+            if (verifier != null) {
+                interceptors.add(new AuthInterceptor(name, verifier, publicMethods));
+            }
+            interceptors.add(new RpcMetrics(registry));
+            for (ServerServiceDefinition service : services) {
+                grpc.addService(ServerInterceptors.intercept(service, interceptors));
+            }
+            sb.service(grpc.build());
+
+            sb.service("/health", (ctx, req) -> HttpResponse.of(HttpStatus.OK, MediaType.JSON_UTF_8,
+                                                                "{\"status\":\"ok\",\"service\":\"%s\"}", name));
+            sb.service("/health/ready", (ctx, req) -> HttpResponse.from(() -> {
+                final boolean ready = database == null || database.isReady();
+                return HttpResponse.of(ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE, MediaType.JSON_UTF_8,
+                                       "{\"status\":\"%s\",\"service\":\"%s\",\"checks\":{\"database\":\"%s\"}}",
+                                       ready ? "ready" : "not_ready", name,
+                                       database == null ? "none" : ready ? "up" : "down");
+            }, ctx.blockingTaskExecutor()));
+            sb.service("/metrics", (ctx, req) -> HttpResponse.from(
+                    () -> HttpResponse.of(HttpStatus.OK, MediaType.parse(TextFormat.CONTENT_TYPE_004),
+                                          prometheusText(registry)),
+                    ctx.blockingTaskExecutor()));
+            sb.serviceUnder("/docs", DocService.builder().build());
+            customizers.forEach(c -> c.accept(sb));
+
+            if (database != null) {
+                final ScheduledExecutorService checker = Executors.newSingleThreadScheduledExecutor(r -> {
+                    final Thread t = new Thread(r, name + "-readiness");
+                    t.setDaemon(true);
+                    return t;
+                });
+                checker.scheduleWithFixedDelay(() -> serving.setHealthy(database.isReady()), 0, 2, TimeUnit.SECONDS);
+                closeables.add(checker::shutdownNow);
+            }
+            final Server server = sb.build();
+            return new SextantServer(name, server, List.copyOf(closeables), registry);
+        }
+
+        /** The registry's samples in the Prometheus text format. */
+        public static String prometheusText(CollectorRegistry registry) {
+            final StringWriter writer = new StringWriter(16 * 1024);
+            try {
+                TextFormat.write004(writer, registry.metricFamilySamples());
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return writer.toString();
+        }
+
+        private static java.util.function.Predicate<InetAddress> trustedProxies(String cidrs) {
+            final List<java.util.function.Predicate<InetAddress>> filters = new ArrayList<>();
+            for (String cidr : cidrs.split(",")) {
+                if (!cidr.isBlank()) {
+                    filters.add(com.linecorp.armeria.common.util.InetAddressPredicates.ofCidr(cidr.trim()));
+                }
+            }
+            return address -> filters.stream().anyMatch(f -> f.test(address));
+        }
+    }
+}

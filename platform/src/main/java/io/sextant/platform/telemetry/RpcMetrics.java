@@ -1,0 +1,55 @@
+package io.sextant.platform.telemetry;
+
+import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+import io.prometheus.client.CollectorRegistry;
+import io.prometheus.client.Counter;
+import io.prometheus.client.Histogram;
+
+/**
+ * RED metrics per RPC, named as operators know them from go-grpc-prometheus:
+ * {@code grpc_server_started_total}, {@code grpc_server_handled_total{grpc_code}} (errors are the
+ * codes other than OK) and the latency histogram {@code grpc_server_handling_seconds}.
+ */
+public final class RpcMetrics implements ServerInterceptor {
+
+    private final Counter started;
+    private final Counter handled;
+    private final Histogram latency;
+
+    public RpcMetrics(CollectorRegistry registry) {
+        started = Counter.build("grpc_server_started_total", "RPCs started on the server.")
+                         .labelNames("grpc_service", "grpc_method", "grpc_type")
+                         .register(registry);
+        handled = Counter.build("grpc_server_handled_total", "RPCs completed on the server, by status code.")
+                         .labelNames("grpc_service", "grpc_method", "grpc_type", "grpc_code")
+                         .register(registry);
+        latency = Histogram.build("grpc_server_handling_seconds", "Time to complete an RPC on the server.")
+                           .labelNames("grpc_service", "grpc_method", "grpc_type")
+                           .buckets(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+                           .register(registry);
+    }
+
+    @Override
+    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+                                                       ServerCallHandler<Q, R> next) {
+        final var descriptor = call.getMethodDescriptor();
+        final String service = descriptor.getServiceName();
+        final String method = descriptor.getBareMethodName();
+        final String type = descriptor.getType().name().toLowerCase(java.util.Locale.ROOT);
+        started.labels(service, method, type).inc();
+        final long start = System.nanoTime();
+        return next.startCall(new SimpleForwardingServerCall<>(call) {
+            @Override
+            public void close(Status status, Metadata trailers) {
+                handled.labels(service, method, type, status.getCode().name()).inc();
+                latency.labels(service, method, type).observe((System.nanoTime() - start) / 1e9);
+                super.close(status, trailers);
+            }
+        }, headers);
+    }
+}
