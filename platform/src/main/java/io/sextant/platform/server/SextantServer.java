@@ -21,6 +21,7 @@ import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.util.EventLoopGroups;
 import com.linecorp.armeria.server.Server;
+import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.ClientAddressSource;
 import com.linecorp.armeria.server.docs.DocService;
@@ -127,7 +128,9 @@ public final class SextantServer implements AutoCloseable {
         private final List<AutoCloseable> closeables = new ArrayList<>();
         private final List<Consumer<ServerBuilder>> customizers = new ArrayList<>();
         private final CollectorRegistry registry = new CollectorRegistry(true);
+        private final RpcMetrics rpcMetrics;
         private Database database;
+        private HttpService healthService;
         private TokenVerifier verifier;
         private boolean remoteIdentity;
 
@@ -137,6 +140,7 @@ public final class SextantServer implements AutoCloseable {
             new MemoryPoolsExports().register(registry);
             new GarbageCollectorExports().register(registry);
             new ThreadExports().register(registry);
+            rpcMetrics = new RpcMetrics(registry);
         }
 
         public ServiceConfig config() {
@@ -146,6 +150,23 @@ public final class SextantServer implements AutoCloseable {
         /** The registry this server's {@code /metrics} exposes: register the service's own metrics here. */
         public CollectorRegistry registry() {
             return registry;
+        }
+
+        /**
+         * The RED metrics interceptor of this server, for gRPC services hosted outside the platform's
+         * own {@code GrpcService} (the gateway's transcoding one): a registry takes each metric once.
+         */
+        public RpcMetrics rpcMetrics() {
+            return rpcMetrics;
+        }
+
+        /**
+         * Serves {@code /health} with this service instead of the default liveness answer (the gateway
+         * answers there with the health of every service behind it).
+         */
+        public Builder healthService(HttpService service) {
+            this.healthService = service;
+            return this;
         }
 
         public Builder grpcService(BindableService service) {
@@ -232,14 +253,14 @@ public final class SextantServer implements AutoCloseable {
             if (verifier != null) {
                 interceptors.add(new AuthInterceptor(name, verifier, publicMethods));
             }
-            interceptors.add(new RpcMetrics(registry));
+            interceptors.add(rpcMetrics);
             for (ServerServiceDefinition service : services) {
                 grpc.addService(ServerInterceptors.intercept(service, interceptors));
             }
             sb.service(grpc.build());
 
-            sb.service("/health", (ctx, req) -> HttpResponse.of(HttpStatus.OK, MediaType.JSON_UTF_8,
-                                                                "{\"status\":\"ok\",\"service\":\"%s\"}", name));
+            sb.service("/health", healthService != null ? healthService : (ctx, req) -> HttpResponse.of(
+                    HttpStatus.OK, MediaType.JSON_UTF_8, "{\"status\":\"ok\",\"service\":\"%s\"}", name));
             sb.service("/health/ready", (ctx, req) -> HttpResponse.from(() -> {
                 final boolean ready = database == null || database.isReady();
                 return HttpResponse.of(ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE, MediaType.JSON_UTF_8,

@@ -17,7 +17,7 @@ public final class CallContextLogFilter extends TurboFilter {
 
     @Override
     public FilterReply decide(Marker marker, Logger logger, Level level, String format, Object[] params, Throwable t) {
-        if (!logger.isEnabledFor(level)) {
+        if (level != null && !level.isGreaterOrEqual(logger.getEffectiveLevel())) {
             return FilterReply.NEUTRAL;
         }
         put("request_id", CallContext.requestId());

@@ -129,6 +129,14 @@ public final class Tracing implements AutoCloseable {
         return sc.isValid() ? sc.getTraceId() : null;
     }
 
+    /** The trace id of the given call (or of the call a client call is made for), or null. */
+    public static String traceId(RequestContext ctx) {
+        final RequestContext served = ctx instanceof ClientRequestContext client && client.root() != null
+                                      ? client.root() : ctx;
+        final Span span = served.attr(SPAN);
+        return span == null || !span.getSpanContext().isValid() ? null : span.getSpanContext().getTraceId();
+    }
+
     /** The span id of the call being served, or null. */
     public static String currentSpanId() {
         final Span span = currentSpan();

@@ -1,0 +1,84 @@
+package io.sextant.auth;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.sextant.auth.db.SessionDao;
+import io.sextant.auth.v1.AuthServiceGrpc;
+import io.sextant.platform.db.Database;
+import io.sextant.platform.identity.RevocationSet;
+import io.sextant.platform.identity.TokenVerifier;
+import io.sextant.platform.outbox.OutboxRelay;
+import io.sextant.platform.server.SextantServer;
+
+/** Wires the auth service: what {@link AuthMain} runs and what the tests start. */
+public final class AuthServer {
+
+    private static final Logger log = LoggerFactory.getLogger(AuthServer.class);
+
+    /** Methods callers reach without a valid token (a stale token must not stop a login). */
+    static final Set<String> PUBLIC_METHODS = Set.of(
+            AuthServiceGrpc.getRegisterMethod().getFullMethodName(),
+            AuthServiceGrpc.getLoginMethod().getFullMethodName(),
+            AuthServiceGrpc.getRefreshTokenMethod().getFullMethodName(),
+            AuthServiceGrpc.getLogoutMethod().getFullMethodName(),
+            AuthServiceGrpc.getRequestPasswordResetMethod().getFullMethodName(),
+            AuthServiceGrpc.getConfirmPasswordResetMethod().getFullMethodName(),
+            AuthServiceGrpc.getExchangeApiKeyMethod().getFullMethodName(),
+            AuthServiceGrpc.getGetJwksMethod().getFullMethodName(),
+            AuthServiceGrpc.getWatchRevocationsMethod().getFullMethodName());
+
+    private AuthServer() {}
+
+    /** Opens (and migrates) auth's database and builds its server; {@code start()} it. */
+    public static SextantServer newServer(AuthConfig config) {
+        final Clock clock = Clock.systemUTC();
+        final SextantServer.Builder builder = SextantServer.builder(config.service());
+        final Database db = Database.open("auth", config.service().db(), builder.registry());
+        builder.database(db);
+
+        final SigningKeys keys = new SigningKeys(db.jdbi(), config.keyEncryptionKey(), clock,
+                                                 config.keyRotationInterval(), config.longestTokenTtl()).init();
+        final RevocationSet revocations = new RevocationSet(clock);
+        final RevocationFeed feed = new RevocationFeed(db.jdbi(), revocations).start();
+        final LoginThrottle throttle = new LoginThrottle(db.jdbi(), clock, config);
+        final AuthServiceImpl service = new AuthServiceImpl(config, db.jdbi(), clock, new PasswordHasher(), keys, feed,
+                                                            throttle, Grants.BUILT_IN);
+        // auth's events are consumed by services built later (users, notification); until a handler
+        // is registered for a topic, its events wait in the outbox
+        final OutboxRelay relay = new OutboxRelay("auth", db.jdbi(), Map.of(), Duration.ofMillis(500),
+                                                  builder.registry()).start();
+
+        final ScheduledExecutorService maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
+            final Thread t = new Thread(r, "auth-maintenance");
+            t.setDaemon(true);
+            return t;
+        });
+        maintenance.scheduleWithFixedDelay(() -> {
+            try {
+                keys.maintain();
+                throttle.purge();
+                db.jdbi().useExtension(SessionDao.class, dao -> dao.purge(clock.instant().minus(Duration.ofDays(1))));
+            } catch (RuntimeException e) {
+                log.warn("Auth maintenance failed: {}", e.toString());
+            }
+        }, 30, 30, TimeUnit.SECONDS);
+
+        return builder.grpcService(service)
+                      .publicMethods(PUBLIC_METHODS)
+                      .verifier(new TokenVerifier(keys, revocations, clock))
+                      .closeOnStop(feed)
+                      .closeOnStop(relay)
+                      .closeOnStop(maintenance::shutdownNow)
+                      .build();
+    }
+
+}

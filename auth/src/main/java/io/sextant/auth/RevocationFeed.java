@@ -1,0 +1,216 @@
+package io.sextant.auth;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArraySet;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.google.protobuf.Timestamp;
+
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.sextant.auth.db.RevocationDao;
+import io.sextant.auth.db.RevocationRow;
+import io.sextant.auth.v1.Revocation;
+import io.sextant.auth.v1.WatchRevocationsResponse;
+import io.sextant.platform.identity.RevocationSet;
+
+/**
+ * Streams revocations to the verifiers of the mesh. Every auth replica polls the revocations table
+ * in id order every 200 ms (so a revocation written by any replica reaches every stream within a
+ * second), keeps the ones in force in memory, feeds its own verifier, and pushes each new batch to
+ * its subscribers. A subscriber first gets the snapshot of everything in force. A subscriber that
+ * cannot keep up is disconnected (it reconnects and re-reads the snapshot) rather than buffered
+ * without bound.
+ */
+final class RevocationFeed implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(RevocationFeed.class);
+    private static final int BATCH = 500;
+    private static final int MAX_SUBSCRIBERS = 10_000;
+
+    private final Jdbi jdbi;
+    private final RevocationSet local;
+    private final Map<Long, Revocation> inForce = new LinkedHashMap<>();
+    private final Set<Subscriber> subscribers = new CopyOnWriteArraySet<>();
+    private final ScheduledExecutorService poller;
+    private long lastId;
+
+    RevocationFeed(Jdbi jdbi, RevocationSet local) {
+        this.jdbi = jdbi;
+        this.local = local;
+        this.poller = Executors.newSingleThreadScheduledExecutor(r -> {
+            final Thread t = new Thread(r, "auth-revocation-feed");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    RevocationFeed start() {
+        poll();
+        local.markSynced();
+        poller.scheduleWithFixedDelay(this::pollSafely, 200, 200, TimeUnit.MILLISECONDS);
+        poller.scheduleWithFixedDelay(this::prune, 1, 1, TimeUnit.MINUTES);
+        return this;
+    }
+
+    /** Picks up new revocations now (called right after this replica wrote one). */
+    void pollNow() {
+        poller.execute(this::pollSafely);
+    }
+
+    private void pollSafely() {
+        try {
+            poll();
+        } catch (RuntimeException e) {
+            log.warn("Could not read revocations: {}", e.toString());
+        }
+    }
+
+    private void poll() {
+        List<RevocationRow> rows;
+        do {
+            final long after;
+            synchronized (this) {
+                after = lastId;
+            }
+            rows = jdbi.withExtension(RevocationDao.class, dao -> dao.after(after, BATCH));
+            if (rows.isEmpty()) {
+                return;
+            }
+            final List<Revocation> batch = new ArrayList<>(rows.size());
+            for (RevocationRow row : rows) {
+                batch.add(toProto(row));
+            }
+            synchronized (this) {
+                for (int i = 0; i < rows.size(); i++) {
+                    inForce.put(rows.get(i).id(), batch.get(i));
+                    local.add(batch.get(i));
+                }
+                lastId = rows.get(rows.size() - 1).id();
+                final WatchRevocationsResponse message = WatchRevocationsResponse.newBuilder()
+                                                                                 .addAllRevocations(batch)
+                                                                                 .build();
+                for (Subscriber subscriber : subscribers) {
+                    subscriber.push(message);
+                }
+            }
+        } while (rows.size() == BATCH);
+    }
+
+    /** Registers a stream: sends the snapshot, then every new revocation, until the client goes away. */
+    void subscribe(ServerCallStreamObserver<WatchRevocationsResponse> observer) {
+        if (subscribers.size() >= MAX_SUBSCRIBERS) {
+            observer.onError(Status.RESOURCE_EXHAUSTED.withDescription("too many revocation watchers")
+                                                      .asRuntimeException());
+            return;
+        }
+        final Subscriber subscriber = new Subscriber(observer);
+        observer.setOnCancelHandler(() -> subscribers.remove(subscriber));
+        synchronized (this) {
+            final List<Revocation> snapshot = new ArrayList<>(inForce.values());
+            for (int i = 0; i < snapshot.size(); i += BATCH) {
+                observer.onNext(WatchRevocationsResponse.newBuilder()
+                                                        .addAllRevocations(snapshot.subList(i, Math.min(snapshot.size(), i + BATCH)))
+                                                        .build());
+            }
+            observer.onNext(WatchRevocationsResponse.newBuilder().setSnapshotComplete(true).build());
+            subscribers.add(subscriber);
+        }
+    }
+
+    /** One watcher. Pushes happen under the feed's lock, so never concurrently. */
+    private final class Subscriber {
+        /** Pushes in a row that found the transport buffer full; too many and the watcher must reconnect. */
+        private static final int MAX_NOT_READY = 64;
+        private final ServerCallStreamObserver<WatchRevocationsResponse> observer;
+        private int notReady;
+
+        Subscriber(ServerCallStreamObserver<WatchRevocationsResponse> observer) {
+            this.observer = observer;
+        }
+
+        void push(WatchRevocationsResponse message) {
+            if (observer.isCancelled()) {
+                subscribers.remove(this);
+                return;
+            }
+            notReady = observer.isReady() ? 0 : notReady + 1;
+            if (notReady > MAX_NOT_READY) {
+                // rather than queueing without bound for a watcher that does not read
+                subscribers.remove(this);
+                observer.onError(Status.UNAVAILABLE.withDescription("revocation watcher too slow; reconnect")
+                                                   .asRuntimeException());
+                return;
+            }
+            try {
+                observer.onNext(message);
+            } catch (RuntimeException e) {
+                subscribers.remove(this);
+            }
+        }
+
+        void complete() {
+            try {
+                observer.onCompleted();
+            } catch (RuntimeException ignored) {
+                // already gone
+            }
+        }
+    }
+
+    private void prune() {
+        try {
+            final Instant now = Instant.now();
+            synchronized (this) {
+                final Iterator<Revocation> it = inForce.values().iterator();
+                while (it.hasNext()) {
+                    final Timestamp expire = it.next().getExpireTime();
+                    if (Instant.ofEpochSecond(expire.getSeconds(), expire.getNanos()).isBefore(now)) {
+                        it.remove();
+                    }
+                }
+            }
+            local.prune();
+            jdbi.useExtension(RevocationDao.class, RevocationDao::purgeExpired);
+        } catch (RuntimeException e) {
+            log.warn("Could not prune revocations: {}", e.toString());
+        }
+    }
+
+    private static Revocation toProto(RevocationRow row) {
+        final Revocation.Builder builder = Revocation.newBuilder()
+                                                     .setExpireTime(timestamp(row.expiresAt()))
+                                                     .setRevokeTime(timestamp(row.revokedAt()));
+        switch (row.kind()) {
+            case "token" -> builder.setTokenId(row.target());
+            case "session" -> builder.setSessionId(row.target());
+            default -> builder.setSubject(row.target());
+        }
+        return builder.build();
+    }
+
+    static Timestamp timestamp(Instant instant) {
+        return Timestamp.newBuilder().setSeconds(instant.getEpochSecond()).setNanos(instant.getNano()).build();
+    }
+
+    @Override
+    public void close() {
+        poller.shutdownNow();
+        synchronized (this) {
+            subscribers.forEach(Subscriber::complete);
+        }
+        subscribers.clear();
+    }
+}

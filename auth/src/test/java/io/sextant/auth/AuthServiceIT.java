@@ -1,0 +1,426 @@
+package io.sextant.auth;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
+
+import org.jdbi.v3.core.Jdbi;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.google.protobuf.Any;
+import com.google.rpc.BadRequest;
+import com.google.rpc.ErrorInfo;
+
+import com.linecorp.armeria.client.grpc.GrpcClients;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
+import io.sextant.auth.v1.ApiKey;
+import io.sextant.auth.v1.AuthServiceGrpc.AuthServiceBlockingStub;
+import io.sextant.auth.v1.ChangePasswordRequest;
+import io.sextant.auth.v1.ConfirmPasswordResetRequest;
+import io.sextant.auth.v1.CreateApiKeyRequest;
+import io.sextant.auth.v1.DeleteApiKeyRequest;
+import io.sextant.auth.v1.ExchangeApiKeyRequest;
+import io.sextant.auth.v1.GetJwksRequest;
+import io.sextant.auth.v1.GetMeRequest;
+import io.sextant.auth.v1.ListApiKeysRequest;
+import io.sextant.auth.v1.LoginRequest;
+import io.sextant.auth.v1.LogoutRequest;
+import io.sextant.auth.v1.PasswordResetRequestedEvent;
+import io.sextant.auth.v1.RefreshTokenRequest;
+import io.sextant.auth.v1.RegisterRequest;
+import io.sextant.auth.v1.RegisterResponse;
+import io.sextant.auth.v1.RequestPasswordResetRequest;
+import io.sextant.auth.v1.RotateSigningKeyRequest;
+import io.sextant.auth.v1.Token;
+import io.sextant.auth.v1.TokenKind;
+import io.sextant.auth.v1.ValidateTokenRequest;
+import io.sextant.auth.v1.ValidateTokenResponse;
+import io.sextant.platform.config.Env;
+import io.sextant.platform.db.DbConfig;
+import io.sextant.platform.server.SextantServer;
+import io.sextant.platform.testing.TestPostgres;
+
+/** The auth service over real gRPC, on a real PostgreSQL. */
+class AuthServiceIT {
+
+    private static final String PASSWORD = "correct horse battery";
+    private static DbConfig db;
+    private static SextantServer server;
+    private static Jdbi jdbi;
+
+    @BeforeAll
+    static void start() {
+        db = TestPostgres.newDatabase("auth");
+        server = AuthServer.newServer(config(db)).start();
+        jdbi = Jdbi.create(db.url(), db.user(), db.password());
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    static AuthConfig config(DbConfig db) {
+        return AuthConfig.read(Env.of(Map.of(
+                "PORT", "0",
+                "DB_URL", db.url(), "DB_USER", db.user(),
+                "AUTH_KEY_ENCRYPTION_KEY", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+                "LOGIN_MAX_FAILURES_PER_ACCOUNT", "3",
+                "LOGIN_MAX_FAILURES_PER_CLIENT", "1000")));
+    }
+
+    static AuthServiceBlockingStub stub(int port, String accessToken) {
+        final var builder = GrpcClients.builder("http://127.0.0.1:" + port).responseTimeout(Duration.ofSeconds(10));
+        if (accessToken != null) {
+            builder.addHeader("authorization", "Bearer " + accessToken);
+        }
+        return builder.build(AuthServiceBlockingStub.class);
+    }
+
+    private static AuthServiceBlockingStub anonymous() {
+        return stub(server.port(), null);
+    }
+
+    private static AuthServiceBlockingStub as(Token token) {
+        return stub(server.port(), token.getAccessToken());
+    }
+
+    private static String newUsername() {
+        return "u" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    }
+
+    private static Token registerAndLogin(String username) {
+        anonymous().register(RegisterRequest.newBuilder().setUsername(username).setEmail(username + "@example.com")
+                                            .setPassword(PASSWORD).build());
+        return login(username, PASSWORD);
+    }
+
+    private static Token login(String username, String password) {
+        return anonymous().login(LoginRequest.newBuilder().setUsername(username).setPassword(password).build()).getToken();
+    }
+
+    private static Token refresh(String refreshToken) {
+        return anonymous().refreshToken(RefreshTokenRequest.newBuilder().setRefreshToken(refreshToken).build()).getToken();
+    }
+
+    private static ErrorInfo errorInfo(StatusRuntimeException e) {
+        for (Any detail : StatusProto.fromThrowable(e).getDetailsList()) {
+            if (detail.is(ErrorInfo.class)) {
+                try {
+                    return detail.unpack(ErrorInfo.class);
+                } catch (Exception ex) {
+                    throw new AssertionError(ex);
+                }
+            }
+        }
+        throw new AssertionError("no ErrorInfo in " + e);
+    }
+
+    private static StatusRuntimeException failure(Runnable call) {
+        try {
+            call.run();
+        } catch (StatusRuntimeException e) {
+            return e;
+        }
+        throw new AssertionError("the call succeeded");
+    }
+
+    private static void eventually(BooleanSupplier condition) throws InterruptedException {
+        final long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not met within 10 s");
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    @Test
+    void registerLoginMeValidateAndLoginByEmail() {
+        final String username = newUsername();
+        final Token token = registerAndLogin(username);
+        assertThat(token.getTokenType()).isEqualTo("Bearer");
+        assertThat(token.getExpiresIn()).isBetween(800L, 900L);
+        assertThat(token.getRefreshToken()).startsWith("sxr_");
+
+        final var me = as(token).getMe(GetMeRequest.getDefaultInstance()).getAccount();
+        assertThat(me.getUsername()).isEqualTo(username);
+        assertThat(me.getEmail()).isEqualTo(username + "@example.com");
+        assertThat(me.getName()).isEqualTo("accounts/" + me.getId());
+        assertThat(me.getRolesList()).containsExactly("user");
+
+        final ValidateTokenResponse valid = as(token).validateToken(ValidateTokenRequest.getDefaultInstance());
+        assertThat(valid.getSubject()).isEqualTo(me.getId());
+        assertThat(valid.getKind()).isEqualTo(TokenKind.TOKEN_KIND_USER);
+        assertThat(valid.getSessionId()).isNotEmpty();
+
+        // by e-mail, in another case
+        final Token byEmail = login(username.toUpperCase() + "@EXAMPLE.COM", PASSWORD);
+        assertThat(as(byEmail).getMe(GetMeRequest.getDefaultInstance()).getAccount().getId()).isEqualTo(me.getId());
+    }
+
+    @Test
+    void registrationDoesNotRevealTakenNames() {
+        final String username = newUsername();
+        final RegisterRequest first = RegisterRequest.newBuilder().setUsername(username)
+                                                     .setEmail(username + "@example.com").setPassword(PASSWORD).build();
+        final RegisterResponse created = anonymous().register(first);
+        final RegisterResponse sameName = anonymous().register(first.toBuilder().setEmail("other-" + username + "@example.com")
+                                                                    .setPassword("another password 1").build());
+        final RegisterResponse sameEmail = anonymous().register(first.toBuilder().setUsername(newUsername())
+                                                                     .setPassword("another password 2").build());
+        assertThat(sameName).isEqualTo(created);
+        assertThat(sameEmail).isEqualTo(created);
+        // the first registration stands; the others created nothing
+        assertThat(login(username, PASSWORD).getAccessToken()).isNotEmpty();
+        assertThat(failure(() -> login(username, "another password 1")).getStatus().getCode())
+                .isEqualTo(Status.Code.UNAUTHENTICATED);
+    }
+
+    @Test
+    void badRegistrationInputNamesEachField() {
+        final StatusRuntimeException e = failure(() -> anonymous().register(
+                RegisterRequest.newBuilder().setUsername("x").setEmail("not-an-email").setPassword("short").build()));
+        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        final List<String> fields = StatusProto.fromThrowable(e).getDetailsList().stream()
+                                               .filter(d -> d.is(BadRequest.class))
+                                               .flatMap(d -> {
+                                                   try {
+                                                       return d.unpack(BadRequest.class).getFieldViolationsList().stream();
+                                                   } catch (Exception ex) {
+                                                       throw new AssertionError(ex);
+                                                   }
+                                               })
+                                               .map(BadRequest.FieldViolation::getField).toList();
+        assertThat(fields).containsExactlyInAnyOrder("username", "email", "password");
+    }
+
+    @Test
+    void commonPasswordsAreRefused() {
+        final String username = newUsername();
+        final StatusRuntimeException e = failure(() -> anonymous().register(
+                RegisterRequest.newBuilder().setUsername(username).setEmail(username + "@example.com")
+                               .setPassword("Password123").build()));
+        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(e.getStatus().getDescription()).contains("password").contains("common");
+    }
+
+    @Test
+    void unknownUserWrongPasswordAndLockedAccountLookTheSame() {
+        final String username = newUsername();
+        registerAndLogin(username);
+        final StatusRuntimeException unknown = failure(() -> login(newUsername(), PASSWORD));
+        final StatusRuntimeException wrong = failure(() -> login(username, "wrong password!"));
+        assertThat(unknown.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+        assertThat(wrong.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+        assertThat(unknown.getStatus().getDescription()).isEqualTo(wrong.getStatus().getDescription());
+        assertThat(errorInfo(unknown)).isEqualTo(errorInfo(wrong));
+
+        // three failures in the window lock the account (LOGIN_MAX_FAILURES_PER_ACCOUNT=3)
+        failure(() -> login(username, "wrong password!"));
+        failure(() -> login(username, "wrong password!"));
+        final StatusRuntimeException locked = failure(() -> login(username, PASSWORD));
+        assertThat(locked.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+        assertThat(locked.getStatus().getDescription()).isEqualTo(wrong.getStatus().getDescription());
+        assertThat(errorInfo(locked)).isEqualTo(errorInfo(wrong));
+    }
+
+    @Test
+    void refreshRotatesAndReuseEndsTheSession() throws InterruptedException {
+        final Token first = registerAndLogin(newUsername());
+        final Token second = refresh(first.getRefreshToken());
+        assertThat(second.getRefreshToken()).isNotEqualTo(first.getRefreshToken());
+        assertThat(as(second).validateToken(ValidateTokenRequest.getDefaultInstance()).getSubject()).isNotEmpty();
+
+        final StatusRuntimeException replay = failure(() -> refresh(first.getRefreshToken()));
+        assertThat(replay.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+        assertThat(errorInfo(replay).getReason()).isEqualTo("REFRESH_TOKEN_REUSED");
+        // the whole family is gone: the newest refresh token and the session's access tokens too
+        assertThat(errorInfo(failure(() -> refresh(second.getRefreshToken()))).getReason())
+                .isEqualTo("REFRESH_TOKEN_INVALID");
+        eventually(() -> isRefused(second));
+        assertThat(errorInfo(failure(() -> as(second).getMe(GetMeRequest.getDefaultInstance()))).getReason())
+                .isEqualTo("TOKEN_REVOKED");
+    }
+
+    private static boolean isRefused(Token token) {
+        try {
+            as(token).validateToken(ValidateTokenRequest.getDefaultInstance());
+            return false;
+        } catch (StatusRuntimeException e) {
+            return e.getStatus().getCode() == Status.Code.UNAUTHENTICATED;
+        }
+    }
+
+    @Test
+    void logoutEndsTheSessionOnly() throws InterruptedException {
+        final String username = newUsername();
+        final Token session = registerAndLogin(username);
+        final Token other = login(username, PASSWORD);
+        as(session).logout(LogoutRequest.newBuilder().setRefreshToken(session.getRefreshToken()).build());
+        eventually(() -> isRefused(session));
+        assertThat(errorInfo(failure(() -> refresh(session.getRefreshToken()))).getReason())
+                .isEqualTo("REFRESH_TOKEN_INVALID");
+        assertThat(isRefused(other)).isFalse();
+        assertThat(refresh(other.getRefreshToken()).getAccessToken()).isNotEmpty();
+    }
+
+    @Test
+    void changePasswordKeepsThisSessionAndEndsTheOthers() throws InterruptedException {
+        final String username = newUsername();
+        final Token current = registerAndLogin(username);
+        final Token other = login(username, PASSWORD);
+        final StatusRuntimeException wrong = failure(() -> as(current).changePassword(ChangePasswordRequest.newBuilder()
+                .setCurrentPassword("not the password").setNewPassword("a new long passphrase").build()));
+        assertThat(wrong.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+
+        final var changed = as(current).changePassword(ChangePasswordRequest.newBuilder()
+                .setCurrentPassword(PASSWORD).setNewPassword("a new long passphrase").build());
+        assertThat(changed.getRevokedSessions()).isEqualTo(1);
+        eventually(() -> isRefused(other));
+        assertThat(isRefused(current)).isFalse();
+        assertThat(failure(() -> login(username, PASSWORD)).getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+        assertThat(login(username, "a new long passphrase").getAccessToken()).isNotEmpty();
+    }
+
+    @Test
+    void apiKeysAreShownOnceExchangedAndRevocable() throws InterruptedException {
+        final Token owner = registerAndLogin(newUsername());
+        final ApiKey created = as(owner).createApiKey(CreateApiKeyRequest.newBuilder()
+                .setApiKey(ApiKey.newBuilder().setDisplayName("billing worker")).build()).getApiKey();
+        assertThat(created.getKey()).startsWith("sxk_");
+        assertThat(created.getKey()).startsWith(created.getKeyPrefix());
+
+        final var listed = as(owner).listApiKeys(ListApiKeysRequest.getDefaultInstance());
+        assertThat(listed.getApiKeysList()).singleElement().satisfies(k -> {
+            assertThat(k.getName()).isEqualTo(created.getName());
+            assertThat(k.getKey()).isEmpty();
+        });
+
+        final Token service = anonymous().exchangeApiKey(
+                ExchangeApiKeyRequest.newBuilder().setApiKey(created.getKey()).build()).getToken();
+        assertThat(service.getRefreshToken()).isEmpty();
+        final ValidateTokenResponse serviceView = as(service).validateToken(ValidateTokenRequest.getDefaultInstance());
+        assertThat(serviceView.getKind()).isEqualTo(TokenKind.TOKEN_KIND_SERVICE);
+        assertThat(serviceView.getSubject()).isEqualTo(created.getName());
+
+        // scopes beyond the creator's own permissions are refused
+        final StatusRuntimeException escalate = failure(() -> as(owner).createApiKey(CreateApiKeyRequest.newBuilder()
+                .setApiKey(ApiKey.newBuilder().setDisplayName("root").addScopes("users.write")).build()));
+        assertThat(escalate.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+
+        // another user cannot see or delete it
+        final Token stranger = registerAndLogin(newUsername());
+        assertThat(failure(() -> as(stranger).deleteApiKey(DeleteApiKeyRequest.newBuilder().setName(created.getName()).build()))
+                           .getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+
+        as(owner).deleteApiKey(DeleteApiKeyRequest.newBuilder().setName(created.getName()).build());
+        assertThat(errorInfo(failure(() -> anonymous().exchangeApiKey(
+                ExchangeApiKeyRequest.newBuilder().setApiKey(created.getKey()).build()))).getReason())
+                .isEqualTo("API_KEY_INVALID");
+        eventually(() -> isRefused(service));
+    }
+
+    @Test
+    void jwksPublishesTheSigningKeyAndRotationNeedsPermission() {
+        final var jwks = anonymous().getJwks(GetJwksRequest.getDefaultInstance());
+        assertThat(jwks.getKeysList()).isNotEmpty().allSatisfy(k -> {
+            assertThat(k.getKty()).isEqualTo("RSA");
+            assertThat(k.getAlg()).isEqualTo("RS256");
+            assertThat(k.getKid()).isNotEmpty();
+        });
+        final Token user = registerAndLogin(newUsername());
+        assertThat(failure(() -> as(user).rotateSigningKey(RotateSigningKeyRequest.getDefaultInstance()))
+                           .getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+        assertThat(failure(() -> anonymous().getMe(GetMeRequest.getDefaultInstance())).getStatus().getCode())
+                .isEqualTo(Status.Code.UNAUTHENTICATED);
+    }
+
+    @Test
+    void passwordResetWithTheMailedTokenEndsEverySession() throws Exception {
+        final String username = newUsername();
+        final Token before = registerAndLogin(username);
+        anonymous().requestPasswordReset(RequestPasswordResetRequest.newBuilder().setEmail(username + "@example.com").build());
+        // an address without an account gets the same (empty) answer
+        anonymous().requestPasswordReset(RequestPasswordResetRequest.newBuilder().setEmail(newUsername() + "@example.com").build());
+
+        // the token travels to the mailer through the outbox
+        final byte[] payload = jdbi.withHandle(h -> h.createQuery(
+                "SELECT payload FROM outbox WHERE topic = 'auth.password_reset_requested' ORDER BY id DESC LIMIT 1")
+                                                    .mapTo(byte[].class).one());
+        final PasswordResetRequestedEvent event = Any.parseFrom(payload).unpack(PasswordResetRequestedEvent.class);
+        assertThat(event.getUsername()).isEqualTo(username);
+
+        anonymous().confirmPasswordReset(ConfirmPasswordResetRequest.newBuilder()
+                .setResetToken(event.getResetToken()).setNewPassword("reset to this passphrase").build());
+        assertThat(login(username, "reset to this passphrase").getAccessToken()).isNotEmpty();
+        eventually(() -> isRefused(before));
+        // single use
+        assertThat(failure(() -> anonymous().confirmPasswordReset(ConfirmPasswordResetRequest.newBuilder()
+                .setResetToken(event.getResetToken()).setNewPassword("yet another passphrase").build()))
+                           .getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    }
+
+    @Test
+    void registrationWritesTheAccountCreatedEvent() {
+        final String username = newUsername();
+        registerAndLogin(username);
+        final long events = jdbi.withHandle(h -> h.createQuery(
+                "SELECT count(*) FROM outbox WHERE topic = 'auth.account_created'").mapTo(Long.class).one());
+        assertThat(events).isPositive();
+    }
+
+    @Test
+    void keysAndSessionsSurviveARestart() {
+        final DbConfig own = TestPostgres.newDatabase("auth_restart");
+        final String username = newUsername();
+        final Token token;
+        final String kid;
+        try (SextantServer first = AuthServer.newServer(config(own)).start()) {
+            stub(first.port(), null).register(RegisterRequest.newBuilder().setUsername(username)
+                                                             .setEmail(username + "@example.com").setPassword(PASSWORD).build());
+            token = stub(first.port(), null).login(LoginRequest.newBuilder().setUsername(username).setPassword(PASSWORD).build())
+                                            .getToken();
+            kid = stub(first.port(), null).getJwks(GetJwksRequest.getDefaultInstance()).getKeys(0).getKid();
+        }
+        try (SextantServer second = AuthServer.newServer(config(own)).start()) {
+            assertThat(stub(second.port(), null).getJwks(GetJwksRequest.getDefaultInstance()).getKeys(0).getKid()).isEqualTo(kid);
+            assertThat(stub(second.port(), token.getAccessToken()).getMe(GetMeRequest.getDefaultInstance())
+                                                                  .getAccount().getUsername()).isEqualTo(username);
+            assertThat(stub(second.port(), null).refreshToken(RefreshTokenRequest.newBuilder()
+                    .setRefreshToken(token.getRefreshToken()).build()).getToken().getAccessToken()).isNotEmpty();
+        }
+    }
+
+    @Test
+    void bcryptHashesFromImportsVerifyAndAreRehashed() {
+        final String username = newUsername();
+        final String bcrypt = PasswordHasher.bcrypt(PASSWORD).getResult();
+        jdbi.useHandle(h -> h.createUpdate("INSERT INTO accounts (id, username, username_key, email, email_key, password_hash)"
+                                           + " VALUES (:id, :u, lower(:u), :e, lower(:e), :h)")
+                             .bind("id", UUID.randomUUID()).bind("u", username).bind("e", username + "@example.com")
+                             .bind("h", bcrypt).execute());
+        assertThat(login(username, PASSWORD).getAccessToken()).isNotEmpty();
+        final String stored = jdbi.withHandle(h -> h.createQuery("SELECT password_hash FROM accounts WHERE username = :u")
+                                                    .bind("u", username).mapTo(String.class).one());
+        assertThat(stored).startsWith("$argon2id$");
+        assertThat(login(username, PASSWORD).getAccessToken()).isNotEmpty();
+    }
+
+    @Test
+    void missingKeyEncryptionKeyIsAClearStartupError() {
+        assertThatThrownBy(() -> AuthConfig.read(Env.of(Map.of("ACCESS_TOKEN_TTL", "forever"))))
+                .hasMessageContaining("AUTH_KEY_ENCRYPTION_KEY")
+                .hasMessageContaining("ACCESS_TOKEN_TTL");
+    }
+}
