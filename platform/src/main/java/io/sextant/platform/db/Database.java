@@ -58,9 +58,13 @@ public final class Database implements AutoCloseable {
                                             + config.url() + " as " + config.user() + ": " + rootMessage(e), e);
         }
         try {
+            final String own = "db/migration/" + serviceName;
+            final String[] locations = Database.class.getClassLoader().getResource(own) == null
+                                       ? new String[] {"classpath:db/platform"}
+                                       : new String[] {"classpath:db/platform", "classpath:" + own};
             final var result = Flyway.configure()
                                      .dataSource(dataSource)
-                                     .locations("classpath:db/platform", "classpath:db/migration/" + serviceName)
+                                     .locations(locations)
                                      .validateOnMigrate(true)
                                      .cleanDisabled(true)
                                      .load()
