@@ -11,6 +11,8 @@ import com.google.rpc.ErrorInfo;
 
 import com.linecorp.armeria.common.RequestContext;
 import com.linecorp.armeria.common.grpc.GoogleGrpcExceptionHandlerFunction;
+import com.linecorp.armeria.common.stream.ClosedStreamException;
+import com.linecorp.armeria.server.RequestCancellationException;
 
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -51,6 +53,10 @@ public final class GrpcErrorMapper implements GoogleGrpcExceptionHandlerFunction
             return statusProto(status.getCode(), status.getCode().name(),
                                status.getDescription() == null ? status.getCode().name() : status.getDescription(),
                                domain);
+        }
+        if (cause instanceof ClosedStreamException || cause instanceof RequestCancellationException) {
+            // the caller went away or its deadline passed (the gateway cancels the calls it gives up on)
+            return statusProto(Status.Code.CANCELLED, "CANCELLED", "the call was cancelled", domain);
         }
         log.error("Unexpected error in {}", ctx.method() + " " + ctx.path(), cause);
         return statusProto(Status.Code.INTERNAL, "INTERNAL",

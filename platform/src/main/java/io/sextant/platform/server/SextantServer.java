@@ -20,8 +20,9 @@ import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.util.EventLoopGroups;
-import com.linecorp.armeria.server.Server;
+import com.linecorp.armeria.server.DecoratingHttpServiceFunction;
 import com.linecorp.armeria.server.HttpService;
+import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.ClientAddressSource;
 import com.linecorp.armeria.server.docs.DocService;
@@ -127,6 +128,7 @@ public final class SextantServer implements AutoCloseable {
         private final Set<String> publicMethods = new HashSet<>();
         private final List<AutoCloseable> closeables = new ArrayList<>();
         private final List<Consumer<ServerBuilder>> customizers = new ArrayList<>();
+        private final List<DecoratingHttpServiceFunction> decorators = new ArrayList<>();
         private final CollectorRegistry registry = new CollectorRegistry(true);
         private final RpcMetrics rpcMetrics;
         private Database database;
@@ -216,6 +218,16 @@ public final class SextantServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * A decorator of every route that runs inside the platform's tracing and request-id decorators,
+         * so that what it answers carries the trace and request ids. (A decorator added through
+         * {@link #customize} runs before them.) The first one added runs first.
+         */
+        public Builder decorator(DecoratingHttpServiceFunction decorator) {
+            decorators.add(decorator);
+            return this;
+        }
+
         public SextantServer build() {
             final String name = config.serviceName();
             if (remoteIdentity && verifier == null) {
@@ -234,9 +246,13 @@ public final class SextantServer implements AutoCloseable {
                                            .gracefulShutdownTimeout(Duration.ofMillis(200), config.shutdownGrace())
                                            .clientAddressSources(ClientAddressSource.ofHeader("x-forwarded-for"),
                                                                  ClientAddressSource.ofProxyProtocol())
-                                           .clientAddressTrustedProxyFilter(trustedProxies(config.trustedProxies()))
-                                           .decorator(tracing::serve)
-                                           .decorator(RequestIds::serve);
+                                           .clientAddressTrustedProxyFilter(trustedProxies(config.trustedProxies()));
+            // Armeria runs decorators in reverse order of insertion: request ids, tracing, then these.
+            for (int i = decorators.size() - 1; i >= 0; i--) {
+                sb.decorator(decorators.get(i));
+            }
+            sb.decorator(tracing::serve)
+              .decorator(RequestIds::serve);
 
             final SettableHealthChecker serving = new SettableHealthChecker(database == null);
             final GrpcServiceBuilder grpc = GrpcService.builder()

@@ -1,0 +1,162 @@
+package io.sextant.gateway;
+
+import java.util.Map;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.grpc.ClientCall;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.Status;
+import io.grpc.Status.Code;
+import io.grpc.StatusRuntimeException;
+import io.sextant.platform.error.Errors;
+import io.sextant.platform.error.GrpcErrorMapper;
+import io.sextant.platform.telemetry.RequestIds;
+
+/**
+ * One call forwarded from a client of the gateway to a backend: messages, half-close and
+ * cancellation go one way, headers, messages and the final status the other. Flow control holds in
+ * both directions: the next message is requested from one side only once the other side is ready
+ * for it, so a slow reader slows the writer instead of filling the gateway's memory.
+ */
+final class ForwardedCall<Q, R> {
+
+    private static final Logger log = LoggerFactory.getLogger(ForwardedCall.class);
+    private static final Metadata.Key<byte[]> STATUS_DETAILS =
+            Metadata.Key.of("grpc-status-details-bin", Metadata.BINARY_BYTE_MARSHALLER);
+
+    private final ServerCall<Q, R> serverCall;
+    private final ClientCall<Q, R> clientCall;
+    private final String backend;
+    // Guarded by this: a message that was not requested because the side it goes to was not ready.
+    private boolean requestOwedToCaller;
+    private boolean requestOwedToBackend;
+
+    private ForwardedCall(ServerCall<Q, R> serverCall, ClientCall<Q, R> clientCall, String backend) {
+        this.serverCall = serverCall;
+        this.clientCall = clientCall;
+        this.backend = backend;
+    }
+
+    /** Starts forwarding the call; returns the listener of the gateway's side of it. */
+    static <Q, R> ServerCall.Listener<Q> start(ServerCall<Q, R> serverCall, ClientCall<Q, R> clientCall,
+                                               String backend) {
+        final ForwardedCall<Q, R> call = new ForwardedCall<>(serverCall, clientCall, backend);
+        // Only what ServiceClients' decorators add goes to the backend (authorization, request id,
+        // trace context, client address), not the caller's other headers.
+        clientCall.start(call.new FromBackend(), new Metadata());
+        serverCall.request(1);
+        clientCall.request(1);
+        return call.new FromCaller();
+    }
+
+    /** What the caller sends, on its way to the backend. */
+    private final class FromCaller extends ServerCall.Listener<Q> {
+
+        @Override
+        public void onMessage(Q message) {
+            clientCall.sendMessage(message);
+            synchronized (ForwardedCall.this) {
+                if (clientCall.isReady()) {
+                    serverCall.request(1);
+                } else {
+                    requestOwedToCaller = true;
+                }
+            }
+        }
+
+        @Override
+        public void onHalfClose() {
+            clientCall.halfClose();
+        }
+
+        @Override
+        public void onCancel() {
+            clientCall.cancel("the caller cancelled the call", null);
+        }
+
+        @Override
+        public void onReady() {
+            synchronized (ForwardedCall.this) {
+                if (requestOwedToBackend) {
+                    requestOwedToBackend = false;
+                    clientCall.request(1);
+                }
+            }
+        }
+    }
+
+    /** What the backend answers, on its way to the caller. */
+    private final class FromBackend extends ClientCall.Listener<R> {
+
+        @Override
+        public void onHeaders(Metadata headers) {
+            // The backend's response headers are its own (request id, content type): the gateway
+            // answers with its own.
+            serverCall.sendHeaders(new Metadata());
+        }
+
+        @Override
+        public void onMessage(R message) {
+            serverCall.sendMessage(message);
+            synchronized (ForwardedCall.this) {
+                if (serverCall.isReady()) {
+                    clientCall.request(1);
+                } else {
+                    requestOwedToBackend = true;
+                }
+            }
+        }
+
+        @Override
+        public void onReady() {
+            synchronized (ForwardedCall.this) {
+                if (requestOwedToCaller) {
+                    requestOwedToCaller = false;
+                    serverCall.request(1);
+                }
+            }
+        }
+
+        @Override
+        public void onClose(Status status, Metadata trailers) {
+            final byte[] details = trailers.get(STATUS_DETAILS);
+            if (details == null && !status.isOk() && status.getCause() != null) {
+                // A failure of the gateway's own call (backend down, too slow), not an answer of the backend.
+                final StatusRuntimeException failure = callFailure(status);
+                serverCall.close(failure.getStatus(), failure.getTrailers());
+                return;
+            }
+            final Metadata forwarded = new Metadata();
+            if (details != null) {
+                forwarded.put(STATUS_DETAILS, details);
+            }
+            // Without its cause: the backend's status is final, the gateway's exception handler must not remap it.
+            serverCall.close(Status.fromCode(status.getCode()).withDescription(status.getDescription()), forwarded);
+        }
+    }
+
+    private StatusRuntimeException callFailure(Status status) {
+        final Map<String, String> service = Map.of("service", backend);
+        return switch (status.getCode()) {
+            case UNAVAILABLE -> failure(Code.UNAVAILABLE, "BACKEND_UNAVAILABLE",
+                                        "the " + backend + " service is unavailable; try again later", service);
+            case DEADLINE_EXCEEDED -> failure(Code.DEADLINE_EXCEEDED, "BACKEND_TIMEOUT",
+                                              "the " + backend + " service did not answer in time", service);
+            case CANCELLED -> Status.CANCELLED.withDescription("the call was cancelled").asRuntimeException();
+            default -> {
+                log.warn("Call to the {} service failed: {}", backend, status, status.getCause());
+                yield failure(Code.INTERNAL, "BACKEND_CALL_FAILED", "the call to the " + backend
+                              + " service failed; quote request id " + RequestIds.current() + " when reporting it",
+                              service);
+            }
+        };
+    }
+
+    private static StatusRuntimeException failure(Code code, String reason, String message,
+                                                  Map<String, String> metadata) {
+        return GrpcErrorMapper.toStatusException(Errors.of(code, reason, message, metadata), RestError.DOMAIN);
+    }
+}

@@ -1,0 +1,91 @@
+package io.sextant.gateway;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import com.google.api.AnnotationsProto;
+
+import com.linecorp.armeria.server.ServiceRequestContext;
+
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.MethodDescriptor;
+import io.grpc.MethodDescriptor.MethodType;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.ServiceDescriptor;
+import io.grpc.protobuf.ProtoMethodDescriptorSupplier;
+
+/**
+ * A backend's public API, hosted on the gateway: every method that has a {@code google.api.http}
+ * rule forwards each call to the backend as it is, with no code per method. Methods without a rule
+ * are internal to the mesh (auth's revocation stream, key rotation) and are not served here.
+ *
+ * <p>The definition keeps the generated descriptors (and their schema), so that Armeria's transcoder
+ * finds the HTTP rules and {@code /docs} the documentation.
+ */
+final class ForwardingService {
+
+    private ForwardingService() {}
+
+    /**
+     * @param backendDeadline the deadline of a unary call, shortened to the caller's own; a streaming
+     *                        call has only the caller's, as a stream may rightly last longer
+     * @return the definition, or null when the API has no public method
+     */
+    static ServerServiceDefinition of(ServiceDescriptor api, String backend, Channel channel, Duration backendDeadline) {
+        final List<MethodDescriptor<?, ?>> exposed = api.getMethods().stream()
+                                                        .filter(ForwardingService::hasHttpRule)
+                                                        .toList();
+        if (exposed.isEmpty()) {
+            return null;
+        }
+        final ServiceDescriptor.Builder descriptor = ServiceDescriptor.newBuilder(api.getName())
+                                                                      .setSchemaDescriptor(api.getSchemaDescriptor());
+        exposed.forEach(descriptor::addMethod);
+        final ServerServiceDefinition.Builder definition = ServerServiceDefinition.builder(descriptor.build());
+        for (MethodDescriptor<?, ?> method : exposed) {
+            forward(definition, method, backend, channel, backendDeadline);
+        }
+        return definition.build();
+    }
+
+    static boolean hasHttpRule(MethodDescriptor<?, ?> method) {
+        return method.getSchemaDescriptor() instanceof ProtoMethodDescriptorSupplier supplier
+               && supplier.getMethodDescriptor().getOptions().hasExtension(AnnotationsProto.http);
+    }
+
+    private static <Q, R> void forward(ServerServiceDefinition.Builder definition, MethodDescriptor<Q, R> method,
+                                       String backend, Channel channel, Duration backendDeadline) {
+        final boolean clientStreams = !method.getType().clientSendsOneMessage();
+        definition.addMethod(method, (serverCall, headers) -> {
+            final ServiceRequestContext ctx = ServiceRequestContext.currentOrNull();
+            if (clientStreams && ctx != null) {
+                // An upload stream may exceed the server's request length limit as a whole; each of
+                // its messages stays within the gRPC service's message length limit.
+                ctx.setMaxRequestLength(0);
+            }
+            return ForwardedCall.start(serverCall, channel.newCall(method, callOptions(method.getType(), backendDeadline)),
+                                       backend);
+        });
+    }
+
+    private static CallOptions callOptions(MethodType type, Duration backendDeadline) {
+        long nanos = callerRemainingNanos();
+        if (type == MethodType.UNARY) {
+            nanos = Math.min(nanos, backendDeadline.toNanos());
+        }
+        return nanos == Long.MAX_VALUE ? CallOptions.DEFAULT
+                                       : CallOptions.DEFAULT.withDeadlineAfter(Math.max(1, nanos), TimeUnit.NANOSECONDS);
+    }
+
+    /** What is left of the caller's own timeout (its grpc-timeout, or the server's request timeout), if any. */
+    private static long callerRemainingNanos() {
+        final ServiceRequestContext ctx = ServiceRequestContext.currentOrNull();
+        if (ctx == null || ctx.requestTimeoutMillis() <= 0) {
+            return Long.MAX_VALUE;
+        }
+        final long elapsed = System.nanoTime() - ctx.log().partial().requestStartTimeNanos();
+        return TimeUnit.MILLISECONDS.toNanos(ctx.requestTimeoutMillis()) - elapsed;
+    }
+}

@@ -1,0 +1,91 @@
+package io.sextant.gateway;
+
+import java.util.concurrent.atomic.AtomicReference;
+
+import com.linecorp.armeria.common.RequestHeaders;
+import com.linecorp.armeria.server.ServiceRequestContext;
+
+import io.grpc.stub.StreamObserver;
+import io.sextant.auth.v1.AuthServiceGrpc;
+import io.sextant.auth.v1.DeleteApiKeyRequest;
+import io.sextant.auth.v1.DeleteApiKeyResponse;
+import io.sextant.auth.v1.GetJwksRequest;
+import io.sextant.auth.v1.GetJwksResponse;
+import io.sextant.auth.v1.JsonWebKey;
+import io.sextant.auth.v1.LoginRequest;
+import io.sextant.auth.v1.LoginResponse;
+import io.sextant.auth.v1.RegisterRequest;
+import io.sextant.auth.v1.RegisterResponse;
+import io.sextant.auth.v1.Token;
+import io.sextant.auth.v1.ValidateTokenRequest;
+import io.sextant.auth.v1.ValidateTokenResponse;
+import io.sextant.platform.error.Errors;
+
+/**
+ * A stand-in for the auth service behind the gateway: a few RPCs with fixed answers and the
+ * platform's errors; the others answer UNIMPLEMENTED, like a service not built yet. It records the
+ * headers of the last ValidateToken call, for tests of what the gateway forwards.
+ */
+final class TestAuthService extends AuthServiceGrpc.AuthServiceImplBase {
+
+    static final String USERNAME = "alice";
+    static final String PASSWORD = "correct horse battery";
+    static final JsonWebKey KEY = JsonWebKey.newBuilder()
+                                            .setKty("RSA").setKid("key-1").setUse("sig").setAlg("RS256")
+                                            .setN("sXchVbN2Mt3jK6D0vqZzZ8GDZ0LaC6kQYbPzjH0WJ4c").setE("AQAB")
+                                            .build();
+
+    final AtomicReference<RequestHeaders> lastValidateHeaders = new AtomicReference<>();
+
+    @Override
+    public void login(LoginRequest request, StreamObserver<LoginResponse> response) {
+        if (!USERNAME.equals(request.getUsername()) || !PASSWORD.equals(request.getPassword())) {
+            throw Errors.unauthenticated("INVALID_CREDENTIALS", "wrong username or password");
+        }
+        response.onNext(LoginResponse.newBuilder()
+                                     .setToken(Token.newBuilder().setAccessToken("access-token-of-alice")
+                                                    .setRefreshToken("refresh-token-1").setTokenType("Bearer")
+                                                    .setExpiresIn(900))
+                                     .build());
+        response.onCompleted();
+    }
+
+    @Override
+    public void register(RegisterRequest request, StreamObserver<RegisterResponse> response) {
+        if (request.getUsername().startsWith("slow")) {
+            sleep(3_000);
+        }
+        response.onNext(RegisterResponse.newBuilder().setMessage("check your e-mail").build());
+        response.onCompleted();
+    }
+
+    @Override
+    public void validateToken(ValidateTokenRequest request, StreamObserver<ValidateTokenResponse> response) {
+        final RequestHeaders headers = ServiceRequestContext.current().request().headers();
+        lastValidateHeaders.set(headers);
+        if (!headers.contains("authorization")) {
+            throw Errors.unauthenticated("TOKEN_MISSING", "send Authorization: Bearer <access_token>");
+        }
+        response.onNext(ValidateTokenResponse.newBuilder().setSubject("user-1").setUsername(USERNAME).build());
+        response.onCompleted();
+    }
+
+    @Override
+    public void deleteApiKey(DeleteApiKeyRequest request, StreamObserver<DeleteApiKeyResponse> response) {
+        throw Errors.notFound("api key", request.getName());
+    }
+
+    @Override
+    public void getJwks(GetJwksRequest request, StreamObserver<GetJwksResponse> response) {
+        response.onNext(GetJwksResponse.newBuilder().addKeys(KEY).build());
+        response.onCompleted();
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
