@@ -11,6 +11,7 @@ import com.google.rpc.ErrorInfo;
 
 import com.linecorp.armeria.common.RequestContext;
 import com.linecorp.armeria.common.grpc.GoogleGrpcExceptionHandlerFunction;
+import com.linecorp.armeria.common.grpc.GrpcExceptionHandlerFunction;
 
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -51,6 +52,25 @@ public final class GrpcErrorMapper implements GoogleGrpcExceptionHandlerFunction
             return statusProto(status.getCode(), status.getCode().name(),
                                status.getDescription() == null ? status.getCode().name() : status.getDescription(),
                                domain);
+        }
+        // the client went away, time ran out, the request was too large: not a bug of the service
+        final Status.Code transport = GrpcExceptionHandlerFunction.of()
+                                                                  .apply(ctx, Status.UNKNOWN, cause, metadata)
+                                                                  .getCode();
+        switch (transport) {
+            case CANCELLED -> {
+                log.debug("{} {} cancelled: {}", ctx.method(), ctx.path(), cause.toString());
+                return statusProto(transport, transport.name(), "the call was cancelled", domain);
+            }
+            case DEADLINE_EXCEEDED -> {
+                log.warn("{} {} timed out: {}", ctx.method(), ctx.path(), cause.toString());
+                return statusProto(transport, transport.name(), "the call did not complete in time", domain);
+            }
+            case RESOURCE_EXHAUSTED -> {
+                log.warn("{} {} refused: {}", ctx.method(), ctx.path(), cause.toString());
+                return statusProto(transport, transport.name(), "the request is too large", domain);
+            }
+            default -> { }
         }
         log.error("Unexpected error in {}", ctx.method() + " " + ctx.path(), cause);
         return statusProto(Status.Code.INTERNAL, "INTERNAL",
