@@ -1,8 +1,10 @@
 package io.sextant.platform.db;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.regex.Pattern;
 
 import io.sextant.platform.error.Errors;
 
@@ -12,7 +14,8 @@ import io.sextant.platform.error.Errors;
  */
 public final class PageToken {
 
-    private static final char SEPARATOR = '\u001f';
+    /** Separates the fingerprint and the key values; each value is base64url-encoded, so it never contains one. */
+    private static final char SEPARATOR = '.';
 
     private PageToken() {}
 
@@ -20,9 +23,9 @@ public final class PageToken {
     public static String encode(String queryFingerprint, List<String> keyValues) {
         final StringBuilder sb = new StringBuilder(Integer.toHexString(queryFingerprint.hashCode()));
         for (String value : keyValues) {
-            sb.append(SEPARATOR).append(value);
+            sb.append(SEPARATOR).append(base64(value));
         }
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(sb.toString().getBytes(StandardCharsets.UTF_8));
+        return base64(sb.toString());
     }
 
     /**
@@ -39,13 +42,25 @@ public final class PageToken {
         } catch (IllegalArgumentException e) {
             throw Errors.invalidField("page_token", "is not a page token returned by this method");
         }
-        final String[] parts = text.split(String.valueOf(SEPARATOR), -1);
+        final String[] parts = text.split(Pattern.quote(String.valueOf(SEPARATOR)), -1);
         if (parts.length != expectedValues + 1
             || !parts[0].equals(Integer.toHexString(queryFingerprint.hashCode()))) {
             throw Errors.invalidField("page_token",
                                       "does not belong to this query: keep filter and order_by as in the first call");
         }
-        return List.of(parts).subList(1, parts.length);
+        final List<String> values = new ArrayList<>(expectedValues);
+        for (int i = 1; i < parts.length; i++) {
+            try {
+                values.add(new String(Base64.getUrlDecoder().decode(parts[i]), StandardCharsets.UTF_8));
+            } catch (IllegalArgumentException e) {
+                throw Errors.invalidField("page_token", "is not a page token returned by this method");
+            }
+        }
+        return List.copyOf(values);
+    }
+
+    private static String base64(String text) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(text.getBytes(StandardCharsets.UTF_8));
     }
 
     /** The page size to use: 0 means the default, anything above the maximum is the maximum. */

@@ -11,8 +11,7 @@ import com.google.rpc.ErrorInfo;
 
 import com.linecorp.armeria.common.RequestContext;
 import com.linecorp.armeria.common.grpc.GoogleGrpcExceptionHandlerFunction;
-import com.linecorp.armeria.common.stream.ClosedStreamException;
-import com.linecorp.armeria.server.RequestCancellationException;
+import com.linecorp.armeria.common.grpc.GrpcExceptionHandlerFunction;
 
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -54,9 +53,24 @@ public final class GrpcErrorMapper implements GoogleGrpcExceptionHandlerFunction
                                status.getDescription() == null ? status.getCode().name() : status.getDescription(),
                                domain);
         }
-        if (cause instanceof ClosedStreamException || cause instanceof RequestCancellationException) {
-            // the caller went away or its deadline passed (the gateway cancels the calls it gives up on)
-            return statusProto(Status.Code.CANCELLED, "CANCELLED", "the call was cancelled", domain);
+        // the client went away, time ran out, the request was too large: not a bug of the service
+        final Status.Code transport = GrpcExceptionHandlerFunction.of()
+                                                                  .apply(ctx, Status.UNKNOWN, cause, metadata)
+                                                                  .getCode();
+        switch (transport) {
+            case CANCELLED -> {
+                log.debug("{} {} cancelled: {}", ctx.method(), ctx.path(), cause.toString());
+                return statusProto(transport, transport.name(), "the call was cancelled", domain);
+            }
+            case DEADLINE_EXCEEDED -> {
+                log.warn("{} {} timed out: {}", ctx.method(), ctx.path(), cause.toString());
+                return statusProto(transport, transport.name(), "the call did not complete in time", domain);
+            }
+            case RESOURCE_EXHAUSTED -> {
+                log.warn("{} {} refused: {}", ctx.method(), ctx.path(), cause.toString());
+                return statusProto(transport, transport.name(), "the request is too large", domain);
+            }
+            default -> { }
         }
         log.error("Unexpected error in {}", ctx.method() + " " + ctx.path(), cause);
         return statusProto(Status.Code.INTERNAL, "INTERNAL",

@@ -10,6 +10,7 @@ import java.util.Base64;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -17,7 +18,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.grpc.stub.StreamObserver;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
 import io.sextant.auth.v1.AuthServiceGrpc;
 import io.sextant.auth.v1.GetJwksRequest;
 import io.sextant.auth.v1.GetJwksResponse;
@@ -46,6 +48,7 @@ public final class RemoteIdentity implements KeySource, AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private volatile boolean closed;
     private volatile long backoffMillis = 100;
+    private volatile ClientCallStreamObserver<WatchRevocationsRequest> stream;
 
     public RemoteIdentity(String authTarget, Clock clock) {
         jwks = ServiceClients.builder("auth-jwks", authTarget, Duration.ofSeconds(2))
@@ -117,7 +120,13 @@ public final class RemoteIdentity implements KeySource, AutoCloseable {
         if (closed) {
             return;
         }
-        watch.watchRevocations(WatchRevocationsRequest.getDefaultInstance(), new StreamObserver<>() {
+        watch.watchRevocations(WatchRevocationsRequest.getDefaultInstance(), new ClientResponseObserver<
+                WatchRevocationsRequest, WatchRevocationsResponse>() {
+            @Override
+            public void beforeStart(ClientCallStreamObserver<WatchRevocationsRequest> call) {
+                stream = call;
+            }
+
             @Override
             public void onNext(WatchRevocationsResponse batch) {
                 for (Revocation r : batch.getRevocationsList()) {
@@ -148,12 +157,21 @@ public final class RemoteIdentity implements KeySource, AutoCloseable {
         final long delay = backoffMillis;
         backoffMillis = Math.min(5000, backoffMillis * 2);
         log.debug("Revocation stream from auth ended ({}); reconnecting in {} ms", why, delay);
-        scheduler.schedule(this::watchRevocations, delay, TimeUnit.MILLISECONDS);
+        try {
+            scheduler.schedule(this::watchRevocations, delay, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // closed meanwhile
+        }
     }
 
+    /** Stops refreshing and ends the revocation stream, so that auth does not keep it open. */
     @Override
     public void close() {
         closed = true;
         scheduler.shutdownNow();
+        final ClientCallStreamObserver<WatchRevocationsRequest> open = stream;
+        if (open != null) {
+            open.cancel("the service is shutting down", null);
+        }
     }
 }

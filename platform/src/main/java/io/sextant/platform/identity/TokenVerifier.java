@@ -76,6 +76,11 @@ public final class TokenVerifier {
         } catch (JWTVerificationException e) {
             throw invalid("the bearer token's signature or claims are not valid");
         }
+        // withClaimPresence accepts an explicit JSON null: these claims must really be there
+        if (jwt.getSubject() == null || jwt.getId() == null || jwt.getIssuedAtAsInstant() == null
+            || jwt.getExpiresAtAsInstant() == null) {
+            throw invalid("the bearer token's signature or claims are not valid");
+        }
         final Principal principal = toPrincipal(jwt, token);
         if (revocations.isRevoked(principal)) {
             throw Errors.unauthenticated("TOKEN_REVOKED", "the bearer token has been revoked; log in again");

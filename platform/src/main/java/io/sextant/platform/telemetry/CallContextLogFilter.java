@@ -17,7 +17,8 @@ public final class CallContextLogFilter extends TurboFilter {
 
     @Override
     public FilterReply decide(Marker marker, Logger logger, Level level, String format, Object[] params, Throwable t) {
-        if (level != null && !level.isGreaterOrEqual(logger.getEffectiveLevel())) {
+        // not logger.isEnabledFor(level): that runs the turbo filters, this one included, again
+        if (level == null || !level.isGreaterOrEqual(logger.getEffectiveLevel())) {
             return FilterReply.NEUTRAL;
         }
         put("request_id", CallContext.requestId());

@@ -1,5 +1,8 @@
 package io.sextant.platform.telemetry;
 
+import com.linecorp.armeria.common.logging.RequestLog;
+import com.linecorp.armeria.server.ServiceRequestContext;
+
 import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
@@ -16,6 +19,8 @@ import io.prometheus.client.Histogram;
  * codes other than OK) and the latency histogram {@code grpc_server_handling_seconds}.
  */
 public final class RpcMetrics implements ServerInterceptor {
+
+    private static final String GRPC_STATUS = "grpc-status";
 
     private final Counter started;
     private final Counter handled;
@@ -43,6 +48,16 @@ public final class RpcMetrics implements ServerInterceptor {
         final String type = descriptor.getType().name().toLowerCase(java.util.Locale.ROOT);
         started.labels(service, method, type).inc();
         final long start = System.nanoTime();
+        final ServiceRequestContext ctx = ServiceRequestContext.currentOrNull();
+        if (ctx != null) {
+            // The request log, not ServerCall.close: when a service method throws, Armeria closes
+            // its own call, so a forwarding close() would never see the errors.
+            ctx.log().whenComplete().thenAccept(log -> {
+                handled.labels(service, method, type, grpcCode(log)).inc();
+                latency.labels(service, method, type).observe((System.nanoTime() - start) / 1e9);
+            });
+            return next.startCall(call, headers);
+        }
         return next.startCall(new SimpleForwardingServerCall<>(call) {
             @Override
             public void close(Status status, Metadata trailers) {
@@ -51,5 +66,23 @@ public final class RpcMetrics implements ServerInterceptor {
                 super.close(status, trailers);
             }
         }, headers);
+    }
+
+    /** The gRPC status code a call ended with, from its trailers (or headers, for a trailers-only answer). */
+    private static String grpcCode(RequestLog log) {
+        String value = log.responseTrailers().get(GRPC_STATUS);
+        if (value == null) {
+            value = log.responseHeaders().get(GRPC_STATUS);
+        }
+        if (value != null) {
+            try {
+                return Status.fromCodeValue(Integer.parseInt(value.trim())).getCode().name();
+            } catch (NumberFormatException e) {
+                return Status.Code.UNKNOWN.name();
+            }
+        }
+        // no status sent: the stream was reset or the client went away
+        return log.responseCause() == null ? Status.Code.UNKNOWN.name()
+                                           : Status.fromThrowable(log.responseCause()).getCode().name();
     }
 }

@@ -1,0 +1,66 @@
+package io.sextant.platform.testing;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+import com.linecorp.armeria.client.grpc.GrpcClientBuilder;
+import com.linecorp.armeria.client.grpc.GrpcClients;
+
+import io.sextant.platform.config.Env;
+import io.sextant.platform.config.ServiceConfig;
+import io.sextant.platform.server.SextantServer;
+
+/** Configuration and clients for tests that start a {@link SextantServer} on loopback. */
+public final class TestServers {
+
+    private static final HttpClient HTTP = HttpClient.newBuilder()
+                                                     .version(HttpClient.Version.HTTP_1_1)
+                                                     .connectTimeout(Duration.ofSeconds(10))
+                                                     .build();
+
+    private TestServers() {}
+
+    /** A service's configuration as its environment would give it: any free port, a short grace. */
+    public static ServiceConfig config(String serviceName, Map<String, String> overrides) {
+        final Map<String, String> values = new HashMap<>();
+        values.put("PORT", "0");
+        values.put("SHUTDOWN_GRACE", "500ms");
+        values.putAll(overrides);
+        final Env env = Env.of(values);
+        final ServiceConfig config = ServiceConfig.read(serviceName, 0, env);
+        env.check();
+        return config;
+    }
+
+    public static ServiceConfig config(String serviceName) {
+        return config(serviceName, Map.of());
+    }
+
+    /** A gRPC client builder for a server on this machine. */
+    public static GrpcClientBuilder grpc(int port) {
+        return GrpcClients.builder("http://127.0.0.1:" + port).responseTimeout(Duration.ofSeconds(20));
+    }
+
+    /** A plain HTTP/1.1 GET with the JDK's client, as curl or a load balancer's probe would send it. */
+    public static HttpResponse<String> get(int port, String path, String... headers) {
+        final HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                                                       .timeout(Duration.ofSeconds(20))
+                                                       .GET();
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
+        try {
+            return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
