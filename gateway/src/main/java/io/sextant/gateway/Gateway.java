@@ -10,7 +10,9 @@ import com.linecorp.armeria.server.grpc.GrpcServiceBuilder;
 import com.linecorp.armeria.server.grpc.HttpJsonTranscodingOptions;
 import com.linecorp.armeria.server.grpc.HttpJsonTranscodingQueryParamMatchRule;
 
+import io.grpc.MethodDescriptor.MethodType;
 import io.grpc.ServerInterceptors;
+import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
 import io.sextant.platform.server.SextantServer;
@@ -30,20 +32,15 @@ public final class Gateway {
     /** The gateway's server, not started; its tests start exactly this. */
     public static SextantServer newServer(GatewayConfig config) {
         final SextantServer.Builder server = SextantServer.builder(config.service());
-        final GrpcServiceBuilder api = GrpcService.builder()
-                .supportedSerializationFormats(GrpcSerializationFormats.values())
+        // Unary methods are also REST/JSON; streaming ones (storage's bytes) are gRPC and gRPC-Web
+        // only, in their own GrpcService: the transcoder covers unary methods alone.
+        final GrpcServiceBuilder streams = grpcService();
+        final GrpcServiceBuilder api = grpcService()
                 .enableHttpJsonTranscoding(HttpJsonTranscodingOptions.builder()
                         .queryParamMatchRules(HttpJsonTranscodingQueryParamMatchRule.ORIGINAL_FIELD,
                                               HttpJsonTranscodingQueryParamMatchRule.LOWER_CAMEL_CASE)
                         .errorHandler(new TranscodingErrorHandler())
-                        .build())
-                // Armeria ignores unknown JSON fields by default; a typo in a field name must be a 400
-                .jsonMarshallerFactory(descriptor -> GrpcJsonMarshaller.builder()
-                        .jsonMarshallerCustomizer(marshaller -> marshaller.ignoringUnknownFields(false))
-                        .build(descriptor))
-                .exceptionHandler(new GatewayExceptionHandler())
-                .maxRequestMessageLength(MAX_MESSAGE_LENGTH)
-                .maxResponseMessageLength(MAX_MESSAGE_LENGTH);
+                        .build());
         final List<BackendHealth.Probe> probes = new ArrayList<>();
         for (Backend backend : Backend.ALL) {
             final String target = config.target(backend);
@@ -53,20 +50,56 @@ public final class Gateway {
                         BackendChannels.forwarding(backend, descriptor, target, MAX_MESSAGE_LENGTH),
                         config.backendDeadline());
                 if (forwarding != null) {
-                    api.addService(ServerInterceptors.intercept(forwarding, server.rpcMetrics()));
+                    addMethods(api, forwarding, true, server);
+                    addMethods(streams, forwarding, false, server);
                 }
             }
             probes.add(new BackendHealth.Probe(backend.name(), BackendChannels.health(target, config.healthTimeout())));
         }
         final GrpcService apis = api.build();
+        final GrpcService streaming = streams.build();
         return server.healthService(new BackendHealth(probes, config.healthTimeout()))
                      .decorator(new PlainTextErrors())
                      .decorator(new RequestGuard())
                      .customize(sb -> sb.service(apis)
+                                        .service(streaming)
                                         .errorHandler(new GatewayErrorHandler())
                                         // A slow backend is cut by BACKEND_DEADLINE, so that the client gets
                                         // 504 naming it, not by the server's own request timeout.
                                         .requestTimeout(config.backendDeadline().plusSeconds(5)))
                      .build();
+    }
+
+    private static GrpcServiceBuilder grpcService() {
+        return GrpcService.builder()
+                .supportedSerializationFormats(GrpcSerializationFormats.values())
+                // Armeria ignores unknown JSON fields by default; a typo in a field name must be a 400
+                .jsonMarshallerFactory(descriptor -> GrpcJsonMarshaller.builder()
+                        .jsonMarshallerCustomizer(marshaller -> marshaller.ignoringUnknownFields(false))
+                        .build(descriptor))
+                .exceptionHandler(new GatewayExceptionHandler())
+                .maxRequestMessageLength(MAX_MESSAGE_LENGTH)
+                .maxResponseMessageLength(MAX_MESSAGE_LENGTH);
+    }
+
+    /** Adds the unary (or the streaming) methods of a forwarding service, with RPC metrics. */
+    private static void addMethods(GrpcServiceBuilder target, ServerServiceDefinition forwarding, boolean unary,
+                                   SextantServer.Builder server) {
+        final ServiceDescriptor all = forwarding.getServiceDescriptor();
+        final ServiceDescriptor.Builder descriptor = ServiceDescriptor.newBuilder(all.getName())
+                                                                      .setSchemaDescriptor(all.getSchemaDescriptor());
+        final List<ServerMethodDefinition<?, ?>> methods = new ArrayList<>();
+        for (ServerMethodDefinition<?, ?> method : forwarding.getMethods()) {
+            if ((method.getMethodDescriptor().getType() == MethodType.UNARY) == unary) {
+                descriptor.addMethod(method.getMethodDescriptor());
+                methods.add(method);
+            }
+        }
+        if (methods.isEmpty()) {
+            return;
+        }
+        final ServerServiceDefinition.Builder subset = ServerServiceDefinition.builder(descriptor.build());
+        methods.forEach(subset::addMethod);
+        target.addService(ServerInterceptors.intercept(subset.build(), server.rpcMetrics()));
     }
 }

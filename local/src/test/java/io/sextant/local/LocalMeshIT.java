@@ -1,0 +1,260 @@
+package io.sextant.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.KeyPairGenerator;
+import java.security.interfaces.RSAPrivateKey;
+import java.security.interfaces.RSAPublicKey;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Map;
+import java.util.UUID;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.auth0.jwt.JWT;
+import com.auth0.jwt.algorithms.Algorithm;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import com.linecorp.armeria.client.grpc.GrpcClients;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.sextant.auth.v1.AuthServiceGrpc.AuthServiceBlockingStub;
+import io.sextant.auth.v1.GetMeRequest;
+import io.sextant.auth.v1.LoginRequest;
+import io.sextant.auth.v1.RegisterRequest;
+
+/**
+ * The whole mesh from {@code local/}, driven as clients drive it: REST/JSON through the gateway,
+ * gRPC through the gateway, and gRPC straight to auth.
+ */
+class LocalMeshIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final String PASSWORD = "correct horse battery";
+
+    @TempDir
+    static Path data;
+    private static LocalMesh mesh;
+
+    @BeforeAll
+    static void start() {
+        mesh = LocalMesh.start(data, 0, Map.of("ACCESS_TOKEN_TTL", "10s"));
+    }
+
+    @AfterAll
+    static void stop() {
+        mesh.close();
+    }
+
+    // --- REST helpers
+
+    record Reply(int status, JsonNode body, HttpResponse<String> raw) {}
+
+    private static Reply call(String method, String path, String body, String token) throws Exception {
+        final HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + mesh.port("gateway") + path))
+                                                       .timeout(Duration.ofSeconds(10))
+                                                       .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                                                                                    : HttpRequest.BodyPublishers.ofString(body));
+        if (body != null) {
+            request.header("content-type", "application/json");
+        }
+        if (token != null) {
+            request.header("authorization", "Bearer " + token);
+        }
+        final HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        final JsonNode json = response.body().isEmpty() ? JSON.createObjectNode() : JSON.readTree(response.body());
+        return new Reply(response.statusCode(), json, response);
+    }
+
+    private static String credentials(String username, String password) {
+        return "{\"username\":\"" + username + "\",\"email\":\"" + username + "@example.com\",\"password\":\"" + password + "\"}";
+    }
+
+    private static String newUsername() {
+        return "e2e" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+    }
+
+    private static JsonNode registerAndLogin(String username) throws Exception {
+        assertThat(call("POST", "/v1/auth/register", credentials(username, PASSWORD), null).status()).isEqualTo(200);
+        final Reply login = call("POST", "/v1/auth/login", "{\"username\":\"" + username + "\",\"password\":\"" + PASSWORD + "\"}", null);
+        assertThat(login.status()).isEqualTo(200);
+        return login.body();
+    }
+
+    private static void assertError(Reply reply, int status, String error) {
+        assertThat(reply.status()).as(reply.raw().body()).isEqualTo(status);
+        assertThat(reply.body().path("error").asText()).isEqualTo(error);
+        assertThat(reply.body().path("message").asText()).isNotBlank();
+        assertThat(reply.body().has("timestamp")).isTrue();
+        assertThat(reply.raw().body()).doesNotContain("Exception").doesNotContain("\tat ");
+    }
+
+    private static AuthServiceBlockingStub grpc(int port, String token) {
+        final var builder = GrpcClients.builder("http://127.0.0.1:" + port).responseTimeout(Duration.ofSeconds(10));
+        if (token != null) {
+            builder.addHeader("authorization", "Bearer " + token);
+        }
+        return builder.build(AuthServiceBlockingStub.class);
+    }
+
+    private static void eventually(ThrowingCheck check) throws Exception {
+        final long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (true) {
+            try {
+                check.run();
+                return;
+            } catch (AssertionError e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(50);
+            }
+        }
+    }
+
+    interface ThrowingCheck {
+        void run() throws Exception;
+    }
+
+    // --- the tests
+
+    @Test
+    void theWholeSessionLifecycleOverRest() throws Exception {
+        final String username = newUsername();
+        final JsonNode first = registerAndLogin(username);
+        assertThat(first.path("tokenType").asText()).isEqualTo("Bearer");
+        final String access = first.path("accessToken").asText();
+
+        final Reply me = call("GET", "/v1/auth/me", null, access);
+        assertThat(me.status()).isEqualTo(200);
+        assertThat(me.body().path("username").asText()).isEqualTo(username);
+        assertThat(me.raw().headers().firstValue("x-request-id")).isPresent();
+
+        final Reply refreshed = call("POST", "/v1/auth/refresh",
+                                     "{\"refreshToken\":\"" + first.path("refreshToken").asText() + "\"}", null);
+        assertThat(refreshed.status()).isEqualTo(200);
+        final String newAccess = refreshed.body().path("accessToken").asText();
+        assertThat(call("GET", "/v1/auth/me", null, newAccess).status()).isEqualTo(200);
+
+        // replaying the rotated refresh token is refused and ends the whole session
+        final Reply replay = call("POST", "/v1/auth/refresh",
+                                  "{\"refresh_token\":\"" + first.path("refreshToken").asText() + "\"}", null);
+        assertError(replay, 401, "REFRESH_TOKEN_REUSED");
+        eventually(() -> assertError(call("GET", "/v1/auth/me", null, newAccess), 401, "TOKEN_REVOKED"));
+
+        // a new session, ended by logout: refused by the gateway's route and by auth over gRPC
+        final JsonNode second = call("POST", "/v1/auth/login",
+                                     "{\"username\":\"" + username + "\",\"password\":\"" + PASSWORD + "\"}", null).body();
+        final String secondAccess = second.path("accessToken").asText();
+        assertThat(call("GET", "/v1/auth/me", null, secondAccess).status()).isEqualTo(200);
+        final Reply logout = call("POST", "/v1/auth/logout",
+                                  "{\"refreshToken\":\"" + second.path("refreshToken").asText() + "\"}", secondAccess);
+        assertThat(logout.status()).isEqualTo(200);
+        eventually(() -> assertError(call("GET", "/v1/auth/me", null, secondAccess), 401, "TOKEN_REVOKED"));
+        final StatusRuntimeException direct = org.assertj.core.api.Assertions.catchThrowableOfType(
+                StatusRuntimeException.class, () -> grpc(mesh.port("auth"), secondAccess).getMe(GetMeRequest.getDefaultInstance()));
+        assertThat(direct.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+    }
+
+    @Test
+    void theSameApiOverGrpcThroughTheGateway() {
+        final String username = newUsername();
+        final AuthServiceBlockingStub viaGateway = grpc(mesh.port("gateway"), null);
+        viaGateway.register(RegisterRequest.newBuilder().setUsername(username).setEmail(username + "@example.com")
+                                           .setPassword(PASSWORD).build());
+        final String token = viaGateway.login(LoginRequest.newBuilder().setUsername(username).setPassword(PASSWORD).build())
+                                       .getToken().getAccessToken();
+        assertThat(grpc(mesh.port("gateway"), token).getMe(GetMeRequest.getDefaultInstance()).getAccount().getUsername())
+                .isEqualTo(username);
+    }
+
+    @Test
+    void badInputGetsTheRightStatusAndAClearBody() throws Exception {
+        assertError(call("POST", "/v1/auth/register", "{\"username\": \"abc\",", null), 400, "INVALID_ARGUMENT");
+        assertError(call("POST", "/v1/auth/register",
+                         "{\"username\":\"abcdef\",\"email\":\"a@example.com\",\"password\":\"long enough pw\",\"isAdmin\":true}",
+                         null), 400, "INVALID_ARGUMENT");
+
+        final Reply badEmail = call("POST", "/v1/auth/register", credentials("validname", PASSWORD)
+                .replace("validname@example.com", "not-an-email"), null);
+        assertError(badEmail, 400, "INVALID_ARGUMENT");
+        assertThat(badEmail.raw().body()).contains("email");
+
+        final Reply shortPassword = call("POST", "/v1/auth/register", credentials(newUsername(), "short"), null);
+        assertError(shortPassword, 400, "INVALID_ARGUMENT");
+        assertThat(shortPassword.body().path("details").toString()).contains("password");
+
+        assertError(call("GET", "/v1/auth/me", null, null), 401, "TOKEN_MISSING");
+        assertError(call("GET", "/v1/auth/me", null, "not.a.jwt"), 401, "TOKEN_INVALID");
+        assertError(call("GET", "/v1/no/such/route", null, null), 404, "NOT_FOUND");
+    }
+
+    @Test
+    void forgedAndAlgNoneTokensAreRefused() throws Exception {
+        final String kid = call("GET", "/.well-known/jwks.json", null, null).body().path("keys").get(0).path("kid").asText();
+        final var generator = KeyPairGenerator.getInstance("RSA");
+        generator.initialize(2048);
+        final var attacker = generator.generateKeyPair();
+        final String forged = JWT.create().withKeyId(kid).withIssuer("sextant-auth").withSubject(UUID.randomUUID().toString())
+                                 .withJWTId(UUID.randomUUID().toString()).withIssuedAt(Instant.now())
+                                 .withExpiresAt(Instant.now().plusSeconds(600))
+                                 .sign(Algorithm.RSA256((RSAPublicKey) attacker.getPublic(), (RSAPrivateKey) attacker.getPrivate()));
+        assertError(call("GET", "/v1/auth/me", null, forged), 401, "TOKEN_INVALID");
+
+        final Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+        final String none = b64.encodeToString(("{\"alg\":\"none\",\"kid\":\"" + kid + "\"}").getBytes(StandardCharsets.UTF_8)) + "."
+                            + b64.encodeToString(("{\"iss\":\"sextant-auth\",\"sub\":\"x\",\"jti\":\"y\",\"iat\":1,\"exp\":"
+                                                  + (Instant.now().getEpochSecond() + 600) + "}").getBytes(StandardCharsets.UTF_8)) + ".";
+        assertError(call("GET", "/v1/auth/me", null, none), 401, "TOKEN_INVALID");
+    }
+
+    @Test
+    void anExpiredTokenIsRefused() throws Exception {
+        final String access = registerAndLogin(newUsername()).path("accessToken").asText();
+        assertThat(call("GET", "/v1/auth/me", null, access).status()).isEqualTo(200);
+        // ACCESS_TOKEN_TTL=10s here, and verifiers allow 5 s of clock skew
+        Thread.sleep(16_000);
+        assertError(call("GET", "/v1/auth/me", null, access), 401, "TOKEN_EXPIRED");
+    }
+
+    @Test
+    void jwksIsPublishedThroughTheGateway() throws Exception {
+        final Reply jwks = call("GET", "/.well-known/jwks.json", null, null);
+        assertThat(jwks.status()).isEqualTo(200);
+        assertThat(jwks.body().path("keys").get(0).path("kty").asText()).isEqualTo("RSA");
+        assertThat(jwks.body().path("keys").get(0).path("n").asText()).isNotEmpty();
+    }
+
+    @Test
+    void unbuiltRoutesSaySoWith501() throws Exception {
+        assertError(call("GET", "/v1/users/" + UUID.randomUUID(), null, null), 501, "NOT_BUILT_YET");
+        assertError(call("GET", "/v1/templates", null, null), 501, "NOT_BUILT_YET");
+    }
+
+    @Test
+    void aServiceThatIsDownIsUnhealthyAndItsRoutesAnswer503() throws Exception {
+        final Reply before = call("GET", "/health", null, null);
+        assertThat(before.body().path("gateway").asText()).isEqualTo("ok");
+        assertThat(before.body().path("services").path("auth").asText()).isEqualTo("healthy");
+
+        mesh.stop("monitoring");
+        final Reply after = call("GET", "/health", null, null);
+        assertThat(after.body().path("services").path("monitoring").asText()).isEqualTo("unhealthy");
+        assertThat(after.body().path("status").asText()).isEqualTo("degraded");
+        assertError(call("GET", "/v1/alerts", null, null), 503, "BACKEND_UNAVAILABLE");
+    }
+}
