@@ -65,9 +65,12 @@ final class RevocationFeed implements AutoCloseable {
         return this;
     }
 
-    /** Picks up new revocations now (called right after this replica wrote one). */
+    /**
+     * Picks up new revocations now, in the calling thread: called right after this replica wrote
+     * one, so that its own verifier refuses the token before the call that revoked it returns.
+     */
     void pollNow() {
-        poller.execute(this::pollSafely);
+        pollSafely();
     }
 
     private void pollSafely() {
@@ -78,35 +81,48 @@ final class RevocationFeed implements AutoCloseable {
         }
     }
 
+    /**
+     * Reads revocations it has not seen: those after the last id, and, because ids are taken at
+     * insert but become visible at commit (a later id can commit first), those of the last minute
+     * below it that were missed.
+     */
     private void poll() {
-        List<RevocationRow> rows;
+        final long after;
+        synchronized (this) {
+            after = lastId;
+        }
+        List<RevocationRow> rows = jdbi.withExtension(RevocationDao.class, dao -> dao.recentUpTo(after));
+        publish(rows);
+        long next = after;
         do {
-            final long after;
-            synchronized (this) {
-                after = lastId;
-            }
-            rows = jdbi.withExtension(RevocationDao.class, dao -> dao.after(after, BATCH));
-            if (rows.isEmpty()) {
-                return;
-            }
-            final List<Revocation> batch = new ArrayList<>(rows.size());
-            for (RevocationRow row : rows) {
-                batch.add(toProto(row));
-            }
-            synchronized (this) {
-                for (int i = 0; i < rows.size(); i++) {
-                    inForce.put(rows.get(i).id(), batch.get(i));
-                    local.add(batch.get(i));
-                }
-                lastId = rows.get(rows.size() - 1).id();
-                final WatchRevocationsResponse message = WatchRevocationsResponse.newBuilder()
-                                                                                 .addAllRevocations(batch)
-                                                                                 .build();
-                for (Subscriber subscriber : subscribers) {
-                    subscriber.push(message);
-                }
+            final long from = next;
+            rows = jdbi.withExtension(RevocationDao.class, dao -> dao.after(from, BATCH));
+            publish(rows);
+            if (!rows.isEmpty()) {
+                next = rows.get(rows.size() - 1).id();
             }
         } while (rows.size() == BATCH);
+    }
+
+    /** Adds the rows not seen yet to the local set and pushes them to every watcher. */
+    private synchronized void publish(List<RevocationRow> rows) {
+        final List<Revocation> fresh = new ArrayList<>();
+        for (RevocationRow row : rows) {
+            if (!inForce.containsKey(row.id())) {
+                final Revocation revocation = toProto(row);
+                inForce.put(row.id(), revocation);
+                local.add(revocation);
+                fresh.add(revocation);
+            }
+            lastId = Math.max(lastId, row.id());
+        }
+        if (fresh.isEmpty()) {
+            return;
+        }
+        final WatchRevocationsResponse message = WatchRevocationsResponse.newBuilder().addAllRevocations(fresh).build();
+        for (Subscriber subscriber : subscribers) {
+            subscriber.push(message);
+        }
     }
 
     /** Registers a stream: sends the snapshot, then every new revocation, until the client goes away. */

@@ -418,6 +418,24 @@ class AuthServiceIT {
     }
 
     @Test
+    void aRevocationThatCommitsAfterALaterOneIsNotMissed() throws Exception {
+        final Token early = registerAndLogin(newUsername());
+        final Token late = registerAndLogin(newUsername());
+        final String earlyJti = com.auth0.jwt.JWT.decode(early.getAccessToken()).getId();
+        final String lateJti = com.auth0.jwt.JWT.decode(late.getAccessToken()).getId();
+        final String insert = "INSERT INTO revocations (kind, target, expires_at) VALUES ('token', :jti, now() + interval '1 hour')";
+        try (var slow = jdbi.open()) {
+            // the slow transaction takes the smaller id but commits second
+            slow.begin();
+            slow.createUpdate(insert).bind("jti", earlyJti).execute();
+            jdbi.useHandle(h -> h.createUpdate(insert).bind("jti", lateJti).execute());
+            eventually(() -> isRefused(late));
+            slow.commit();
+        }
+        eventually(() -> isRefused(early));
+    }
+
+    @Test
     void missingKeyEncryptionKeyIsAClearStartupError() {
         assertThatThrownBy(() -> AuthConfig.read(Env.of(Map.of("ACCESS_TOKEN_TTL", "forever"))))
                 .hasMessageContaining("AUTH_KEY_ENCRYPTION_KEY")

@@ -20,6 +20,15 @@ public interface RevocationDao {
               + " WHERE id > :after AND expires_at > now() ORDER BY id LIMIT :limit")
     List<RevocationRow> after(@Bind("after") long after, @Bind("limit") int limit);
 
+    /**
+     * Revocations of the last minute with ids up to {@code upTo}: a transaction that took its id
+     * before another but committed after it is found here by the next poll.
+     */
+    @SqlQuery("SELECT id, kind, target, revoked_at, expires_at FROM revocations"
+              + " WHERE id <= :upTo AND revoked_at > now() - interval '1 minute' AND expires_at > now()"
+              + " ORDER BY id LIMIT 10000")
+    List<RevocationRow> recentUpTo(@Bind("upTo") long upTo);
+
     @SqlUpdate("DELETE FROM revocations WHERE expires_at < now() - interval '1 hour'")
     int purgeExpired();
 }

@@ -1,7 +1,6 @@
 package io.sextant.platform.outbox;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -102,11 +101,13 @@ public final class OutboxRelay implements AutoCloseable {
                     delivered.labels(event.topic()).inc();
                 } catch (Exception e) {
                     final long backoff = Math.min(MAX_BACKOFF.toMillis(), 1000L << Math.min(event.attempts(), 20));
+                    // the database's clock decides what is due, so it also sets when
                     handle.createUpdate("UPDATE outbox SET attempts = attempts + 1, last_error = :error,"
-                                        + " next_attempt_at = :next WHERE id = :id")
+                                        + " next_attempt_at = now() + make_interval(secs => :backoffSeconds)"
+                                        + " WHERE id = :id")
                           .bind("id", event.sequence())
                           .bind("error", String.valueOf(e.getMessage()))
-                          .bind("next", Instant.now().plusMillis(backoff))
+                          .bind("backoffSeconds", backoff / 1000.0)
                           .execute();
                     failed.labels(event.topic()).inc();
                     log.info("Outbox event {} ({}) not delivered (attempt {}), retrying in {} ms: {}",
