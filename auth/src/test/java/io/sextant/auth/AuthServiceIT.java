@@ -2,12 +2,14 @@ package io.sextant.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static io.sextant.platform.testing.GrpcErrors.badRequest;
+import static io.sextant.platform.testing.GrpcErrors.errorInfo;
+import static io.sextant.platform.testing.GrpcErrors.failure;
 
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.function.BooleanSupplier;
 
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.AfterAll;
@@ -16,13 +18,11 @@ import org.junit.jupiter.api.Test;
 
 import com.google.protobuf.Any;
 import com.google.rpc.BadRequest;
-import com.google.rpc.ErrorInfo;
 
 import com.linecorp.armeria.client.grpc.GrpcClients;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.protobuf.StatusProto;
 import io.sextant.auth.v1.ApiKey;
 import io.sextant.auth.v1.AuthServiceGrpc.AuthServiceBlockingStub;
 import io.sextant.auth.v1.ChangePasswordRequest;
@@ -48,6 +48,7 @@ import io.sextant.auth.v1.ValidateTokenResponse;
 import io.sextant.platform.config.Env;
 import io.sextant.platform.db.DbConfig;
 import io.sextant.platform.server.SextantServer;
+import io.sextant.platform.testing.Poll;
 import io.sextant.platform.testing.TestPostgres;
 
 /** The auth service over real gRPC, on a real PostgreSQL. */
@@ -113,38 +114,6 @@ class AuthServiceIT {
         return anonymous().refreshToken(RefreshTokenRequest.newBuilder().setRefreshToken(refreshToken).build()).getToken();
     }
 
-    private static ErrorInfo errorInfo(StatusRuntimeException e) {
-        for (Any detail : StatusProto.fromThrowable(e).getDetailsList()) {
-            if (detail.is(ErrorInfo.class)) {
-                try {
-                    return detail.unpack(ErrorInfo.class);
-                } catch (Exception ex) {
-                    throw new AssertionError(ex);
-                }
-            }
-        }
-        throw new AssertionError("no ErrorInfo in " + e);
-    }
-
-    private static StatusRuntimeException failure(Runnable call) {
-        try {
-            call.run();
-        } catch (StatusRuntimeException e) {
-            return e;
-        }
-        throw new AssertionError("the call succeeded");
-    }
-
-    private static void eventually(BooleanSupplier condition) throws InterruptedException {
-        final long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within 10 s");
-            }
-            Thread.sleep(20);
-        }
-    }
-
     @Test
     void registerLoginMeValidateAndLoginByEmail() {
         final String username = newUsername();
@@ -192,16 +161,8 @@ class AuthServiceIT {
         final StatusRuntimeException e = failure(() -> anonymous().register(
                 RegisterRequest.newBuilder().setUsername("x").setEmail("not-an-email").setPassword("short").build()));
         assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-        final List<String> fields = StatusProto.fromThrowable(e).getDetailsList().stream()
-                                               .filter(d -> d.is(BadRequest.class))
-                                               .flatMap(d -> {
-                                                   try {
-                                                       return d.unpack(BadRequest.class).getFieldViolationsList().stream();
-                                                   } catch (Exception ex) {
-                                                       throw new AssertionError(ex);
-                                                   }
-                                               })
-                                               .map(BadRequest.FieldViolation::getField).toList();
+        final List<String> fields = badRequest(e).getFieldViolationsList().stream()
+                                                 .map(BadRequest.FieldViolation::getField).toList();
         assertThat(fields).containsExactlyInAnyOrder("username", "email", "password");
     }
 
@@ -236,7 +197,7 @@ class AuthServiceIT {
     }
 
     @Test
-    void refreshRotatesAndReuseEndsTheSession() throws InterruptedException {
+    void refreshRotatesAndReuseEndsTheSession() {
         final Token first = registerAndLogin(newUsername());
         final Token second = refresh(first.getRefreshToken());
         assertThat(second.getRefreshToken()).isNotEqualTo(first.getRefreshToken());
@@ -248,9 +209,13 @@ class AuthServiceIT {
         // the whole family is gone: the newest refresh token and the session's access tokens too
         assertThat(errorInfo(failure(() -> refresh(second.getRefreshToken()))).getReason())
                 .isEqualTo("REFRESH_TOKEN_INVALID");
-        eventually(() -> isRefused(second));
+        Poll.until(() -> assertRefused(second));
         assertThat(errorInfo(failure(() -> as(second).getMe(GetMeRequest.getDefaultInstance()))).getReason())
                 .isEqualTo("TOKEN_REVOKED");
+    }
+
+    private static void assertRefused(Token token) {
+        org.assertj.core.api.Assertions.assertThat(isRefused(token)).as("token refused").isTrue();
     }
 
     private static boolean isRefused(Token token) {
@@ -263,12 +228,12 @@ class AuthServiceIT {
     }
 
     @Test
-    void logoutEndsTheSessionOnly() throws InterruptedException {
+    void logoutEndsTheSessionOnly() {
         final String username = newUsername();
         final Token session = registerAndLogin(username);
         final Token other = login(username, PASSWORD);
         as(session).logout(LogoutRequest.newBuilder().setRefreshToken(session.getRefreshToken()).build());
-        eventually(() -> isRefused(session));
+        Poll.until(() -> assertRefused(session));
         assertThat(errorInfo(failure(() -> refresh(session.getRefreshToken()))).getReason())
                 .isEqualTo("REFRESH_TOKEN_INVALID");
         assertThat(isRefused(other)).isFalse();
@@ -276,7 +241,7 @@ class AuthServiceIT {
     }
 
     @Test
-    void changePasswordKeepsThisSessionAndEndsTheOthers() throws InterruptedException {
+    void changePasswordKeepsThisSessionAndEndsTheOthers() {
         final String username = newUsername();
         final Token current = registerAndLogin(username);
         final Token other = login(username, PASSWORD);
@@ -287,14 +252,14 @@ class AuthServiceIT {
         final var changed = as(current).changePassword(ChangePasswordRequest.newBuilder()
                 .setCurrentPassword(PASSWORD).setNewPassword("a new long passphrase").build());
         assertThat(changed.getRevokedSessions()).isEqualTo(1);
-        eventually(() -> isRefused(other));
+        Poll.until(() -> assertRefused(other));
         assertThat(isRefused(current)).isFalse();
         assertThat(failure(() -> login(username, PASSWORD)).getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
         assertThat(login(username, "a new long passphrase").getAccessToken()).isNotEmpty();
     }
 
     @Test
-    void apiKeysAreShownOnceExchangedAndRevocable() throws InterruptedException {
+    void apiKeysAreShownOnceExchangedAndRevocable() {
         final Token owner = registerAndLogin(newUsername());
         final ApiKey created = as(owner).createApiKey(CreateApiKeyRequest.newBuilder()
                 .setApiKey(ApiKey.newBuilder().setDisplayName("billing worker")).build()).getApiKey();
@@ -328,7 +293,7 @@ class AuthServiceIT {
         assertThat(errorInfo(failure(() -> anonymous().exchangeApiKey(
                 ExchangeApiKeyRequest.newBuilder().setApiKey(created.getKey()).build()))).getReason())
                 .isEqualTo("API_KEY_INVALID");
-        eventually(() -> isRefused(service));
+        Poll.until(() -> assertRefused(service));
     }
 
     @Test
@@ -364,7 +329,7 @@ class AuthServiceIT {
         anonymous().confirmPasswordReset(ConfirmPasswordResetRequest.newBuilder()
                 .setResetToken(event.getResetToken()).setNewPassword("reset to this passphrase").build());
         assertThat(login(username, "reset to this passphrase").getAccessToken()).isNotEmpty();
-        eventually(() -> isRefused(before));
+        Poll.until(() -> assertRefused(before));
         // single use
         assertThat(failure(() -> anonymous().confirmPasswordReset(ConfirmPasswordResetRequest.newBuilder()
                 .setResetToken(event.getResetToken()).setNewPassword("yet another passphrase").build()))
@@ -429,10 +394,10 @@ class AuthServiceIT {
             slow.begin();
             slow.createUpdate(insert).bind("jti", earlyJti).execute();
             jdbi.useHandle(h -> h.createUpdate(insert).bind("jti", lateJti).execute());
-            eventually(() -> isRefused(late));
+            Poll.until(() -> assertRefused(late));
             slow.commit();
         }
-        eventually(() -> isRefused(early));
+        Poll.until(() -> assertRefused(early));
     }
 
     @Test

@@ -35,6 +35,7 @@ import io.sextant.auth.v1.AuthServiceGrpc.AuthServiceBlockingStub;
 import io.sextant.auth.v1.GetMeRequest;
 import io.sextant.auth.v1.LoginRequest;
 import io.sextant.auth.v1.RegisterRequest;
+import io.sextant.platform.testing.Poll;
 
 /**
  * The whole mesh from {@code local/}, driven as clients drive it: REST/JSON through the gateway,
@@ -111,25 +112,6 @@ class LocalMeshIT {
         return builder.build(AuthServiceBlockingStub.class);
     }
 
-    private static void eventually(ThrowingCheck check) throws Exception {
-        final long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (true) {
-            try {
-                check.run();
-                return;
-            } catch (AssertionError e) {
-                if (System.nanoTime() > deadline) {
-                    throw e;
-                }
-                Thread.sleep(50);
-            }
-        }
-    }
-
-    interface ThrowingCheck {
-        void run() throws Exception;
-    }
-
     // --- the tests
 
     @Test
@@ -154,7 +136,7 @@ class LocalMeshIT {
         final Reply replay = call("POST", "/v1/auth/refresh",
                                   "{\"refresh_token\":\"" + first.path("refreshToken").asText() + "\"}", null);
         assertError(replay, 401, "REFRESH_TOKEN_REUSED");
-        eventually(() -> assertError(call("GET", "/v1/auth/me", null, newAccess), 401, "TOKEN_REVOKED"));
+        Poll.until(() -> assertError(call("GET", "/v1/auth/me", null, newAccess), 401, "TOKEN_REVOKED"));
 
         // a new session, ended by logout: refused by the gateway's route and by auth over gRPC
         final JsonNode second = call("POST", "/v1/auth/login",
@@ -164,7 +146,7 @@ class LocalMeshIT {
         final Reply logout = call("POST", "/v1/auth/logout",
                                   "{\"refreshToken\":\"" + second.path("refreshToken").asText() + "\"}", secondAccess);
         assertThat(logout.status()).isEqualTo(200);
-        eventually(() -> assertError(call("GET", "/v1/auth/me", null, secondAccess), 401, "TOKEN_REVOKED"));
+        Poll.until(() -> assertError(call("GET", "/v1/auth/me", null, secondAccess), 401, "TOKEN_REVOKED"));
         final StatusRuntimeException direct = org.assertj.core.api.Assertions.catchThrowableOfType(
                 StatusRuntimeException.class, () -> grpc(mesh.port("auth"), secondAccess).getMe(GetMeRequest.getDefaultInstance()));
         assertThat(direct.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);

@@ -1,42 +1,26 @@
 package io.sextant.monitoring;
 
-import java.util.Map;
-
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
+import io.grpc.ServiceDescriptor;
 import io.sextant.monitoring.v1.MonitoringServiceGrpc;
 import io.sextant.platform.config.Env;
-import io.sextant.platform.db.DbConfig;
 import io.sextant.platform.server.SextantServer;
-import io.sextant.platform.testing.ServiceSmoke;
-import io.sextant.platform.testing.TestPostgres;
+import io.sextant.platform.testing.NotBuiltServiceContract;
 
 /** The monitoring service starts on its own database and serves its contract, saying plainly what is not built. */
-class MonitoringServerIT {
+class MonitoringServerIT extends NotBuiltServiceContract {
 
-    private static SextantServer server;
-
-    @BeforeAll
-    static void start() {
-        final DbConfig db = TestPostgres.newDatabase("monitoring");
-        server = MonitoringServer.newServer(MonitoringServer.readConfig(Env.of(Map.of("PORT", "0", "DB_URL", db.url(),
-                                                                              "DB_USER", db.user())))).start();
+    @Override
+    protected SextantServer newServer(Env env) {
+        return MonitoringServer.newServer(MonitoringServer.readConfig(env));
     }
 
-    @AfterAll
-    static void stop() {
-        server.close();
+    @Override
+    protected ServiceDescriptor contract() {
+        return MonitoringServiceGrpc.getServiceDescriptor();
     }
 
-    @Test
-    void servesHealthReadinessMetricsAndDocs() throws Exception {
-        ServiceSmoke.assertOperable(server);
-    }
-
-    @Test
-    void everyRpcSaysItIsNotBuiltYet() {
-        ServiceSmoke.assertNotBuiltYet(server, MonitoringServiceGrpc.getServiceDescriptor());
+    @Override
+    protected String serviceName() {
+        return "monitoring";
     }
 }

@@ -1,42 +1,26 @@
 package io.sextant.storage;
 
-import java.util.Map;
-
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
+import io.grpc.ServiceDescriptor;
 import io.sextant.storage.v1.StorageServiceGrpc;
 import io.sextant.platform.config.Env;
-import io.sextant.platform.db.DbConfig;
 import io.sextant.platform.server.SextantServer;
-import io.sextant.platform.testing.ServiceSmoke;
-import io.sextant.platform.testing.TestPostgres;
+import io.sextant.platform.testing.NotBuiltServiceContract;
 
 /** The storage service starts on its own database and serves its contract, saying plainly what is not built. */
-class StorageServerIT {
+class StorageServerIT extends NotBuiltServiceContract {
 
-    private static SextantServer server;
-
-    @BeforeAll
-    static void start() {
-        final DbConfig db = TestPostgres.newDatabase("storage");
-        server = StorageServer.newServer(StorageServer.readConfig(Env.of(Map.of("PORT", "0", "DB_URL", db.url(),
-                                                                              "DB_USER", db.user())))).start();
+    @Override
+    protected SextantServer newServer(Env env) {
+        return StorageServer.newServer(StorageServer.readConfig(env));
     }
 
-    @AfterAll
-    static void stop() {
-        server.close();
+    @Override
+    protected ServiceDescriptor contract() {
+        return StorageServiceGrpc.getServiceDescriptor();
     }
 
-    @Test
-    void servesHealthReadinessMetricsAndDocs() throws Exception {
-        ServiceSmoke.assertOperable(server);
-    }
-
-    @Test
-    void everyRpcSaysItIsNotBuiltYet() {
-        ServiceSmoke.assertNotBuiltYet(server, StorageServiceGrpc.getServiceDescriptor());
+    @Override
+    protected String serviceName() {
+        return "storage";
     }
 }

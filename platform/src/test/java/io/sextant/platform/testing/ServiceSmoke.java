@@ -2,11 +2,6 @@ package io.sextant.platform.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 import com.google.protobuf.Any;
@@ -28,26 +23,17 @@ import io.sextant.platform.server.SextantServer;
 /** Checks what every service serves from its first day: health, readiness, metrics, docs, its contract. */
 public final class ServiceSmoke {
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-
     private ServiceSmoke() {}
 
-    /** GET a path of the server; returns status and body. */
-    public static HttpResponse<String> get(SextantServer server, String path) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
-                                    .timeout(Duration.ofSeconds(10)).build(),
-                         HttpResponse.BodyHandlers.ofString());
-    }
-
-    public static void assertOperable(SextantServer server) throws Exception {
-        final var health = get(server, "/health");
+    public static void assertOperable(SextantServer server) {
+        final var health = TestServers.get(server.port(), "/health");
         assertThat(health.statusCode()).isEqualTo(200);
         assertThat(health.body()).contains("\"status\":\"ok\"");
-        final var ready = get(server, "/health/ready");
+        final var ready = TestServers.get(server.port(), "/health/ready");
         assertThat(ready.statusCode()).isEqualTo(200);
         assertThat(ready.body()).contains("\"database\":\"up\"");
-        assertThat(get(server, "/metrics").body()).contains("jvm_memory_bytes_used").contains("hikaricp_connections");
-        assertThat(get(server, "/docs/").statusCode()).isEqualTo(200);
+        assertThat(TestServers.get(server.port(), "/metrics").body()).contains("jvm_memory_bytes_used").contains("hikaricp_connections");
+        assertThat(TestServers.get(server.port(), "/docs/").statusCode()).isEqualTo(200);
     }
 
     /** Every unary RPC of the service answers UNIMPLEMENTED with reason NOT_BUILT_YET and says so. */
