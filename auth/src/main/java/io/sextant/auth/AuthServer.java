@@ -2,8 +2,11 @@ package io.sextant.auth;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -13,9 +16,11 @@ import org.slf4j.LoggerFactory;
 
 import io.sextant.auth.db.SessionDao;
 import io.sextant.auth.v1.AuthServiceGrpc;
+import io.sextant.auth.v1.PasswordResetRequestedEvent;
 import io.sextant.platform.db.Database;
 import io.sextant.platform.identity.RevocationSet;
 import io.sextant.platform.identity.TokenVerifier;
+import io.sextant.platform.outbox.OutboxHandler;
 import io.sextant.platform.outbox.OutboxRelay;
 import io.sextant.platform.server.SextantServer;
 
@@ -38,8 +43,16 @@ public final class AuthServer {
 
     private AuthServer() {}
 
-    /** Opens (and migrates) auth's database and builds its server; {@code start()} it. */
+    /**
+     * Opens (and migrates) auth's database and builds its server; {@code start()} it. Password reset
+     * requests wait in the outbox until a sender exists (the notification service's issue).
+     */
     public static SextantServer newServer(AuthConfig config) {
+        return newServer(config, null);
+    }
+
+    /** As {@link #newServer(AuthConfig)}, delivering password reset tokens through {@code resetSender}. */
+    public static SextantServer newServer(AuthConfig config, ResetTokenSender resetSender) {
         final Clock clock = Clock.systemUTC();
         final SextantServer.Builder builder = SextantServer.builder(config.service());
         final Database db = Database.open("auth", config.service().db(), builder.registry());
@@ -54,7 +67,16 @@ public final class AuthServer {
                                                             throttle, Grants.BUILT_IN);
         // auth's events are consumed by services built later (users, notification); until a handler
         // is registered for a topic, its events wait in the outbox
-        final OutboxRelay relay = new OutboxRelay("auth", db.jdbi(), Map.of(), Duration.ofMillis(500),
+        final Map<String, OutboxHandler> handlers = new HashMap<>();
+        if (resetSender != null) {
+            handlers.put(AuthServiceImpl.TOPIC_PASSWORD_RESET, event -> {
+                final PasswordResetRequestedEvent request = event.payload().unpack(PasswordResetRequestedEvent.class);
+                final Instant expiresAt = clock.instant().plus(config.passwordResetTtl());
+                resetSender.send(request, service.mintResetToken(UUID.fromString(request.getAccountId()), expiresAt),
+                                 expiresAt);
+            });
+        }
+        final OutboxRelay relay = new OutboxRelay("auth", db.jdbi(), handlers, Duration.ofMillis(500),
                                                   builder.registry()).start();
 
         final ScheduledExecutorService maintenance = Executors.newSingleThreadScheduledExecutor(r -> {

@@ -68,6 +68,7 @@ import io.sextant.platform.error.Errors;
 import io.sextant.platform.identity.Authz;
 import io.sextant.platform.identity.Principal;
 import io.sextant.platform.outbox.Outbox;
+import io.sextant.platform.server.ClientAddress;
 
 /** The auth service: credentials, tokens, sessions, revocation and API keys. */
 final class AuthServiceImpl extends AuthServiceGrpc.AuthServiceImplBase {
@@ -130,20 +131,19 @@ final class AuthServiceImpl extends AuthServiceGrpc.AuthServiceImplBase {
 
     @Override
     public void login(LoginRequest request, StreamObserver<LoginResponse> response) {
-        final String address = clientAddress();
-        throttle.checkClient(address);
+        final String address = ClientAddress.current();
+        throttle.attemptFromClient(address);
         final Optional<AccountRow> found = jdbi.withExtension(AccountDao.class, dao -> dao.findByLogin(request.getUsername()));
         final String accountKey = LoginThrottle.accountKey(
                 found.map(a -> a.id().toString()).orElse(request.getUsername().toLowerCase(Locale.ROOT)));
-        final boolean locked = throttle.isAccountLocked(accountKey);
+        final boolean locked = throttle.attemptOnAccount(accountKey);
         // always verify, so an unknown user, a locked account and a wrong password cost the same
         final boolean passwordOk = hasher.verify(request.getPassword(), found.map(AccountRow::passwordHash).orElse(null));
         if (found.isEmpty() || !passwordOk || locked || found.get().disabled()) {
-            throttle.fail(accountKey, address);
             throw Errors.unauthenticated("INVALID_CREDENTIALS", INVALID_CREDENTIALS);
         }
         final AccountRow account = found.get();
-        throttle.succeed(accountKey);
+        throttle.succeeded(accountKey, address);
         if (hasher.needsRehash(account.passwordHash())) {
             final String rehashed = hasher.hash(request.getPassword());
             jdbi.useExtension(AccountDao.class, dao -> dao.rehash(account.id(), rehashed));
@@ -170,14 +170,17 @@ final class AuthServiceImpl extends AuthServiceGrpc.AuthServiceImplBase {
         final SessionRow session = jdbi.inTransaction(handle -> {
             final SessionDao sessions = handle.attach(SessionDao.class);
             final SessionRow row = sessions.lockByRefreshToken(presented).orElse(null);
-            if (row == null || row.revokedAt() != null || !row.sessionExpiresAt().isAfter(now)
-                || !row.tokenExpiresAt().isAfter(now)) {
+            if (row == null || row.revokedAt() != null) {
                 return null;
             }
             if (row.usedAt() != null) {
-                // reuse: someone holds a copy of a rotated token; end the whole session
+                // reuse (even of a token that has expired since): someone holds a copy of a rotated
+                // token; end the whole session
                 revokeSession(handle, row.sessionId(), "refresh token reuse", now);
                 return row;
+            }
+            if (!row.sessionExpiresAt().isAfter(now) || !row.tokenExpiresAt().isAfter(now)) {
+                return null;
             }
             sessions.markUsed(presented, now);
             sessions.insertRefreshToken(Secrets.hash(next), row.sessionId(), refreshExpiry(now, row.sessionExpiresAt()));
@@ -262,12 +265,14 @@ final class AuthServiceImpl extends AuthServiceGrpc.AuthServiceImplBase {
     public void changePassword(ChangePasswordRequest request, StreamObserver<ChangePasswordResponse> response) {
         final Principal p = Authz.requireUser();
         final AccountRow account = activeAccount(p);
+        final String address = ClientAddress.current();
         final String accountKey = LoginThrottle.accountKey(account.id().toString());
-        final boolean locked = throttle.isAccountLocked(accountKey);
+        throttle.attemptFromClient(address);
+        final boolean locked = throttle.attemptOnAccount(accountKey);
         if (!hasher.verify(request.getCurrentPassword(), account.passwordHash()) || locked) {
-            throttle.fail(accountKey, clientAddress());
             throw Errors.invalidField("current_password", "is not the account's current password");
         }
+        throttle.succeeded(accountKey, address);
         PasswordPolicy.check("new_password", request.getNewPassword(), account.username(), account.email());
         final String hash = hasher.hash(request.getNewPassword());
         final Instant now = clock.instant();
@@ -283,21 +288,16 @@ final class AuthServiceImpl extends AuthServiceGrpc.AuthServiceImplBase {
     public void requestPasswordReset(RequestPasswordResetRequest request,
                                      StreamObserver<RequestPasswordResetResponse> response) {
         final long start = System.nanoTime();
-        final Instant now = clock.instant();
         jdbi.useTransaction(handle -> {
             final Optional<AccountRow> account = handle.attach(AccountDao.class).findByEmail(request.getEmail());
             if (account.isEmpty() || account.get().disabled()) {
                 return;
             }
-            final String token = Secrets.newSecret("sxp_");
-            final Instant expires = now.plus(config.passwordResetTtl());
-            handle.attach(PasswordResetDao.class).insert(Secrets.hash(token), account.get().id(), expires);
+            // the token is minted at delivery (mintResetToken), so that none rests in the outbox
             Outbox.append(handle, TOPIC_PASSWORD_RESET, PasswordResetRequestedEvent.newBuilder()
                                                                                     .setAccountId(account.get().id().toString())
                                                                                     .setEmail(account.get().email())
                                                                                     .setUsername(account.get().username())
-                                                                                    .setResetToken(token)
-                                                                                    .setExpireTime(RevocationFeed.timestamp(expires))
                                                                                     .build());
         });
         // the same answer after the same time, whether or not the address has an account
@@ -310,6 +310,16 @@ final class AuthServiceImpl extends AuthServiceGrpc.AuthServiceImplBase {
             }
         }
         reply(response, RequestPasswordResetResponse.getDefaultInstance());
+    }
+
+    /**
+     * Mints a single-use reset token for the account of a reset request and stores its hash; the
+     * outbox relay calls this when it delivers the request, and hands the token to the sender.
+     */
+    String mintResetToken(UUID accountId, Instant expiresAt) {
+        final String token = Secrets.newSecret("sxp_");
+        jdbi.useExtension(PasswordResetDao.class, dao -> dao.insert(Secrets.hash(token), accountId, expiresAt));
+        return token;
     }
 
     @Override
@@ -369,8 +379,14 @@ final class AuthServiceImpl extends AuthServiceGrpc.AuthServiceImplBase {
         final int size = PageToken.pageSize(request.getPageSize(), 50, 100);
         final String fingerprint = "api-keys:" + owner;
         final List<String> after = PageToken.decode(fingerprint, request.getPageToken(), 2);
-        final Instant afterTime = after.isEmpty() ? null : Instant.parse(after.get(0));
-        final UUID afterId = after.isEmpty() ? null : parseUuid(after.get(1));
+        final Instant afterTime;
+        final UUID afterId;
+        try {
+            afterTime = after.isEmpty() ? null : Instant.parse(after.get(0));
+            afterId = after.isEmpty() ? null : UUID.fromString(after.get(1));
+        } catch (RuntimeException e) {
+            throw Errors.invalidField("page_token", "is not a page token returned by this method");
+        }
         final List<ApiKeyRow> rows = jdbi.withExtension(ApiKeyDao.class, dao -> dao.page(owner, afterTime, afterId, size + 1));
         final ListApiKeysResponse.Builder out = ListApiKeysResponse.newBuilder();
         for (ApiKeyRow row : rows.subList(0, Math.min(size, rows.size()))) {
@@ -386,7 +402,7 @@ final class AuthServiceImpl extends AuthServiceGrpc.AuthServiceImplBase {
     @Override
     public void deleteApiKey(DeleteApiKeyRequest request, StreamObserver<DeleteApiKeyResponse> response) {
         final Principal p = Authz.requireUser();
-        final UUID id = parseUuid(request.getName().substring("api-keys/".length()));
+        final UUID id = UUID.fromString(request.getName().substring("api-keys/".length()));
         final Instant now = clock.instant();
         final boolean deleted = jdbi.inTransaction(handle -> {
             final ApiKeyDao dao = handle.attach(ApiKeyDao.class);
@@ -409,17 +425,17 @@ final class AuthServiceImpl extends AuthServiceGrpc.AuthServiceImplBase {
 
     @Override
     public void exchangeApiKey(ExchangeApiKeyRequest request, StreamObserver<ExchangeApiKeyResponse> response) {
-        final String address = clientAddress();
-        throttle.checkClient(address);
+        final String address = ClientAddress.current();
+        throttle.attemptFromClient(address);
         final Optional<ApiKeyRow> key = jdbi.withExtension(ApiKeyDao.class,
                                                            dao -> dao.findActiveByHash(Secrets.hash(request.getApiKey())));
         final boolean ownerActive = key.isPresent()
                                     && jdbi.withExtension(AccountDao.class, dao -> dao.findById(key.get().ownerId()))
                                            .filter(a -> !a.disabled()).isPresent();
         if (!ownerActive) {
-            throttle.fail(null, address);
             throw Errors.unauthenticated("API_KEY_INVALID", "the API key is not valid");
         }
+        throttle.succeeded(null, address);
         final ApiKeyRow row = key.get();
         jdbi.useExtension(ApiKeyDao.class, dao -> dao.touch(row.id(), clock.instant()));
         final TokenIssuer.Issued token = issuer.serviceToken("api-keys/" + row.id(), row.scopes(), config.serviceTokenTtl());
@@ -497,11 +513,6 @@ final class AuthServiceImpl extends AuthServiceGrpc.AuthServiceImplBase {
         } catch (IllegalArgumentException e) {
             throw Errors.of(Code.PERMISSION_DENIED, "USER_TOKEN_REQUIRED", "this call needs a user's token");
         }
-    }
-
-    private static String clientAddress() {
-        final ServiceRequestContext ctx = ServiceRequestContext.currentOrNull();
-        return ctx == null ? "unknown" : ctx.clientAddress().getHostAddress();
     }
 
     private static <T> void reply(StreamObserver<T> observer, T message) {

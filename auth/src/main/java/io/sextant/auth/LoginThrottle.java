@@ -4,7 +4,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import java.util.Optional;
 
 import org.jdbi.v3.core.Jdbi;
 
@@ -12,9 +11,11 @@ import io.sextant.auth.db.ThrottleDao;
 import io.sextant.platform.error.Errors;
 
 /**
- * Brute-force protection, shared by every auth replica through the database: failed logins are
- * counted per account and per client address in a window; past the limit the account is locked
- * (and answers exactly like a wrong password) and the address is refused with 429.
+ * Brute-force protection, shared by every auth replica through the database. Every attempt is
+ * counted before the password is checked (so concurrent guesses cannot all slip under the limit),
+ * per account and per client address, and taken back when it succeeds. Past the limit within the
+ * window, an account is locked (and answers exactly like a wrong password) and an address is
+ * refused with 429.
  */
 final class LoginThrottle {
 
@@ -38,40 +39,40 @@ final class LoginThrottle {
         return "account:" + accountOrLogin;
     }
 
-    static String clientKey(String address) {
+    private static String clientKey(String address) {
         return "client:" + address;
     }
 
-    /** Refuses the call with 429 if the client address is locked out. */
-    void checkClient(String address) {
+    /** Counts an attempt from the address; refuses it with 429 when the address is over its limit. */
+    void attemptFromClient(String address) {
         final Instant now = clock.instant();
-        final Optional<Instant> until = jdbi.withExtension(ThrottleDao.class, dao -> dao.lockedUntil(clientKey(address), now));
-        if (until.isPresent()) {
-            final long seconds = Math.max(1, Duration.between(now, until.get()).toSeconds());
+        final int attempts = jdbi.withExtension(ThrottleDao.class, dao -> dao.attempt(
+                clientKey(address), now, now.minus(window), maxPerClient, now.plus(lock)));
+        if (attempts > maxPerClient) {
+            final Instant until = jdbi.withExtension(ThrottleDao.class, dao -> dao.lockedUntil(clientKey(address), now))
+                                      .orElse(now.plus(lock));
+            final long seconds = Math.max(1, Duration.between(now, until).toSeconds());
             throw Errors.resourceExhausted("TOO_MANY_FAILED_LOGINS",
                                            "too many failed attempts from this address; try again in " + seconds + " s",
                                            Map.of("retry_after_seconds", String.valueOf(seconds)));
         }
     }
 
-    boolean isAccountLocked(String accountKey) {
+    /** Counts an attempt on the account; returns whether the account is locked (then it must fail). */
+    boolean attemptOnAccount(String accountKey) {
         final Instant now = clock.instant();
-        return jdbi.withExtension(ThrottleDao.class, dao -> dao.lockedUntil(accountKey, now)).isPresent();
+        return jdbi.withExtension(ThrottleDao.class, dao -> dao.attempt(
+                accountKey, now, now.minus(window), maxPerAccount, now.plus(lock))) > maxPerAccount;
     }
 
-    /** Counts a failure against the account (if known) and the client address. */
-    void fail(String accountKey, String address) {
-        final Instant now = clock.instant();
+    /** The attempt succeeded: the account's failures are forgotten and the address's attempt taken back. */
+    void succeeded(String accountKey, String address) {
         jdbi.useExtension(ThrottleDao.class, dao -> {
             if (accountKey != null) {
-                dao.fail(accountKey, now, now.minus(window), maxPerAccount, now.plus(lock));
+                dao.clear(accountKey);
             }
-            dao.fail(clientKey(address), now, now.minus(window), maxPerClient, now.plus(lock));
+            dao.release(clientKey(address));
         });
-    }
-
-    void succeed(String accountKey) {
-        jdbi.useExtension(ThrottleDao.class, dao -> dao.clear(accountKey));
     }
 
     void purge() {

@@ -161,8 +161,15 @@ final class SigningKeys implements KeySource {
         return null;
     }
 
-    /** The public keys as JWKs, current first. */
+    /**
+     * The public keys as JWKs, current first. Re-read from the database when older than a second,
+     * so that a key another replica just made current is published by every replica at once.
+     */
     List<JsonWebKey> jwks() {
+        final long last = lastReload.get();
+        if (System.nanoTime() - last >= MIN_RELOAD_NANOS && lastReload.compareAndSet(last, System.nanoTime())) {
+            reload();
+        }
         final List<JsonWebKey> out = new ArrayList<>();
         final Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
         for (SigningKey key : keys) {

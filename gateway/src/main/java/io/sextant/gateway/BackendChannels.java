@@ -15,6 +15,7 @@ import io.grpc.Channel;
 import io.grpc.ServiceDescriptor;
 import io.grpc.health.v1.HealthGrpc;
 import io.sextant.platform.grpc.ServiceClients;
+import io.sextant.platform.server.ClientAddress;
 
 /** The gRPC clients of a backend: the one calls are forwarded over, and the health checker's. */
 final class BackendChannels {
@@ -45,9 +46,9 @@ final class BackendChannels {
     }
 
     /**
-     * Sends the caller's address as the only X-Forwarded-For value. The gateway resolved it itself,
-     * believing an incoming X-Forwarded-For only from its TRUSTED_PROXIES, so a client cannot make a
-     * backend believe another address.
+     * Sends the caller's address as the only X-Forwarded-For value. The gateway resolved it itself
+     * ({@link ClientAddress}: the peer, or the rightmost untrusted hop behind its TRUSTED_PROXIES,
+     * none by default), so a client cannot make a backend believe another address.
      */
     private static HttpResponse forwardClientAddress(HttpClient delegate, ClientRequestContext ctx, HttpRequest req)
             throws Exception {
@@ -56,7 +57,7 @@ final class BackendChannels {
             return delegate.execute(ctx, req);
         }
         final HttpRequest forwarded = req.withHeaders(
-                req.headers().toBuilder().set(X_FORWARDED_FOR, served.clientAddress().getHostAddress()));
+                req.headers().toBuilder().set(X_FORWARDED_FOR, ClientAddress.current()));
         ctx.updateRequest(forwarded);
         return delegate.execute(ctx, forwarded);
     }

@@ -60,6 +60,12 @@ final class ForwardingService {
         final boolean clientStreams = !method.getType().clientSendsOneMessage();
         definition.addMethod(method, (serverCall, headers) -> {
             final ServiceRequestContext ctx = ServiceRequestContext.currentOrNull();
+            if (method.getType() != MethodType.UNARY && ctx != null
+                && !ctx.request().headers().contains("grpc-timeout")) {
+                // a stream lasts as long as its caller wants (a large download); only a deadline the
+                // caller set ends it, not the server's request timeout meant for unary calls
+                ctx.clearRequestTimeout();
+            }
             if (clientStreams && ctx != null) {
                 // An upload stream may exceed the server's request length limit as a whole; each of
                 // its messages stays within the gRPC service's message length limit.

@@ -29,7 +29,8 @@ public record GatewayConfig(ServiceConfig service, Map<String, String> targets, 
 
     /** Reads and checks the settings; a wrong one is a {@link io.sextant.platform.config.ConfigException} naming it. */
     public static GatewayConfig read(Env env) {
-        final ServiceConfig service = ServiceConfig.read("gateway", 8000, env);
+        // the gateway is the edge: it believes no X-Forwarded-For unless told which proxies are in front of it
+        final ServiceConfig service = ServiceConfig.read("gateway", 8000, "", env);
         final Map<String, String> targets = new LinkedHashMap<>();
         for (Backend backend : Backend.ALL) {
             final String variable = backend.targetVariable();

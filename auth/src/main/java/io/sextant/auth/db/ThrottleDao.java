@@ -1,7 +1,6 @@
 package io.sextant.auth.db;
 
 import java.time.Instant;
-import java.util.Optional;
 
 import org.jdbi.v3.sqlobject.customizer.Bind;
 import org.jdbi.v3.sqlobject.statement.SqlQuery;
@@ -10,25 +9,37 @@ import org.jdbi.v3.sqlobject.statement.SqlUpdate;
 /** Failed-login counters, shared by every auth replica through the database. */
 public interface ThrottleDao {
 
-    @SqlQuery("SELECT locked_until FROM login_throttle WHERE key = :key AND locked_until > :now")
-    Optional<Instant> lockedUntil(@Bind("key") String key, @Bind("now") Instant now);
-
     /**
-     * Counts one failure in the current window (a new window once the old one has passed) and locks
-     * the key for {@code lock} once {@code limit} failures are reached. Returns the failures in the window.
+     * Counts one attempt against the key, before its outcome is known (so that concurrent attempts
+     * cannot all slip under the limit): a new window once the old one has passed, and a lock for
+     * {@code lock} once more than {@code limit} attempts fall in the window. Returns the attempts
+     * counted in the window, this one included, or {@code limit + 1} while a lock holds.
      */
-    @SqlQuery("INSERT INTO login_throttle AS t (key, failures, window_start) VALUES (:key, 1, :now)"
+    @SqlQuery("INSERT INTO login_throttle AS t (key, failures, window_start, locked_until)"
+              + " VALUES (:key, 1, :now, CASE WHEN 1 > :limit THEN CAST(:lockUntil AS timestamptz) END)"
               + " ON CONFLICT (key) DO UPDATE SET"
               + "   failures = CASE WHEN t.window_start < :windowStart THEN 1 ELSE t.failures + 1 END,"
               + "   window_start = CASE WHEN t.window_start < :windowStart THEN :now ELSE t.window_start END,"
-              + "   locked_until = CASE WHEN t.window_start >= :windowStart AND t.failures + 1 >= :limit"
-              + "                       THEN :lockUntil ELSE t.locked_until END"
-              + " RETURNING failures")
-    int fail(@Bind("key") String key, @Bind("now") Instant now, @Bind("windowStart") Instant windowStart,
-             @Bind("limit") int limit, @Bind("lockUntil") Instant lockUntil);
+              + "   locked_until = CASE"
+              + "     WHEN t.locked_until > :now THEN t.locked_until"
+              + "     WHEN (CASE WHEN t.window_start < :windowStart THEN 1 ELSE t.failures + 1 END) > :limit"
+              + "       THEN CAST(:lockUntil AS timestamptz)"
+              + "     ELSE NULL END"
+              + " RETURNING CASE WHEN locked_until > :now THEN greatest(failures, :limit + 1) ELSE failures END")
+    int attempt(@Bind("key") String key, @Bind("now") Instant now, @Bind("windowStart") Instant windowStart,
+                @Bind("limit") int limit, @Bind("lockUntil") Instant lockUntil);
 
+    /** When the key's lock ends, if it is locked. */
+    @SqlQuery("SELECT locked_until FROM login_throttle WHERE key = :key AND locked_until > :now")
+    java.util.Optional<Instant> lockedUntil(@Bind("key") String key, @Bind("now") Instant now);
+
+    /** Forgets the account's failures after a successful login. */
     @SqlUpdate("DELETE FROM login_throttle WHERE key = :key")
     void clear(@Bind("key") String key);
+
+    /** Takes back one attempt counted against a client that turned out to succeed. */
+    @SqlUpdate("UPDATE login_throttle SET failures = greatest(failures - 1, 0) WHERE key = :key")
+    void release(@Bind("key") String key);
 
     @SqlUpdate("DELETE FROM login_throttle WHERE window_start < :before AND (locked_until IS NULL OR locked_until < :before)")
     int purge(@Bind("before") Instant before);

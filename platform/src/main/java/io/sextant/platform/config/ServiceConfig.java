@@ -30,8 +30,19 @@ public record ServiceConfig(
         URI otlpEndpoint,
         Env env) {
 
-    /** Reads the common settings of the named service; the default port is the service's own. */
+    /** Private networks and loopback: where the gateway (or a mesh sidecar) calls a service from. */
+    public static final String PRIVATE_NETWORKS = "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7";
+
+    /**
+     * Reads the common settings of the named service; the default port is the service's own, and
+     * TRUSTED_PROXIES defaults to {@link #PRIVATE_NETWORKS}, where its callers are.
+     */
     public static ServiceConfig read(String serviceName, int defaultPort, Env env) {
+        return read(serviceName, defaultPort, PRIVATE_NETWORKS, env);
+    }
+
+    /** As {@link #read(String, int, Env)}, with another default for TRUSTED_PROXIES ("" trusts nobody). */
+    public static ServiceConfig read(String serviceName, int defaultPort, String defaultTrustedProxies, Env env) {
         final int port = env.port("PORT", defaultPort);
         final String defaultDb = "sextant_" + serviceName.toLowerCase(Locale.ROOT);
         final DbConfig db = new DbConfig(
@@ -46,7 +57,7 @@ public record ServiceConfig(
         final String authTarget = env.string("AUTH_TARGET", "localhost:8001");
         checkHostPort(env, "AUTH_TARGET", authTarget);
         final Duration grace = env.duration("SHUTDOWN_GRACE", Duration.ofSeconds(10));
-        final String trusted = env.string("TRUSTED_PROXIES", "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16");
+        final String trusted = env.string("TRUSTED_PROXIES", defaultTrustedProxies);
         for (String cidr : trusted.split(",")) {
             if (!cidr.isBlank() && !isCidr(cidr.trim())) {
                 env.problem("TRUSTED_PROXIES", "has '" + cidr.trim() + "', which is not a CIDR such as 10.0.0.0/8");

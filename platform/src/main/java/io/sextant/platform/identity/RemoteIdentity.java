@@ -7,6 +7,7 @@ import java.security.spec.RSAPublicKeySpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -94,11 +95,15 @@ public final class RemoteIdentity implements KeySource, AutoCloseable {
     private void refreshKeys() {
         try {
             final GetJwksResponse response = jwks.getJwks(GetJwksRequest.getDefaultInstance());
+            final Map<String, RSAPublicKey> published = new HashMap<>();
             for (JsonWebKey jwk : response.getKeysList()) {
                 if ("RSA".equals(jwk.getKty()) && !jwk.getKid().isEmpty()) {
-                    keys.put(jwk.getKid(), toPublicKey(jwk));
+                    published.put(jwk.getKid(), toPublicKey(jwk));
                 }
             }
+            // exactly the published set: a key auth withdrew stops verifying here too
+            keys.putAll(published);
+            keys.keySet().retainAll(published.keySet());
         } catch (RuntimeException e) {
             log.warn("Could not fetch the signing keys from auth: {}", e.getMessage());
         }

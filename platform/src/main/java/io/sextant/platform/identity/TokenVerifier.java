@@ -2,6 +2,7 @@ package io.sextant.platform.identity;
 
 import java.security.interfaces.RSAPublicKey;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
@@ -36,11 +37,13 @@ public final class TokenVerifier {
     public static final String CLAIM_SESSION = "sid";
 
     private static final long LEEWAY_SECONDS = 5;
+    /** The longest lifetime auth can be configured to give a token (ACCESS_TOKEN_TTL, SERVICE_TOKEN_TTL). */
+    public static final Duration MAX_LIFETIME = Duration.ofHours(24);
 
     private final KeySource keys;
     private final RevocationSet revocations;
     private final Clock clock;
-    private final Map<String, JWTVerifier> verifiers = new ConcurrentHashMap<>();
+    private final Map<String, KeyedVerifier> verifiers = new ConcurrentHashMap<>();
 
     public TokenVerifier(KeySource keys, RevocationSet revocations, Clock clock) {
         this.keys = keys;
@@ -81,6 +84,10 @@ public final class TokenVerifier {
             || jwt.getExpiresAtAsInstant() == null) {
             throw invalid("the bearer token's signature or claims are not valid");
         }
+        if (Duration.between(jwt.getIssuedAtAsInstant(), jwt.getExpiresAtAsInstant()).compareTo(MAX_LIFETIME) > 0) {
+            // auth never issues such a token: it was signed with a leaked key, or by mistake
+            throw invalid("the bearer token lives longer than any token auth issues");
+        }
         final Principal principal = toPrincipal(jwt, token);
         if (revocations.isRevoked(principal)) {
             throw Errors.unauthenticated("TOKEN_REVOKED", "the bearer token has been revoked; log in again");
@@ -88,14 +95,18 @@ public final class TokenVerifier {
         return principal;
     }
 
+    /**
+     * The verifier of the key the source has for this kid now: a key withdrawn from the JWKS (or
+     * replaced under the same kid) stops verifying at once.
+     */
     private JWTVerifier verifierFor(String kid) {
-        final JWTVerifier cached = verifiers.get(kid);
-        if (cached != null) {
-            return cached;
-        }
         final RSAPublicKey key = keys.find(kid);
         if (key == null) {
             throw invalid("the bearer token was signed with an unknown key");
+        }
+        final KeyedVerifier cached = verifiers.get(kid);
+        if (cached != null && cached.key().equals(key)) {
+            return cached.verifier();
         }
         final var verification = (JWTVerifier.BaseVerification) JWT.require(Algorithm.RSA256(key, null))
                                         .withIssuer(ISSUER)
@@ -105,9 +116,11 @@ public final class TokenVerifier {
                                         .withClaimPresence("iat")
                                         .acceptLeeway(LEEWAY_SECONDS);
         final JWTVerifier verifier = verification.build(clock);
-        verifiers.put(kid, verifier);
+        verifiers.put(kid, new KeyedVerifier(key, verifier));
         return verifier;
     }
+
+    private record KeyedVerifier(RSAPublicKey key, JWTVerifier verifier) {}
 
     private static Principal toPrincipal(DecodedJWT jwt, String token) {
         final String kindClaim = jwt.getClaim(CLAIM_KIND).asString();

@@ -1,7 +1,6 @@
 package io.sextant.platform.server;
 
 import java.io.StringWriter;
-import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,7 +23,6 @@ import com.linecorp.armeria.server.DecoratingHttpServiceFunction;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerBuilder;
-import com.linecorp.armeria.server.ClientAddressSource;
 import com.linecorp.armeria.server.docs.DocService;
 import com.linecorp.armeria.server.grpc.GrpcService;
 import com.linecorp.armeria.server.grpc.GrpcServiceBuilder;
@@ -243,15 +241,13 @@ public final class SextantServer implements AutoCloseable {
                                            .requestTimeout(Duration.ofSeconds(30))
                                            .maxRequestLength(16 * 1024 * 1024)
                                            .maxNumConnections(10_000)
-                                           .gracefulShutdownTimeout(Duration.ofMillis(200), config.shutdownGrace())
-                                           .clientAddressSources(ClientAddressSource.ofHeader("x-forwarded-for"),
-                                                                 ClientAddressSource.ofProxyProtocol())
-                                           .clientAddressTrustedProxyFilter(trustedProxies(config.trustedProxies()));
+                                           .gracefulShutdownTimeout(Duration.ofMillis(200), config.shutdownGrace());
             // Armeria runs decorators in reverse order of insertion: request ids, tracing, then these.
             for (int i = decorators.size() - 1; i >= 0; i--) {
                 sb.decorator(decorators.get(i));
             }
-            sb.decorator(tracing::serve)
+            sb.decorator(new ClientAddress(config.trustedProxies())::serve)
+              .decorator(tracing::serve)
               .decorator(RequestIds::serve);
 
             final SettableHealthChecker serving = new SettableHealthChecker(database == null);
@@ -313,16 +309,6 @@ public final class SextantServer implements AutoCloseable {
                 throw new java.io.UncheckedIOException(e);
             }
             return writer.toString();
-        }
-
-        private static java.util.function.Predicate<InetAddress> trustedProxies(String cidrs) {
-            final List<java.util.function.Predicate<InetAddress>> filters = new ArrayList<>();
-            for (String cidr : cidrs.split(",")) {
-                if (!cidr.isBlank()) {
-                    filters.add(com.linecorp.armeria.common.util.InetAddressPredicates.ofCidr(cidr.trim()));
-                }
-            }
-            return address -> filters.stream().anyMatch(f -> f.test(address));
         }
     }
 }

@@ -278,4 +278,24 @@ class TokenVerifierTest {
 
         assertThat(verifier.verify(token).subject()).isEqualTo("u1");
     }
+
+    @Test
+    void a_key_withdrawn_from_the_source_stops_verifying_at_once() {
+        final String token = KEY.token("8d0f6c1e-2f0b-4d84-9f3b-0d6a2c5b7e41");
+        assertThat(verifier.verify(token).subject()).isEqualTo("8d0f6c1e-2f0b-4d84-9f3b-0d6a2c5b7e41");
+        published.remove(KEY.kid());
+        assertThat(refusal(token).reason()).isEqualTo("TOKEN_INVALID");
+        // a different key under the same kid does not inherit the old key's verifier either
+        published.put(KEY.kid(), OTHER_KEY.publicKey());
+        assertThat(refusal(token).reason()).isEqualTo("TOKEN_INVALID");
+    }
+
+    @Test
+    void a_token_living_longer_than_auth_ever_issues_is_refused() {
+        final Instant issued = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        final String token = KEY.sign(KEY.userToken("8d0f6c1e-2f0b-4d84-9f3b-0d6a2c5b7e41")
+                                         .withIssuedAt(issued)
+                                         .withExpiresAt(issued.plus(Duration.ofDays(3650))));
+        assertThat(refusal(token).reason()).isEqualTo("TOKEN_INVALID");
+    }
 }
