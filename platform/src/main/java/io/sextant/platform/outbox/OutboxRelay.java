@@ -1,6 +1,9 @@
 package io.sextant.platform.outbox;
 
 import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -8,6 +11,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,16 +24,20 @@ import io.prometheus.client.Counter;
 import io.prometheus.client.Gauge;
 
 /**
- * Delivers outbox events with retries. Each round claims a bounded batch of due events with
+ * Delivers outbox events with retries. Each round leases a bounded batch of due events with
  * {@code FOR UPDATE SKIP LOCKED}, so any number of replicas share the work without delivering an
- * event twice at the same time; a failed delivery is retried with exponential backoff (1 s doubling
- * up to 5 minutes), forever: nothing is dropped while the target is down. Delivered events are
- * purged after a week.
+ * event twice at the same time, and delivers them outside any transaction; a failed delivery is
+ * retried with exponential backoff (1 s doubling up to 5 minutes), forever: nothing is dropped while
+ * the target is down. Delivered events are purged after a week. A handler should finish well
+ * within the lease (two minutes for a batch of 20); past it, another replica may deliver the same
+ * event again, which idempotent handlers absorb.
  */
 public final class OutboxRelay implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(OutboxRelay.class);
-    private static final int BATCH = 50;
+    private static final int BATCH = 20;
+    /** How long a claimed event is left to the replica that claimed it before another may try it. */
+    private static final Duration LEASE = Duration.ofMinutes(2);
     private static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
 
     private final String serviceName;
@@ -77,47 +85,62 @@ public final class OutboxRelay implements AutoCloseable {
         }
     }
 
-    /** Delivers one batch of due events; returns how many were claimed. Public for tests. */
+    /**
+     * Claims a batch of due events, delivers them and records each outcome; returns how many were
+     * claimed. The claim is a short transaction that leases the events (pushes their next attempt
+     * {@link #LEASE} ahead, skipping rows another replica is claiming), so deliveries run without
+     * holding a connection or row locks, and a replica that dies mid-batch only delays its events
+     * by the lease. Public for tests.
+     */
     public int deliverBatch() {
-        return jdbi.inTransaction(handle -> {
-            final List<OutboxEvent> due = handle.createQuery(
-                    "SELECT id, event_id, topic, payload, attempts, created_at FROM outbox"
-                    + " WHERE delivered_at IS NULL AND next_attempt_at <= now() AND topic = ANY(:topics)"
-                    + " ORDER BY id LIMIT :batch FOR UPDATE SKIP LOCKED")
-                                                .bindArray("topics", String.class, handlers.keySet().toArray(new String[0]))
-                                                .bind("batch", BATCH)
-                                                .map((rs, ctx) -> new OutboxEvent(
-                                                        rs.getLong("id"), rs.getObject("event_id", UUID.class),
-                                                        rs.getString("topic"), parse(rs.getBytes("payload")),
-                                                        rs.getInt("attempts"),
-                                                        rs.getObject("created_at", java.time.OffsetDateTime.class).toInstant()))
-                                                .list();
-            for (OutboxEvent event : due) {
-                try {
-                    handlers.get(event.topic()).deliver(event);
-                    handle.createUpdate("UPDATE outbox SET delivered_at = now(), attempts = attempts + 1,"
-                                        + " last_error = NULL WHERE id = :id")
-                          .bind("id", event.sequence()).execute();
-                    delivered.labels(event.topic()).inc();
-                } catch (Exception e) {
-                    final long backoff = Math.min(MAX_BACKOFF.toMillis(), 1000L << Math.min(event.attempts(), 20));
-                    // the database's clock decides what is due, so it also sets when
-                    handle.createUpdate("UPDATE outbox SET attempts = attempts + 1, last_error = :error,"
-                                        + " next_attempt_at = now() + make_interval(secs => :backoffSeconds)"
-                                        + " WHERE id = :id")
-                          .bind("id", event.sequence())
-                          .bind("error", String.valueOf(e.getMessage()))
-                          .bind("backoffSeconds", backoff / 1000.0)
-                          .execute();
-                    failed.labels(event.topic()).inc();
-                    log.info("Outbox event {} ({}) not delivered (attempt {}), retrying in {} ms: {}",
-                             event.eventId(), event.topic(), event.attempts() + 1, backoff, e.getMessage());
-                }
-            }
-            pending.set(handle.createQuery("SELECT count(*) FROM outbox WHERE delivered_at IS NULL")
-                              .mapTo(Long.class).one());
-            return due.size();
-        });
+        final List<OutboxEvent> claimed = new ArrayList<>(jdbi.inTransaction(this::claim));
+        claimed.sort(Comparator.comparingLong(OutboxEvent::sequence));
+        for (OutboxEvent event : claimed) {
+            deliver(event);
+        }
+        pending.set(jdbi.withHandle(handle -> handle.createQuery("SELECT count(*) FROM outbox WHERE delivered_at IS NULL")
+                                                    .mapTo(Long.class).one()));
+        return claimed.size();
+    }
+
+    private List<OutboxEvent> claim(Handle handle) {
+        return handle.createQuery("UPDATE outbox SET next_attempt_at = now() + make_interval(secs => :lease)"
+                                  + " WHERE id IN (SELECT id FROM outbox"
+                                  + "   WHERE delivered_at IS NULL AND next_attempt_at <= now() AND topic = ANY(:topics)"
+                                  + "   ORDER BY id LIMIT :batch FOR UPDATE SKIP LOCKED)"
+                                  + " RETURNING id, event_id, topic, payload, attempts, created_at")
+                     .bindArray("topics", String.class, handlers.keySet().toArray(new String[0]))
+                     .bind("batch", BATCH)
+                     .bind("lease", (double) LEASE.toSeconds())
+                     .map((rs, ctx) -> new OutboxEvent(rs.getLong("id"), rs.getObject("event_id", UUID.class),
+                                                       rs.getString("topic"), parse(rs.getBytes("payload")),
+                                                       rs.getInt("attempts"),
+                                                       rs.getObject("created_at", OffsetDateTime.class).toInstant()))
+                     .list();
+    }
+
+    private void deliver(OutboxEvent event) {
+        try {
+            handlers.get(event.topic()).deliver(event);
+        } catch (Exception e) {
+            final long backoff = Math.min(MAX_BACKOFF.toMillis(), 1000L << Math.min(event.attempts(), 20));
+            // the database's clock decides what is due, so it also sets when
+            jdbi.useHandle(handle -> handle.createUpdate("UPDATE outbox SET attempts = attempts + 1, last_error = :error,"
+                                                         + " next_attempt_at = now() + make_interval(secs => :backoffSeconds)"
+                                                         + " WHERE id = :id")
+                                           .bind("id", event.sequence())
+                                           .bind("error", String.valueOf(e.getMessage()))
+                                           .bind("backoffSeconds", backoff / 1000.0)
+                                           .execute());
+            failed.labels(event.topic()).inc();
+            log.info("Outbox event {} ({}) not delivered (attempt {}), retrying in {} ms: {}",
+                     event.eventId(), event.topic(), event.attempts() + 1, backoff, e.getMessage());
+            return;
+        }
+        jdbi.useHandle(handle -> handle.createUpdate("UPDATE outbox SET delivered_at = now(), attempts = attempts + 1,"
+                                                     + " last_error = NULL WHERE id = :id")
+                                       .bind("id", event.sequence()).execute());
+        delivered.labels(event.topic()).inc();
     }
 
     private void purge() {
