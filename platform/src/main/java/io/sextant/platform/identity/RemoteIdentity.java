@@ -19,6 +19,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import com.linecorp.armeria.client.ClientFactory;
+
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.sextant.auth.v1.AuthServiceGrpc;
@@ -50,11 +52,19 @@ public final class RemoteIdentity implements KeySource, AutoCloseable {
     private volatile boolean closed;
     private volatile long backoffMillis = 100;
     private volatile ClientCallStreamObserver<WatchRevocationsRequest> stream;
+    private final ClientFactory watchConnections;
 
     public RemoteIdentity(String authTarget, Clock clock) {
         jwks = ServiceClients.builder("auth-jwks", authTarget, Duration.ofSeconds(2))
                              .build(AuthServiceGrpc.AuthServiceBlockingStub.class);
+        // HTTP/2 PINGs every 10 s: a stream whose connection died silently fails within seconds and
+        // is re-opened (with a fresh snapshot), instead of leaving this verifier deaf to revocations
+        watchConnections = ClientFactory.builder()
+                                        .pingIntervalMillis(10_000)
+                                        .idleTimeoutMillis(0)
+                                        .build();
         watch = ServiceClients.builder("auth-revocations", authTarget, Duration.ZERO)
+                              .factory(watchConnections)
                               .build(AuthServiceGrpc.AuthServiceStub.class);
         revocations = new RevocationSet(clock);
         verifier = new TokenVerifier(this, revocations, clock);
@@ -178,5 +188,6 @@ public final class RemoteIdentity implements KeySource, AutoCloseable {
         if (open != null) {
             open.cancel("the service is shutting down", null);
         }
+        watchConnections.closeAsync();
     }
 }
