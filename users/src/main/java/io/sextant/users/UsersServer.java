@@ -1,19 +1,25 @@
 package io.sextant.users;
 
-import io.sextant.users.v1.UsersServiceGrpc;
+import java.time.Duration;
+
+import io.sextant.auth.v1.AuthServiceGrpc;
 import io.sextant.platform.config.Env;
 import io.sextant.platform.config.ServiceConfig;
-import io.sextant.platform.grpc.NotBuiltYet;
+import io.sextant.platform.db.Database;
+import io.sextant.platform.grpc.ServiceClients;
+import io.sextant.platform.identity.TokenVerifier;
 import io.sextant.platform.server.SextantServer;
 
 /**
  * Wires the users service: what {@link UsersMain} runs and what the tests start. It owns its
- * database (migrated at start) and serves its contract, health, metrics and docs; its RPCs are
- * built by issue #3 (users: profiles, RBAC, list and search) and answer UNIMPLEMENTED (NOT_BUILT_YET) until then.
+ * database (migrated at start), verifies callers' tokens against auth's keys and revocations
+ * (AUTH_TARGET), and calls auth (with the caller's token) to create and disable accounts.
  */
 public final class UsersServer {
 
     public static final int DEFAULT_PORT = 8002;
+    /** The deadline of each call to auth. */
+    static final Duration AUTH_DEADLINE = Duration.ofSeconds(5);
 
     private UsersServer() {}
 
@@ -24,7 +30,28 @@ public final class UsersServer {
         return config;
     }
 
+    /** Opens (and migrates) the users database and builds the server; {@code start()} it. */
     public static SextantServer newServer(ServiceConfig config) {
-        return NotBuiltYet.server(config, new UsersServiceGrpc.UsersServiceImplBase() { }, "issue #3 (users: profiles, RBAC, list and search)");
+        return newServer(config, null);
+    }
+
+    /**
+     * As {@link #newServer(ServiceConfig)}, verifying tokens with {@code verifier} instead of auth's
+     * published keys and revocations (when it is null, those).
+     */
+    public static SextantServer newServer(ServiceConfig config, TokenVerifier verifier) {
+        final SextantServer.Builder builder = SextantServer.builder(config);
+        final Database db = Database.open("users", config.db(), builder.registry());
+        builder.database(db);
+        final AuthServiceGrpc.AuthServiceBlockingStub auth =
+                ServiceClients.builder("auth", config.authTarget(), AUTH_DEADLINE)
+                              .build(AuthServiceGrpc.AuthServiceBlockingStub.class);
+        builder.grpcService(new UsersServiceImpl(db.jdbi(), auth));
+        if (verifier == null) {
+            builder.remoteIdentity();
+        } else {
+            builder.verifier(verifier);
+        }
+        return builder.build();
     }
 }

@@ -1,0 +1,611 @@
+package io.sextant.users;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.FieldMask;
+import com.google.protobuf.Timestamp;
+
+import io.grpc.stub.StreamObserver;
+import io.sextant.auth.v1.Account;
+import io.sextant.auth.v1.AuthServiceGrpc.AuthServiceBlockingStub;
+import io.sextant.auth.v1.CreateAccountRequest;
+import io.sextant.auth.v1.DisableAccountRequest;
+import io.sextant.platform.db.PageToken;
+import io.sextant.platform.error.Errors;
+import io.sextant.platform.identity.Authz;
+import io.sextant.platform.identity.Principal;
+import io.sextant.users.db.ProfileDao;
+import io.sextant.users.db.ProfileFields;
+import io.sextant.users.db.ProfileRow;
+import io.sextant.users.db.RoleDao;
+import io.sextant.users.db.RoleRow;
+import io.sextant.users.v1.AddUserRoleRequest;
+import io.sextant.users.v1.AddUserRoleResponse;
+import io.sextant.users.v1.CreateRoleRequest;
+import io.sextant.users.v1.CreateRoleResponse;
+import io.sextant.users.v1.CreateUserRequest;
+import io.sextant.users.v1.CreateUserResponse;
+import io.sextant.users.v1.DeleteRoleRequest;
+import io.sextant.users.v1.DeleteRoleResponse;
+import io.sextant.users.v1.DeleteUserRequest;
+import io.sextant.users.v1.DeleteUserResponse;
+import io.sextant.users.v1.GetMyProfileRequest;
+import io.sextant.users.v1.GetMyProfileResponse;
+import io.sextant.users.v1.GetRoleRequest;
+import io.sextant.users.v1.GetRoleResponse;
+import io.sextant.users.v1.GetUserGrantsRequest;
+import io.sextant.users.v1.GetUserGrantsResponse;
+import io.sextant.users.v1.GetUserRequest;
+import io.sextant.users.v1.GetUserResponse;
+import io.sextant.users.v1.ListRolesRequest;
+import io.sextant.users.v1.ListRolesResponse;
+import io.sextant.users.v1.ListUsersRequest;
+import io.sextant.users.v1.ListUsersResponse;
+import io.sextant.users.v1.ProvisionUserRequest;
+import io.sextant.users.v1.ProvisionUserResponse;
+import io.sextant.users.v1.RemoveUserRoleRequest;
+import io.sextant.users.v1.RemoveUserRoleResponse;
+import io.sextant.users.v1.ReplaceUserRequest;
+import io.sextant.users.v1.ReplaceUserResponse;
+import io.sextant.users.v1.Role;
+import io.sextant.users.v1.SearchUsersRequest;
+import io.sextant.users.v1.SearchUsersResponse;
+import io.sextant.users.v1.UpdateMyProfileRequest;
+import io.sextant.users.v1.UpdateMyProfileResponse;
+import io.sextant.users.v1.UpdateRoleRequest;
+import io.sextant.users.v1.UpdateRoleResponse;
+import io.sextant.users.v1.UpdateUserRequest;
+import io.sextant.users.v1.UpdateUserResponse;
+import io.sextant.users.v1.User;
+import io.sextant.users.v1.UsersServiceGrpc;
+
+/**
+ * The users service: profiles, roles and who holds them. Every RPC checks its caller through the
+ * platform's {@link Authz} first; fields a caller may not change are never read from the request.
+ */
+final class UsersServiceImpl extends UsersServiceGrpc.UsersServiceImplBase {
+
+    private static final Logger log = LoggerFactory.getLogger(UsersServiceImpl.class);
+
+    static final String USERS_READ = "users.read";
+    static final String USERS_WRITE = "users.write";
+    static final String ROLES_MANAGE = "roles.manage";
+    static final String ADMIN = "admin";
+    static final String DEFAULT_ROLE = "user";
+
+    /** The fields UpdateUser may change; UpdateMyProfile may change them without {@code active}. */
+    static final List<String> USER_FIELDS = List.of("first_name", "last_name", "display_name", "phone", "avatar_file",
+                                                     "locale", "time_zone", "metadata", "active");
+    static final List<String> PERSONAL_FIELDS = USER_FIELDS.subList(0, USER_FIELDS.size() - 1);
+    static final List<String> ROLE_FIELDS = List.of("description", "permissions");
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final TypeReference<TreeMap<String, String>> METADATA = new TypeReference<>() {};
+
+    private final Jdbi jdbi;
+    private final AuthServiceBlockingStub auth;
+
+    UsersServiceImpl(Jdbi jdbi, AuthServiceBlockingStub auth) {
+        this.jdbi = jdbi;
+        this.auth = auth;
+    }
+
+    // ---- users
+
+    @Override
+    public void listUsers(ListUsersRequest request, StreamObserver<ListUsersResponse> response) {
+        Authz.requirePermission(USERS_READ);
+        final ListUsersResponse.Builder out = ListUsersResponse.newBuilder();
+        jdbi.useTransaction(handle -> {
+            final UserQueries.Page page = UserQueries.list(handle, request.getFilter(), request.getOrderBy(),
+                                                           request.getPageSize(), request.getPageToken());
+            page.rows().forEach(row -> out.addUsers(toUser(row)));
+            out.setNextPageToken(page.nextPageToken()).setTotalSize(UserQueries.count(handle, request.getFilter()));
+        });
+        reply(response, out.build());
+    }
+
+    @Override
+    public void searchUsers(SearchUsersRequest request, StreamObserver<SearchUsersResponse> response) {
+        Authz.requirePermission(USERS_READ);
+        final UserQueries.Page page = jdbi.withHandle(handle -> UserQueries.search(
+                handle, request.getQuery(), request.getPageSize(), request.getPageToken()));
+        final SearchUsersResponse.Builder out = SearchUsersResponse.newBuilder().setNextPageToken(page.nextPageToken());
+        page.rows().forEach(row -> out.addUsers(toUser(row)));
+        reply(response, out.build());
+    }
+
+    @Override
+    public void getUser(GetUserRequest request, StreamObserver<GetUserResponse> response) {
+        final UUID id = userId("name", request.getName());
+        Authz.requireSelfOrPermission(id.toString(), USERS_READ);
+        reply(response, GetUserResponse.newBuilder().setUser(toUser(load(id))).build());
+    }
+
+    @Override
+    public void createUser(CreateUserRequest request, StreamObserver<CreateUserResponse> response) {
+        Authz.requirePermission(USERS_WRITE);
+        final User user = request.getUser();
+        // auth checks the password policy and the uniqueness of username and e-mail (ALREADY_EXISTS),
+        // with the caller's own token, which ServiceClients passes on
+        final Account account = auth.createAccount(CreateAccountRequest.newBuilder()
+                                                                       .setUsername(user.getUsername())
+                                                                       .setEmail(user.getEmail())
+                                                                       .setInitialPassword(request.getInitialPassword())
+                                                                       .addRoleIds(DEFAULT_ROLE)
+                                                                       .build())
+                                    .getAccount();
+        final UUID id = UUID.fromString(account.getId());
+        final ProfileFields fields = apply(blankFields(), user, USER_FIELDS);
+        final ProfileRow row = jdbi.inTransaction(handle -> {
+            final ProfileDao profiles = handle.attach(ProfileDao.class);
+            // the ProvisionUser from auth's outbox may have come first: then this fills the profile in
+            profiles.upsert(id, account.getUsername(), account.getEmail(), fields);
+            profiles.grant(id, new String[] {DEFAULT_ROLE});
+            return profiles.find(id).orElseThrow();
+        });
+        log.info("User {} created by {}", id, Authz.caller());
+        reply(response, CreateUserResponse.newBuilder().setUser(toUser(row)).build());
+    }
+
+    @Override
+    public void updateUser(UpdateUserRequest request, StreamObserver<UpdateUserResponse> response) {
+        final UUID id = userId("user.name", request.getUser().getName());
+        Authz.requirePermission(USERS_WRITE);
+        final List<String> paths = maskPaths(request.hasUpdateMask() ? request.getUpdateMask() : null,
+                                             request.getUser(), USER_FIELDS, true);
+        reply(response, UpdateUserResponse.newBuilder().setUser(toUser(update(id, request.getUser(), paths))).build());
+    }
+
+    @Override
+    public void replaceUser(ReplaceUserRequest request, StreamObserver<ReplaceUserResponse> response) {
+        final User user = request.getUser();
+        final UUID id = userId("user.name", user.getName());
+        Authz.requirePermission(USERS_WRITE);
+        final ProfileRow existing = load(id);
+        if (!user.getUsername().isEmpty() && !user.getUsername().equals(existing.username())) {
+            throw Errors.invalidField("user.username", "cannot be changed: leave it empty or send the stored '"
+                                                       + existing.username() + "'");
+        }
+        if (!user.getEmail().isEmpty() && !user.getEmail().equals(existing.email())) {
+            throw Errors.invalidField("user.email", "cannot be changed here (auth owns it): leave it empty or send"
+                                                    + " the stored address");
+        }
+        reply(response, ReplaceUserResponse.newBuilder().setUser(toUser(update(id, user, USER_FIELDS))).build());
+    }
+
+    @Override
+    public void deleteUser(DeleteUserRequest request, StreamObserver<DeleteUserResponse> response) {
+        final UUID id = userId("name", request.getName());
+        final Principal caller = Authz.requirePermission(USERS_WRITE);
+        if (caller.subject().equals(id.toString())) {
+            throw Errors.failedPrecondition("CANNOT_DELETE_SELF", "you cannot delete your own user; ask another administrator");
+        }
+        final ProfileRow row = load(id);
+        if (row.roleIds().contains(ADMIN)) {
+            jdbi.useTransaction(handle -> requireAnotherAdmin(handle, id));
+        }
+        // first the credentials and every session, so that a failure leaves a user who cannot sign in
+        // rather than a profile-less account that can
+        auth.disableAccount(DisableAccountRequest.newBuilder().setAccountId(id.toString()).build());
+        jdbi.useExtension(ProfileDao.class, profiles -> profiles.delete(id));
+        log.info("User {} deleted by {}", id, caller);
+        reply(response, DeleteUserResponse.getDefaultInstance());
+    }
+
+    @Override
+    public void getMyProfile(GetMyProfileRequest request, StreamObserver<GetMyProfileResponse> response) {
+        final UUID id = UUID.fromString(requireUserId());
+        reply(response, GetMyProfileResponse.newBuilder().setUser(toUser(load(id))).build());
+    }
+
+    @Override
+    public void updateMyProfile(UpdateMyProfileRequest request, StreamObserver<UpdateMyProfileResponse> response) {
+        final String self = requireUserId();
+        final String name = request.getUser().getName();
+        if (!name.isEmpty() && !name.equals("users/" + self)) {
+            throw Errors.permissionDenied("NOT_YOUR_PROFILE",
+                                          "user.name must be empty or your own 'users/" + self + "': UpdateMyProfile"
+                                          + " changes only the caller's profile");
+        }
+        // active and the roles are never taken from this request
+        final List<String> paths = maskPaths(request.hasUpdateMask() ? request.getUpdateMask() : null,
+                                             request.getUser(), PERSONAL_FIELDS, false);
+        final ProfileRow row = update(UUID.fromString(self), request.getUser(), paths);
+        reply(response, UpdateMyProfileResponse.newBuilder().setUser(toUser(row)).build());
+    }
+
+    @Override
+    public void addUserRole(AddUserRoleRequest request, StreamObserver<AddUserRoleResponse> response) {
+        final UUID id = userId("name", request.getName());
+        final String roleId = roleId("role", request.getRole());
+        Authz.requirePermission(USERS_WRITE);
+        if (roleId.equals(ADMIN)) {
+            Authz.requirePermission(ROLES_MANAGE);
+        }
+        final ProfileRow row = jdbi.inTransaction(handle -> {
+            final ProfileDao profiles = handle.attach(ProfileDao.class);
+            if (profiles.lock(id).isEmpty()) {
+                throw Errors.notFound("user", "users/" + id);
+            }
+            if (handle.attach(RoleDao.class).find(roleId).isEmpty()) {
+                throw Errors.notFound("role", "roles/" + roleId);
+            }
+            if (profiles.grant(id, new String[] {roleId}) > 0) {
+                profiles.touch(id);
+            }
+            return profiles.find(id).orElseThrow();
+        });
+        reply(response, AddUserRoleResponse.newBuilder().setUser(toUser(row)).build());
+    }
+
+    @Override
+    public void removeUserRole(RemoveUserRoleRequest request, StreamObserver<RemoveUserRoleResponse> response) {
+        final UUID id = userId("name", request.getName());
+        final String roleId = roleId("role", request.getRole());
+        Authz.requirePermission(USERS_WRITE);
+        if (roleId.equals(ADMIN)) {
+            Authz.requirePermission(ROLES_MANAGE);
+        }
+        final ProfileRow row = jdbi.inTransaction(handle -> {
+            final ProfileDao profiles = handle.attach(ProfileDao.class);
+            if (profiles.lock(id).isEmpty()) {
+                throw Errors.notFound("user", "users/" + id);
+            }
+            if (handle.attach(RoleDao.class).find(roleId).isEmpty()) {
+                throw Errors.notFound("role", "roles/" + roleId);
+            }
+            if (roleId.equals(ADMIN)) {
+                requireAnotherAdmin(handle, id);
+            }
+            if (profiles.revoke(id, roleId)) {
+                profiles.touch(id);
+            }
+            return profiles.find(id).orElseThrow();
+        });
+        reply(response, RemoveUserRoleResponse.newBuilder().setUser(toUser(row)).build());
+    }
+
+    /** FAILED_PRECONDITION if the user is the only holder of {@code roles/admin}; locks the holders. */
+    private static void requireAnotherAdmin(Handle handle, UUID id) {
+        final List<UUID> admins = handle.attach(ProfileDao.class).lockHolders(ADMIN);
+        if (admins.size() == 1 && admins.get(0).equals(id)) {
+            throw Errors.failedPrecondition("LAST_ADMIN", "users/" + id + " is the last holder of roles/admin;"
+                                                          + " grant it to another user first");
+        }
+    }
+
+    // ---- roles
+
+    @Override
+    public void listRoles(ListRolesRequest request, StreamObserver<ListRolesResponse> response) {
+        Authz.requireAuthenticated();
+        final int pageSize = PageToken.pageSize(request.getPageSize(), 50, 100);
+        final List<String> after = PageToken.decode("roles", request.getPageToken(), 1);
+        final List<RoleRow> rows = jdbi.withExtension(RoleDao.class,
+                                                      roles -> roles.page(after.isEmpty() ? "" : after.get(0), pageSize + 1));
+        final ListRolesResponse.Builder out = ListRolesResponse.newBuilder();
+        rows.stream().limit(pageSize).forEach(row -> out.addRoles(toRole(row)));
+        if (rows.size() > pageSize) {
+            out.setNextPageToken(PageToken.encode("roles", List.of(rows.get(pageSize - 1).id())));
+        }
+        reply(response, out.build());
+    }
+
+    @Override
+    public void createRole(CreateRoleRequest request, StreamObserver<CreateRoleResponse> response) {
+        Authz.requirePermission(ROLES_MANAGE);
+        final String id = request.getRoleId();
+        final RoleRow row = jdbi.inTransaction(handle -> {
+            final RoleDao roles = handle.attach(RoleDao.class);
+            if (!roles.insertIfAbsent(id, request.getRole().getDescription(),
+                                      request.getRole().getPermissionsList().toArray(String[]::new))) {
+                throw Errors.alreadyExists("ROLE_EXISTS", "role 'roles/" + id + "' exists already");
+            }
+            return roles.find(id).orElseThrow();
+        });
+        reply(response, CreateRoleResponse.newBuilder().setRole(toRole(row)).build());
+    }
+
+    @Override
+    public void getRole(GetRoleRequest request, StreamObserver<GetRoleResponse> response) {
+        Authz.requireAuthenticated();
+        final String id = roleId("name", request.getName());
+        final RoleRow row = jdbi.withExtension(RoleDao.class, roles -> roles.find(id))
+                                .orElseThrow(() -> Errors.notFound("role", "roles/" + id));
+        reply(response, GetRoleResponse.newBuilder().setRole(toRole(row)).build());
+    }
+
+    @Override
+    public void updateRole(UpdateRoleRequest request, StreamObserver<UpdateRoleResponse> response) {
+        final Role role = request.getRole();
+        final String id = roleId("role.name", role.getName());
+        Authz.requirePermission(ROLES_MANAGE);
+        final List<String> paths;
+        if (!request.hasUpdateMask() || request.getUpdateMask().getPathsCount() == 0) {
+            paths = new ArrayList<>();
+            if (!role.getDescription().isEmpty()) {
+                paths.add("description");
+            }
+            if (role.getPermissionsCount() > 0) {
+                paths.add("permissions");
+            }
+        } else {
+            paths = expand(request.getUpdateMask(), ROLE_FIELDS);
+        }
+        final RoleRow row = jdbi.inTransaction(handle -> {
+            final RoleDao roles = handle.attach(RoleDao.class);
+            final RoleRow existing = roles.find(id).orElseThrow(() -> Errors.notFound("role", "roles/" + id));
+            final List<String> permissions = paths.contains("permissions") ? role.getPermissionsList()
+                                                                            : existing.permissions();
+            if (id.equals(ADMIN) && !permissions.equals(existing.permissions())) {
+                throw Errors.failedPrecondition("BUILT_IN_ROLE", "the permissions of roles/admin cannot be changed");
+            }
+            roles.update(id, paths.contains("description") ? role.getDescription() : existing.description(),
+                         permissions.toArray(String[]::new));
+            return roles.find(id).orElseThrow();
+        });
+        reply(response, UpdateRoleResponse.newBuilder().setRole(toRole(row)).build());
+    }
+
+    @Override
+    public void deleteRole(DeleteRoleRequest request, StreamObserver<DeleteRoleResponse> response) {
+        final String id = roleId("name", request.getName());
+        Authz.requirePermission(ROLES_MANAGE);
+        jdbi.useTransaction(handle -> {
+            final RoleDao roles = handle.attach(RoleDao.class);
+            final RoleRow existing = roles.find(id).orElseThrow(() -> Errors.notFound("role", "roles/" + id));
+            if (existing.builtIn()) {
+                throw Errors.failedPrecondition("BUILT_IN_ROLE", "roles/" + id + " is built in and cannot be deleted");
+            }
+            final ProfileDao profiles = handle.attach(ProfileDao.class);
+            final List<UUID> holders = profiles.lockHolders(id);
+            if (!holders.isEmpty() && !request.getForce()) {
+                throw Errors.failedPrecondition("ROLE_IN_USE", holders.size() + " user(s) hold roles/" + id
+                                                               + "; take it away first, or delete with force");
+            }
+            holders.forEach(profiles::touch);
+            roles.delete(id);
+        });
+        reply(response, DeleteRoleResponse.getDefaultInstance());
+    }
+
+    // ---- internal, for auth
+
+    @Override
+    public void getUserGrants(GetUserGrantsRequest request, StreamObserver<GetUserGrantsResponse> response) {
+        final UUID id = userId("name", request.getName());
+        Authz.requirePermission(USERS_READ);
+        final GetUserGrantsResponse grants = jdbi.inTransaction(handle -> {
+            final Optional<ProfileRow> row = handle.attach(ProfileDao.class).find(id);
+            // a profile still in auth's outbox: the grants every new user gets
+            final List<String> roleIds = row.map(ProfileRow::roleIds).orElse(List.of(DEFAULT_ROLE));
+            return GetUserGrantsResponse.newBuilder()
+                                        .addAllRoleIds(roleIds)
+                                        .addAllPermissions(handle.attach(RoleDao.class)
+                                                                 .permissionsOf(roleIds.toArray(String[]::new)))
+                                        .setActive(row.map(ProfileRow::active).orElse(true))
+                                        .build();
+        });
+        reply(response, grants);
+    }
+
+    @Override
+    public void provisionUser(ProvisionUserRequest request, StreamObserver<ProvisionUserResponse> response) {
+        Authz.requirePermission(USERS_WRITE);
+        final UUID id = UUID.fromString(request.getId());
+        final String[] roleIds = request.getRoleIdsCount() == 0 ? new String[] {DEFAULT_ROLE}
+                                                                : request.getRoleIdsList().toArray(String[]::new);
+        final ProvisionUserResponse out = jdbi.inTransaction(handle -> {
+            final ProfileDao profiles = handle.attach(ProfileDao.class);
+            final boolean created = profiles.insertIfAbsent(id, request.getUsername(), request.getEmail());
+            if (created) {
+                final int granted = profiles.grant(id, roleIds);
+                if (granted < roleIds.length) {
+                    log.warn("Provisioned user {} without the unknown role(s) among {}", id, List.of(roleIds));
+                }
+            }
+            return ProvisionUserResponse.newBuilder()
+                                        .setUser(toUser(profiles.find(id).orElseThrow()))
+                                        .setCreated(created)
+                                        .build();
+        });
+        reply(response, out);
+    }
+
+    // ---- helpers
+
+    /** Reads, changes the named fields of, and writes a profile in one transaction; NOT_FOUND if absent. */
+    private ProfileRow update(UUID id, User user, List<String> paths) {
+        return jdbi.inTransaction(handle -> {
+            final ProfileDao profiles = handle.attach(ProfileDao.class);
+            if (profiles.lock(id).isEmpty()) {
+                throw Errors.notFound("user", "users/" + id);
+            }
+            final ProfileRow existing = profiles.find(id).orElseThrow();
+            profiles.update(id, apply(fieldsOf(existing), user, paths));
+            return profiles.find(id).orElseThrow();
+        });
+    }
+
+    /**
+     * The mask's paths, checked against {@code allowed} ({@code *} means all of them when
+     * {@code starAllowed}); without a mask, the allowed fields that are set in {@code user}.
+     */
+    private static List<String> maskPaths(FieldMask mask, User user, List<String> allowed, boolean starAllowed) {
+        if (mask == null || mask.getPathsCount() == 0) {
+            final List<String> paths = new ArrayList<>();
+            for (String field : allowed) {
+                if (isSet(user, field)) {
+                    paths.add(field);
+                }
+            }
+            return paths;
+        }
+        if (!starAllowed && mask.getPathsList().contains("*")) {
+            throw Errors.invalidField("update_mask", "may name only " + String.join(", ", allowed));
+        }
+        return expand(mask, allowed);
+    }
+
+    private static List<String> expand(FieldMask mask, List<String> allowed) {
+        final Set<String> paths = new LinkedHashSet<>();
+        for (String path : mask.getPathsList()) {
+            if (path.equals("*")) {
+                paths.addAll(allowed);
+            } else if (allowed.contains(path)) {
+                paths.add(path);
+            } else {
+                throw Errors.invalidField("update_mask", "'" + path + "' cannot be changed; the mask may name only "
+                                                         + String.join(", ", allowed) + " or *");
+            }
+        }
+        return List.copyOf(paths);
+    }
+
+    private static boolean isSet(User user, String field) {
+        return switch (field) {
+            case "first_name" -> !user.getFirstName().isEmpty();
+            case "last_name" -> !user.getLastName().isEmpty();
+            case "display_name" -> !user.getDisplayName().isEmpty();
+            case "phone" -> !user.getPhone().isEmpty();
+            case "avatar_file" -> !user.getAvatarFile().isEmpty();
+            case "locale" -> !user.getLocale().isEmpty();
+            case "time_zone" -> !user.getTimeZone().isEmpty();
+            case "metadata" -> user.getMetadataCount() > 0;
+            case "active" -> user.hasActive();
+            default -> throw new IllegalArgumentException(field);
+        };
+    }
+
+    /** {@code base} with the named fields taken from {@code user} (an empty value clears; unset active is true). */
+    private static ProfileFields apply(ProfileFields base, User user, List<String> paths) {
+        return new ProfileFields(
+                paths.contains("first_name") ? user.getFirstName() : base.firstName(),
+                paths.contains("last_name") ? user.getLastName() : base.lastName(),
+                paths.contains("display_name") ? user.getDisplayName() : base.displayName(),
+                paths.contains("phone") ? user.getPhone() : base.phone(),
+                paths.contains("avatar_file") ? user.getAvatarFile() : base.avatarFile(),
+                paths.contains("locale") ? user.getLocale() : base.locale(),
+                paths.contains("time_zone") ? user.getTimeZone() : base.timeZone(),
+                paths.contains("metadata") ? json(user.getMetadataMap()) : base.metadata(),
+                paths.contains("active") ? !user.hasActive() || user.getActive() : base.active());
+    }
+
+    private static ProfileFields blankFields() {
+        return new ProfileFields("", "", "", "", "", "", "", "{}", true);
+    }
+
+    private static ProfileFields fieldsOf(ProfileRow row) {
+        return new ProfileFields(row.firstName(), row.lastName(), row.displayName(), row.phone(), row.avatarFile(),
+                                 row.locale(), row.timeZone(), row.metadata(), row.active());
+    }
+
+    private ProfileRow load(UUID id) {
+        return jdbi.withExtension(ProfileDao.class, profiles -> profiles.find(id))
+                   .orElseThrow(() -> Errors.notFound("user", "users/" + id));
+    }
+
+    /** The subject of a user's token (a user id). */
+    private static String requireUserId() {
+        final Principal caller = Authz.requireUser();
+        try {
+            return UUID.fromString(caller.subject()).toString();
+        } catch (IllegalArgumentException e) {
+            throw Errors.permissionDenied("USER_TOKEN_REQUIRED", "the token's subject is not a user id");
+        }
+    }
+
+    /** The id in a {@code users/{id}} name (the contract checks the form already). */
+    private static UUID userId(String field, String name) {
+        if (!name.startsWith("users/")) {
+            throw Errors.invalidField(field, "must be users/{id} with the user id (a UUID)");
+        }
+        try {
+            return UUID.fromString(name.substring("users/".length()));
+        } catch (IllegalArgumentException e) {
+            throw Errors.invalidField(field, "must be users/{id} with the user id (a UUID)");
+        }
+    }
+
+    /** The id in a {@code roles/{role}} name. */
+    private static String roleId(String field, String name) {
+        if (!name.startsWith("roles/") || name.length() == "roles/".length()) {
+            throw Errors.invalidField(field, "must be roles/{role}, e.g. roles/admin");
+        }
+        return name.substring("roles/".length());
+    }
+
+    static User toUser(ProfileRow row) {
+        final User.Builder user = User.newBuilder()
+                                      .setName("users/" + row.id())
+                                      .setId(row.id().toString())
+                                      .setUsername(row.username())
+                                      .setEmail(row.email())
+                                      .setFirstName(row.firstName())
+                                      .setLastName(row.lastName())
+                                      .setDisplayName(row.shownName())
+                                      .setPhone(row.phone())
+                                      .setAvatarFile(row.avatarFile())
+                                      .setLocale(row.locale())
+                                      .setTimeZone(row.timeZone())
+                                      .putAllMetadata(metadata(row.metadata()))
+                                      .setActive(row.active())
+                                      .setCreateTime(timestamp(row.createTime()))
+                                      .setUpdateTime(timestamp(row.updateTime()));
+        row.roleIds().forEach(role -> user.addRoles("roles/" + role));
+        return user.build();
+    }
+
+    static Role toRole(RoleRow row) {
+        return Role.newBuilder()
+                   .setName("roles/" + row.id())
+                   .setDescription(row.description())
+                   .addAllPermissions(row.permissions())
+                   .setBuiltIn(row.builtIn())
+                   .setCreateTime(timestamp(row.createTime()))
+                   .setUpdateTime(timestamp(row.updateTime()))
+                   .build();
+    }
+
+    static Timestamp timestamp(Instant instant) {
+        return Timestamp.newBuilder().setSeconds(instant.getEpochSecond()).setNanos(instant.getNano()).build();
+    }
+
+    private static String json(Map<String, String> metadata) {
+        try {
+            return JSON.writeValueAsString(new TreeMap<>(metadata));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write metadata as JSON", e);
+        }
+    }
+
+    private static Map<String, String> metadata(String json) {
+        try {
+            return JSON.readValue(json, METADATA);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("stored metadata is not a JSON object of strings", e);
+        }
+    }
+
+    private static <T> void reply(StreamObserver<T> response, T message) {
+        response.onNext(message);
+        response.onCompleted();
+    }
+}
