@@ -129,10 +129,13 @@ final class UserQueries {
     }
 
     /**
-     * {@code (k0 > :k0) OR (k0 = :k0 AND k1 > :k1) OR ... OR (all equal AND id > :kid)}, with {@code <}
-     * for descending keys: the rows strictly after the last one returned.
+     * {@code k0 >= :k0 AND ((k0 > :k0) OR (k0 = :k0 AND k1 > :k1) OR ... OR (all equal AND id > :kid))},
+     * with {@code <} for descending keys: the rows strictly after the last one returned. The leading
+     * bound on the first key lets the index on it start the scan right there.
      */
     private static String keysetCondition(List<Key> keys) {
+        final Key first = keys.get(0);
+        final String bound = first.column() + (first.descending() ? " <= " : " >= ") + parameter(first, 0) + " AND (";
         final List<String> alternatives = new ArrayList<>();
         for (int i = 0; i <= keys.size(); i++) {
             final StringBuilder term = new StringBuilder();
@@ -147,7 +150,7 @@ final class UserQueries {
             }
             alternatives.add("(" + term + ")");
         }
-        return String.join(" OR ", alternatives);
+        return bound + String.join(" OR ", alternatives) + ")";
     }
 
     private static String parameter(Key key, int index) {
