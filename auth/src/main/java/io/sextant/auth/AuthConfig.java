@@ -2,9 +2,11 @@ package io.sextant.auth;
 
 import java.time.Duration;
 import java.util.Base64;
+import java.util.regex.Pattern;
 
 import io.sextant.platform.config.Env;
 import io.sextant.platform.config.ServiceConfig;
+import io.sextant.platform.error.ServiceException;
 
 /**
  * Auth's settings: the common ones plus token lifetimes, key rotation, brute-force limits and the
@@ -21,14 +23,30 @@ import io.sextant.platform.config.ServiceConfig;
  *   <tr><td>LOGIN_MAX_FAILURES_PER_CLIENT</td><td>default 20 in LOGIN_FAILURE_WINDOW from one address</td></tr>
  *   <tr><td>LOGIN_FAILURE_WINDOW, LOGIN_LOCK_DURATION</td><td>default 15m each</td></tr>
  *   <tr><td>PASSWORD_RESET_TTL</td><td>default 30m</td></tr>
+ *   <tr><td>USERS_TARGET</td><td>default localhost:8002: host:port[,host:port...] of the users service (grants, profiles)</td></tr>
+ *   <tr><td>USERS_DEADLINE</td><td>default 2s: the deadline of each call to the users service</td></tr>
+ *   <tr><td>BOOTSTRAP_ADMIN_USERNAME, BOOTSTRAP_ADMIN_EMAIL, BOOTSTRAP_ADMIN_PASSWORD</td><td>all three or none:
+ *       the first administrator, created at start-up (role {@code admin}) unless an account has that username</td></tr>
  * </table>
  */
 public record AuthConfig(ServiceConfig service, byte[] keyEncryptionKey, Duration accessTokenTtl,
                          Duration refreshTokenTtl, Duration sessionMaxAge, Duration serviceTokenTtl,
                          Duration keyRotationInterval, int maxFailuresPerAccount, int maxFailuresPerClient,
-                         Duration failureWindow, Duration lockDuration, Duration passwordResetTtl) {
+                         Duration failureWindow, Duration lockDuration, Duration passwordResetTtl,
+                         String usersTarget, Duration usersDeadline, BootstrapAdmin bootstrapAdmin) {
 
     public static final int DEFAULT_PORT = 8001;
+
+    private static final Pattern USERNAME = Pattern.compile("^[A-Za-z][A-Za-z0-9._-]{2,31}$");
+    private static final Pattern EMAIL = Pattern.compile("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$");
+
+    /** The first administrator to create at start-up; the password is never printed. */
+    public record BootstrapAdmin(String username, String email, String password) {
+        @Override
+        public String toString() {
+            return "BootstrapAdmin[" + username + ", " + email + "]";
+        }
+    }
 
     public static AuthConfig read(Env env) {
         final ServiceConfig service = ServiceConfig.read("auth", DEFAULT_PORT, env);
@@ -57,7 +75,15 @@ public record AuthConfig(ServiceConfig service, byte[] keyEncryptionKey, Duratio
                 env.integer("LOGIN_MAX_FAILURES_PER_CLIENT", 20, 1, 100_000),
                 env.duration("LOGIN_FAILURE_WINDOW", Duration.ofMinutes(15)),
                 env.duration("LOGIN_LOCK_DURATION", Duration.ofMinutes(15)),
-                env.duration("PASSWORD_RESET_TTL", Duration.ofMinutes(30)));
+                env.duration("PASSWORD_RESET_TTL", Duration.ofMinutes(30)),
+                env.string("USERS_TARGET", "localhost:8002"),
+                env.duration("USERS_DEADLINE", Duration.ofSeconds(2)),
+                bootstrapAdmin(env));
+        ServiceConfig.checkHostPort(env, "USERS_TARGET", config.usersTarget());
+        if (config.usersDeadline().compareTo(Duration.ofMillis(100)) < 0
+            || config.usersDeadline().compareTo(Duration.ofMinutes(1)) > 0) {
+            env.problem("USERS_DEADLINE", "must be between 100ms and 1m");
+        }
         if (config.accessTokenTtl().compareTo(Duration.ofSeconds(10)) < 0
             || config.accessTokenTtl().compareTo(Duration.ofHours(24)) > 0) {
             env.problem("ACCESS_TOKEN_TTL", "must be between 10s and 24h");
@@ -68,6 +94,48 @@ public record AuthConfig(ServiceConfig service, byte[] keyEncryptionKey, Duratio
         }
         env.check();
         return config;
+    }
+
+    private static BootstrapAdmin bootstrapAdmin(Env env) {
+        final String username = env.raw("BOOTSTRAP_ADMIN_USERNAME");
+        final String email = env.raw("BOOTSTRAP_ADMIN_EMAIL");
+        final String password = env.raw("BOOTSTRAP_ADMIN_PASSWORD");
+        final int set = (username == null ? 0 : 1) + (email == null ? 0 : 1) + (password == null ? 0 : 1);
+        if (set == 0) {
+            return null;
+        }
+        if (set < 3) {
+            env.problem("BOOTSTRAP_ADMIN_USERNAME, BOOTSTRAP_ADMIN_EMAIL and BOOTSTRAP_ADMIN_PASSWORD",
+                        "must be set all three or none (missing: "
+                        + String.join(", ", java.util.stream.Stream.of(username == null ? "BOOTSTRAP_ADMIN_USERNAME" : null,
+                                                                         email == null ? "BOOTSTRAP_ADMIN_EMAIL" : null,
+                                                                         password == null ? "BOOTSTRAP_ADMIN_PASSWORD" : null)
+                                                                     .filter(java.util.Objects::nonNull).toList())
+                        + ")");
+            return null;
+        }
+        boolean ok = true;
+        if (!USERNAME.matcher(username).matches()) {
+            env.problem("BOOTSTRAP_ADMIN_USERNAME", "must be 3-32 characters: a letter, then letters, digits, '.', '_' or '-'");
+            ok = false;
+        }
+        if (email.length() > 254 || !EMAIL.matcher(email).matches()) {
+            env.problem("BOOTSTRAP_ADMIN_EMAIL", "must be an e-mail address");
+            ok = false;
+        }
+        if (password.length() < 10 || password.length() > 128) {
+            env.problem("BOOTSTRAP_ADMIN_PASSWORD", "must be 10 to 128 characters long");
+            ok = false;
+        } else {
+            try {
+                PasswordPolicy.check("BOOTSTRAP_ADMIN_PASSWORD", password, username, email);
+            } catch (ServiceException e) {
+                env.problem("BOOTSTRAP_ADMIN_PASSWORD", "does not meet the password policy: "
+                                                        + e.violations().get(0).getDescription());
+                ok = false;
+            }
+        }
+        return ok ? new BootstrapAdmin(username, email, password) : null;
     }
 
     /** The longest an access or service token can live: how long an old signing key must stay published. */

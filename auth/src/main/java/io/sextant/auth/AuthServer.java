@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -17,6 +18,7 @@ import org.slf4j.LoggerFactory;
 import io.sextant.auth.db.SessionDao;
 import io.sextant.auth.v1.AuthServiceGrpc;
 import io.sextant.auth.v1.PasswordResetRequestedEvent;
+import io.sextant.platform.config.ConfigException;
 import io.sextant.platform.db.Database;
 import io.sextant.platform.identity.RevocationSet;
 import io.sextant.platform.identity.TokenVerifier;
@@ -40,8 +42,33 @@ public final class AuthServer {
             AuthServiceGrpc.getExchangeApiKeyMethod().getFullMethodName(),
             AuthServiceGrpc.getGetJwksMethod().getFullMethodName(),
             AuthServiceGrpc.getWatchRevocationsMethod().getFullMethodName());
+    // every other method checks its caller in AuthServiceImpl: validate (any token), me, password
+    // change and API keys (the owner's user token), CreateAccount and DisableAccount (users.write),
+    // RotateSigningKey (auth.keys.rotate)
+
+    /** The role of the bootstrap administrator. */
+    static final String ADMIN_ROLE = "admin";
 
     private AuthServer() {}
+
+    /**
+     * Creates the configured first administrator unless an account has that username already:
+     * idempotent across restarts, and replicas starting together create it once (the username is
+     * unique). Fails the start when the e-mail address belongs to another account.
+     */
+    static void bootstrapAdmin(AuthServiceImpl service, PasswordHasher hasher, AuthConfig.BootstrapAdmin admin) {
+        if (service.usernameTaken(admin.username())) {
+            log.info("Bootstrap administrator '{}' exists already; left as it is", admin.username());
+            return;
+        }
+        if (service.createAccount(admin.username(), admin.email(), hasher.hash(admin.password()), List.of(ADMIN_ROLE))
+                   .isPresent()) {
+            log.info("Created the bootstrap administrator '{}' with the role {}", admin.username(), ADMIN_ROLE);
+        } else if (!service.usernameTaken(admin.username())) {
+            throw new ConfigException(List.of("BOOTSTRAP_ADMIN_EMAIL '" + admin.email()
+                                              + "' already belongs to another account; choose another address"));
+        }
+    }
 
     /**
      * Opens (and migrates) auth's database and builds its server; {@code start()} it. Password reset
@@ -63,11 +90,18 @@ public final class AuthServer {
         final RevocationSet revocations = new RevocationSet(clock);
         final RevocationFeed feed = new RevocationFeed(db.jdbi(), revocations).start();
         final LoginThrottle throttle = new LoginThrottle(db.jdbi(), clock, config);
-        final AuthServiceImpl service = new AuthServiceImpl(config, db.jdbi(), clock, new PasswordHasher(), keys, feed,
-                                                            throttle, Grants.BUILT_IN);
-        // auth's events are consumed by services built later (users, notification); until a handler
-        // is registered for a topic, its events wait in the outbox
+        final TokenIssuer issuer = new TokenIssuer(keys, clock);
+        final UsersClient users = new UsersClient(config, new ServiceIdentity(issuer, clock, config.serviceTokenTtl()));
+        final PasswordHasher hasher = new PasswordHasher();
+        final AuthServiceImpl service = new AuthServiceImpl(config, db.jdbi(), clock, hasher, keys, issuer, feed,
+                                                            throttle, users);
+        if (config.bootstrapAdmin() != null) {
+            bootstrapAdmin(service, hasher, config.bootstrapAdmin());
+        }
+        // a new account's profile is made by users (ProvisionUser), retried while users is down;
+        // password reset requests wait in the outbox until a sender is registered
         final Map<String, OutboxHandler> handlers = new HashMap<>();
+        handlers.put(AuthServiceImpl.TOPIC_ACCOUNT_CREATED, users.provisioner());
         if (resetSender != null) {
             handlers.put(AuthServiceImpl.TOPIC_PASSWORD_RESET, event -> {
                 final PasswordResetRequestedEvent request = event.payload().unpack(PasswordResetRequestedEvent.class);

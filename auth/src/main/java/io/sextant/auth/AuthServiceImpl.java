@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -35,6 +36,10 @@ import io.sextant.auth.v1.ConfirmPasswordResetRequest;
 import io.sextant.auth.v1.ConfirmPasswordResetResponse;
 import io.sextant.auth.v1.CreateApiKeyRequest;
 import io.sextant.auth.v1.CreateApiKeyResponse;
+import io.sextant.auth.v1.CreateAccountRequest;
+import io.sextant.auth.v1.CreateAccountResponse;
+import io.sextant.auth.v1.DisableAccountRequest;
+import io.sextant.auth.v1.DisableAccountResponse;
 import io.sextant.auth.v1.DeleteApiKeyRequest;
 import io.sextant.auth.v1.DeleteApiKeyResponse;
 import io.sextant.auth.v1.ExchangeApiKeyRequest;
@@ -65,6 +70,7 @@ import io.sextant.auth.v1.WatchRevocationsRequest;
 import io.sextant.auth.v1.WatchRevocationsResponse;
 import io.sextant.platform.db.PageToken;
 import io.sextant.platform.error.Errors;
+import io.sextant.platform.error.ServiceException;
 import io.sextant.platform.identity.Authz;
 import io.sextant.platform.identity.Principal;
 import io.sextant.platform.outbox.Outbox;
@@ -96,13 +102,13 @@ final class AuthServiceImpl extends AuthServiceGrpc.AuthServiceImplBase {
     private final Grants.Source grants;
 
     AuthServiceImpl(AuthConfig config, Jdbi jdbi, Clock clock, PasswordHasher hasher, SigningKeys keys,
-                    RevocationFeed feed, LoginThrottle throttle, Grants.Source grants) {
+                    TokenIssuer issuer, RevocationFeed feed, LoginThrottle throttle, Grants.Source grants) {
         this.config = config;
         this.jdbi = jdbi;
         this.clock = clock;
         this.hasher = hasher;
         this.keys = keys;
-        this.issuer = new TokenIssuer(keys, clock);
+        this.issuer = issuer;
         this.feed = feed;
         this.throttle = throttle;
         this.grants = grants;
@@ -113,20 +119,102 @@ final class AuthServiceImpl extends AuthServiceGrpc.AuthServiceImplBase {
         PasswordPolicy.check("password", request.getPassword(), request.getUsername(), request.getEmail());
         // hash first, whatever happens next, so that a taken name costs the same time as a free one
         final String hash = hasher.hash(request.getPassword());
+        insertAccount(UUID.randomUUID(), request.getUsername(), request.getEmail(), hash, List.of());
+        reply(response, RegisterResponse.newBuilder().setMessage(REGISTERED_MESSAGE).build());
+    }
+
+    @Override
+    public void createAccount(CreateAccountRequest request, StreamObserver<CreateAccountResponse> response) {
+        Authz.requirePermission("users.write");
+        PasswordPolicy.check("initial_password", request.getInitialPassword(), request.getUsername(), request.getEmail());
+        final AccountRow account = createAccount(request.getUsername(), request.getEmail(),
+                                                 hasher.hash(request.getInitialPassword()), request.getRoleIdsList())
+                .orElseThrow(() -> taken(request.getUsername(), request.getEmail()));
+        reply(response, CreateAccountResponse.newBuilder()
+                                             .setAccount(Account.newBuilder()
+                                                                .setName("accounts/" + account.id())
+                                                                .setId(account.id().toString())
+                                                                .setUsername(account.username())
+                                                                .setEmail(account.email())
+                                                                .addAllRoles(request.getRoleIdsCount() == 0
+                                                                             ? List.of("user")
+                                                                             : request.getRoleIdsList().stream().sorted().toList())
+                                                                .setCreateTime(RevocationFeed.timestamp(account.createdAt()))
+                                                                .setPasswordChangeTime(RevocationFeed.timestamp(account.passwordChangedAt())))
+                                             .build());
+    }
+
+    /**
+     * Creates an account with the AccountCreatedEvent (carrying {@code roleIds}) in the same
+     * transaction; empty when the username or e-mail address is taken. What CreateAccount and the
+     * bootstrap administrator use.
+     */
+    Optional<AccountRow> createAccount(String username, String email, String passwordHash, List<String> roleIds) {
         final UUID id = UUID.randomUUID();
-        jdbi.useTransaction(handle -> {
-            final boolean created = handle.attach(AccountDao.class)
-                                          .insertIfAbsent(id, request.getUsername(), request.getEmail(), hash);
+        if (!insertAccount(id, username, email, passwordHash, roleIds)) {
+            return Optional.empty();
+        }
+        return jdbi.withExtension(AccountDao.class, dao -> dao.findById(id));
+    }
+
+    /** Whether an account has this username (case-insensitively). */
+    boolean usernameTaken(String username) {
+        return jdbi.withExtension(AccountDao.class, dao -> dao.findByLogin(username))
+                   .filter(a -> a.username().equalsIgnoreCase(username)).isPresent();
+    }
+
+    private boolean insertAccount(UUID id, String username, String email, String hash, List<String> roleIds) {
+        return jdbi.inTransaction(handle -> {
+            final boolean created = handle.attach(AccountDao.class).insertIfAbsent(id, username, email, hash);
             if (created) {
                 Outbox.append(handle, TOPIC_ACCOUNT_CREATED, AccountCreatedEvent.newBuilder()
                                                                                 .setAccountId(id.toString())
-                                                                                .setUsername(request.getUsername())
-                                                                                .setEmail(request.getEmail())
+                                                                                .setUsername(username)
+                                                                                .setEmail(email)
                                                                                 .setCreateTime(RevocationFeed.timestamp(clock.instant()))
+                                                                                .addAllRoleIds(roleIds)
                                                                                 .build());
             }
+            return created;
         });
-        reply(response, RegisterResponse.newBuilder().setMessage(REGISTERED_MESSAGE).build());
+    }
+
+    private ServiceException taken(String username, String email) {
+        final boolean nameTaken = usernameTaken(username);
+        final String message = nameTaken ? "the username '" + username + "' is already taken"
+                                         : "the e-mail address '" + email + "' already belongs to an account";
+        return Errors.of(Code.ALREADY_EXISTS, "ACCOUNT_EXISTS", message,
+                         Map.of("field", nameTaken ? "username" : "email"));
+    }
+
+    @Override
+    public void disableAccount(DisableAccountRequest request, StreamObserver<DisableAccountResponse> response) {
+        Authz.requirePermission("users.write");
+        final UUID id = UUID.fromString(request.getAccountId());
+        final Instant now = clock.instant();
+        final boolean exists = jdbi.inTransaction(handle -> {
+            final AccountDao accounts = handle.attach(AccountDao.class);
+            if (accounts.findById(id).isEmpty()) {
+                return false;
+            }
+            // also when already disabled: the revocations are repeated, harmlessly
+            accounts.disable(id);
+            revokeOtherSessions(handle, id, null, "account disabled", now);
+            final RevocationDao revocations = handle.attach(RevocationDao.class);
+            // every token of the account issued until now, whatever its session
+            revocations.insert("subject", id.toString(), now, now.plus(config.longestTokenTtl()).plus(REVOCATION_MARGIN));
+            // and the service tokens of its API keys
+            for (UUID key : handle.attach(ApiKeyDao.class).revokeAllOf(id, now)) {
+                revocations.insert("subject", "api-keys/" + key, now,
+                                   now.plus(config.serviceTokenTtl()).plus(REVOCATION_MARGIN));
+            }
+            return true;
+        });
+        if (!exists) {
+            throw Errors.notFound("account", "accounts/" + id);
+        }
+        feed.pollNow();
+        reply(response, DisableAccountResponse.getDefaultInstance());
     }
 
     @Override
@@ -143,6 +231,11 @@ final class AuthServiceImpl extends AuthServiceGrpc.AuthServiceImplBase {
             throw Errors.unauthenticated("INVALID_CREDENTIALS", INVALID_CREDENTIALS);
         }
         final AccountRow account = found.get();
+        final Grants granted = grants.of(account.id());
+        if (!granted.active()) {
+            // deactivated in users: exactly the answer of a wrong password
+            throw Errors.unauthenticated("INVALID_CREDENTIALS", INVALID_CREDENTIALS);
+        }
         throttle.succeeded(accountKey, address);
         if (hasher.needsRehash(account.passwordHash())) {
             final String rehashed = hasher.hash(request.getPassword());
@@ -156,7 +249,6 @@ final class AuthServiceImpl extends AuthServiceGrpc.AuthServiceImplBase {
             sessions.insertSession(sessionId, account.id(), now.plus(config.sessionMaxAge()), address);
             sessions.insertRefreshToken(Secrets.hash(refreshToken), sessionId, refreshExpiry(now, now.plus(config.sessionMaxAge())));
         });
-        final Grants granted = grants.of(account.id());
         final TokenIssuer.Issued access = issuer.userToken(account.id(), account.username(), sessionId,
                                                            granted.roles(), granted.permissions(), config.accessTokenTtl());
         reply(response, LoginResponse.newBuilder().setToken(issuer.toToken(access, refreshToken)).build());
@@ -199,6 +291,9 @@ final class AuthServiceImpl extends AuthServiceGrpc.AuthServiceImplBase {
                                        .orElseThrow(() -> Errors.unauthenticated("REFRESH_TOKEN_INVALID",
                                                                                  "the refresh token is not valid; log in again"));
         final Grants granted = grants.of(account.id());
+        if (!granted.active()) {
+            throw Errors.unauthenticated("REFRESH_TOKEN_INVALID", "the refresh token is not valid; log in again");
+        }
         final TokenIssuer.Issued access = issuer.userToken(account.id(), account.username(), session.sessionId(),
                                                            granted.roles(), granted.permissions(), config.accessTokenTtl());
         reply(response, RefreshTokenResponse.newBuilder().setToken(issuer.toToken(access, next)).build());

@@ -4,17 +4,19 @@ import java.util.List;
 import java.util.UUID;
 
 /**
- * The roles and permissions that go into a user's access token. Every account holds the built-in
- * role {@code user}; roles with permissions are managed by the users service (RBAC), which auth will
- * ask at login and refresh once that service exists.
+ * The roles and permissions that go into a user's access token, and whether the user may sign in at
+ * all. The users service owns them (RBAC); auth reads them at every login and refresh.
  */
-record Grants(List<String> roles, List<String> permissions) {
+record Grants(List<String> roles, List<String> permissions, boolean active) {
 
     /** Where grants come from. */
     interface Source {
         Grants of(UUID accountId);
     }
 
-    /** Before RBAC: the built-in role {@code user}, with no permissions beyond owning one's account. */
-    static final Source BUILT_IN = accountId -> new Grants(List.of("user"), List.of());
+    /**
+     * Least privilege: the built-in role {@code user} with no permissions beyond owning one's
+     * account. What a login gets while the users service cannot be asked.
+     */
+    static final Grants LEAST_PRIVILEGE = new Grants(List.of("user"), List.of(), true);
 }

@@ -56,12 +56,15 @@ class AuthServiceIT {
     private static DbConfig db;
     private static SextantServer server;
     private static Jdbi jdbi;
+    /** The users service, as a test server answering every user with the role {@code user}. */
+    private static final TestUsersServer USERS = new TestUsersServer();
     /** What the reset token sender "e-mailed", by address. */
     private static final Map<String, String> MAILBOX = new java.util.concurrent.ConcurrentHashMap<>();
 
     @BeforeAll
     static void start() {
         db = TestPostgres.newDatabase("auth");
+        USERS.start();
         server = AuthServer.newServer(config(db), (request, token, expiresAt) -> MAILBOX.put(request.getEmail(), token))
                            .start();
         jdbi = Jdbi.create(db.url(), db.user(), db.password());
@@ -70,15 +73,23 @@ class AuthServiceIT {
     @AfterAll
     static void stop() {
         server.close();
+        USERS.close();
     }
 
     static AuthConfig config(DbConfig db) {
-        return AuthConfig.read(Env.of(Map.of(
+        return config(db, USERS.target(), Map.of());
+    }
+
+    static AuthConfig config(DbConfig db, String usersTarget, Map<String, String> more) {
+        final Map<String, String> values = new java.util.HashMap<>(Map.of(
                 "PORT", "0",
                 "DB_URL", db.url(), "DB_USER", db.user(),
                 "AUTH_KEY_ENCRYPTION_KEY", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
                 "LOGIN_MAX_FAILURES_PER_ACCOUNT", "3",
-                "LOGIN_MAX_FAILURES_PER_CLIENT", "1000")));
+                "LOGIN_MAX_FAILURES_PER_CLIENT", "1000",
+                "USERS_TARGET", usersTarget));
+        values.putAll(more);
+        return AuthConfig.read(Env.of(values));
     }
 
     static AuthServiceBlockingStub stub(int port, String accessToken) {
@@ -354,6 +365,9 @@ class AuthServiceIT {
         final long events = jdbi.withHandle(h -> h.createQuery(
                 "SELECT count(*) FROM outbox WHERE topic = 'auth.account_created'").mapTo(Long.class).one());
         assertThat(events).isPositive();
+        // delivered to users (ProvisionUser) as auth itself
+        Poll.until(() -> assertThat(USERS.provisioned.values()).anySatisfy(
+                p -> assertThat(p.request().getUsername()).isEqualTo(username)));
     }
 
     @Test

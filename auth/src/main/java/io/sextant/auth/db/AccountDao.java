@@ -39,4 +39,8 @@ public interface AccountDao {
     /** Replaces the hash without counting as a password change (rehash on login). */
     @SqlUpdate("UPDATE accounts SET password_hash = :hash WHERE id = :id")
     void rehash(@Bind("id") UUID id, @Bind("hash") String hash);
+
+    /** Disables the account; returns whether it was enabled until now. */
+    @SqlUpdate("UPDATE accounts SET disabled = true WHERE id = :id AND NOT disabled")
+    boolean disable(@Bind("id") UUID id);
 }

@@ -43,4 +43,8 @@ public interface ApiKeyDao {
 
     @SqlUpdate("UPDATE api_keys SET last_used_at = :now WHERE id = :id")
     void touch(@Bind("id") UUID id, @Bind("now") Instant now);
+
+    /** Revokes every active API key of an owner; returns their ids. */
+    @SqlQuery("UPDATE api_keys SET revoked_at = :now WHERE owner_id = :ownerId AND revoked_at IS NULL RETURNING id")
+    java.util.List<UUID> revokeAllOf(@Bind("ownerId") UUID ownerId, @Bind("now") Instant now);
 }

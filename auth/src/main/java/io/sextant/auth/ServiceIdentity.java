@@ -1,0 +1,37 @@
+package io.sextant.auth;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Auth's own identity for its east-west calls: a short-lived service token with subject
+ * {@code services/auth} that auth signs itself (it holds the signing keys, so it needs no API key),
+ * cached and renewed well before it expires.
+ */
+final class ServiceIdentity {
+
+    static final String SUBJECT = "services/auth";
+    /** What auth does at the users service: read grants (GetUserGrants), provision profiles (ProvisionUser). */
+    static final List<String> PERMISSIONS = List.of("users.read", "users.write");
+    private static final Duration MAX_TTL = Duration.ofMinutes(5);
+
+    private final TokenIssuer issuer;
+    private final Clock clock;
+    private final Duration ttl;
+    private TokenIssuer.Issued current;
+
+    ServiceIdentity(TokenIssuer issuer, Clock clock, Duration serviceTokenTtl) {
+        this.issuer = issuer;
+        this.clock = clock;
+        this.ttl = serviceTokenTtl.compareTo(MAX_TTL) < 0 ? serviceTokenTtl : MAX_TTL;
+    }
+
+    /** The value of the Authorization header of a call: {@code Bearer <token>}, renewed when half its life is gone. */
+    synchronized String authorization() {
+        if (current == null || clock.instant().isAfter(current.expiresAt().minus(ttl.dividedBy(2)))) {
+            current = issuer.serviceToken(SUBJECT, PERMISSIONS, ttl);
+        }
+        return "Bearer " + current.token();
+    }
+}

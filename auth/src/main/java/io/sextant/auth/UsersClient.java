@@ -1,0 +1,89 @@
+package io.sextant.auth;
+
+import java.util.List;
+import java.util.UUID;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.linecorp.armeria.client.HttpClient;
+import com.linecorp.armeria.common.HttpHeaderNames;
+import com.linecorp.armeria.common.HttpRequest;
+
+import io.grpc.StatusRuntimeException;
+import io.sextant.auth.v1.AccountCreatedEvent;
+import io.sextant.platform.grpc.ServiceClients;
+import io.sextant.platform.outbox.OutboxHandler;
+import io.sextant.users.v1.GetUserGrantsRequest;
+import io.sextant.users.v1.GetUserGrantsResponse;
+import io.sextant.users.v1.ProvisionUserRequest;
+import io.sextant.users.v1.UsersServiceGrpc.UsersServiceBlockingStub;
+
+/**
+ * Auth's calls to the users service (USERS_TARGET, deadline USERS_DEADLINE, the platform's circuit
+ * breaker), each made as auth itself ({@link ServiceIdentity}), never with the end user's token.
+ */
+final class UsersClient implements Grants.Source {
+
+    private static final Logger log = LoggerFactory.getLogger(UsersClient.class);
+
+    private final UsersServiceBlockingStub users;
+
+    UsersClient(AuthConfig config, ServiceIdentity identity) {
+        this.users = ServiceClients.builder("users", config.usersTarget(), config.usersDeadline())
+                                   // outermost: the platform's propagation keeps a header that is already set
+                                   .decorator((HttpClient delegate, com.linecorp.armeria.client.ClientRequestContext ctx,
+                                               HttpRequest req) -> {
+                                       final HttpRequest asAuth = req.withHeaders(
+                                               req.headers().toBuilder()
+                                                  .set(HttpHeaderNames.AUTHORIZATION, identity.authorization()).build());
+                                       ctx.updateRequest(asAuth);
+                                       return delegate.execute(ctx, asAuth);
+                                   })
+                                   .build(UsersServiceBlockingStub.class);
+    }
+
+    /**
+     * The user's grants from GetUserGrants. When users cannot answer, least privilege (role
+     * {@code user}, no permissions) with a warning: a login must not fail because users is down.
+     */
+    @Override
+    public Grants of(UUID accountId) {
+        try {
+            final GetUserGrantsResponse grants = users.getUserGrants(
+                    GetUserGrantsRequest.newBuilder().setName("users/" + accountId).build());
+            return new Grants(List.copyOf(grants.getRoleIdsList()), List.copyOf(grants.getPermissionsList()),
+                              grants.getActive());
+        } catch (RuntimeException e) {
+            log.warn("Users service did not answer GetUserGrants for {} ({}); issuing least privilege (role user,"
+                     + " no permissions)", accountId, describe(e));
+            return Grants.LEAST_PRIVILEGE;
+        }
+    }
+
+    /** Delivers auth.account_created: the profile of the new account, created idempotently by users. */
+    OutboxHandler provisioner() {
+        return event -> {
+            final AccountCreatedEvent created = event.payload().unpack(AccountCreatedEvent.class);
+            try {
+                users.provisionUser(ProvisionUserRequest.newBuilder()
+                                                        .setId(created.getAccountId())
+                                                        .setUsername(created.getUsername())
+                                                        .setEmail(created.getEmail())
+                                                        .addAllRoleIds(created.getRoleIdsList())
+                                                        .build());
+            } catch (RuntimeException e) {
+                throw new IllegalStateException("ProvisionUser for account " + created.getAccountId() + " failed: "
+                                                + describe(e), e);
+            }
+        };
+    }
+
+    private static String describe(RuntimeException e) {
+        if (e instanceof StatusRuntimeException s) {
+            return s.getStatus().getCode() + (s.getStatus().getDescription() == null ? ""
+                                                                                   : ": " + s.getStatus().getDescription());
+        }
+        return e.toString();
+    }
+}
