@@ -240,7 +240,7 @@ class LocalMeshIT {
 
     @Test
     void unbuiltRoutesSaySoWith501() throws Exception {
-        assertError(call("GET", "/v1/users/" + UUID.randomUUID(), null, null), 501, "NOT_BUILT_YET");
+        assertError(call("GET", "/v1/files/" + UUID.randomUUID(), null, null), 501, "NOT_BUILT_YET");
         assertError(call("GET", "/v1/templates", null, null), 501, "NOT_BUILT_YET");
     }
 
