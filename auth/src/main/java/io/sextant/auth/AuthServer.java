@@ -96,7 +96,13 @@ public final class AuthServer {
         final AuthServiceImpl service = new AuthServiceImpl(config, db.jdbi(), clock, hasher, keys, issuer, feed,
                                                             throttle, users);
         if (config.bootstrapAdmin() != null) {
-            bootstrapAdmin(service, hasher, config.bootstrapAdmin());
+            try {
+                bootstrapAdmin(service, hasher, config.bootstrapAdmin());
+            } catch (RuntimeException e) {
+                feed.close();
+                db.close();
+                throw e;
+            }
         }
         // a new account's profile is made by users (ProvisionUser), retried while users is down;
         // password reset requests wait in the outbox until a sender is registered

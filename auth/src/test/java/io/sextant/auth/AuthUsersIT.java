@@ -296,6 +296,15 @@ class AuthUsersIT {
         assertThat(event.getRoleIdsList()).containsExactly("admin");
         assertThat(event.getUsername()).isEqualTo("root-admin");
         assertThat(event.getEmail()).isEqualTo("root@example.com");
+
+        // another username with an address that is taken: a clear start-up error
+        final Map<String, String> clash = Map.of("BOOTSTRAP_ADMIN_USERNAME", "second-admin",
+                                                 "BOOTSTRAP_ADMIN_EMAIL", "ROOT@example.com",
+                                                 "BOOTSTRAP_ADMIN_PASSWORD", "a bootstrap passphrase");
+        assertThatThrownBy(() -> AuthServer.newServer(AuthServiceIT.config(own, USERS.target(), clash)))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("BOOTSTRAP_ADMIN_EMAIL")
+                .hasMessageContaining("already belongs to another account");
     }
 
     @Test

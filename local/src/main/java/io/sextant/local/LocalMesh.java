@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -15,6 +16,7 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.function.Function;
@@ -42,12 +44,18 @@ public final class LocalMesh implements AutoCloseable {
     /** The services in start order; the gateway comes last, when its backends listen. */
     static final List<String> BACKENDS = List.of("auth", "users", "notification", "storage", "monitoring");
 
+    /** The first administrator of a local mesh; its password is generated (see {@link #admin()}). */
+    static final String ADMIN_USERNAME = "admin";
+    static final String ADMIN_EMAIL = "admin@sextant.local";
+
     private final EmbeddedPostgres postgres;
     private final Map<String, SextantServer> servers;
+    private final AdminLogin admin;
 
-    private LocalMesh(EmbeddedPostgres postgres, Map<String, SextantServer> servers) {
+    private LocalMesh(EmbeddedPostgres postgres, Map<String, SextantServer> servers, AdminLogin admin) {
         this.postgres = postgres;
         this.servers = servers;
+        this.admin = admin;
     }
 
     /**
@@ -63,38 +71,106 @@ public final class LocalMesh implements AutoCloseable {
                 requireFree(basePort + i, basePort);
             }
         }
+        // every service learns every target before any starts (auth calls users, users calls auth)
+        final Map<String, Integer> ports = ports(basePort);
+        final Map<String, String> targets = new HashMap<>();
+        for (String name : BACKENDS) {
+            targets.put(name.toUpperCase(Locale.ROOT) + "_TARGET", "127.0.0.1:" + ports.get(name));
+        }
         final Properties secrets = localSecrets(dataDirectory);
+        final AdminLogin admin = adminLogin(secrets, overrides);
         final EmbeddedPostgres postgres = EmbeddedPostgres.start(dataDirectory.resolve("postgres"), 0);
         final Map<String, SextantServer> servers = new LinkedHashMap<>();
         try {
-            final Map<String, String> common = new HashMap<>(overrides);
+            final Map<String, String> common = new HashMap<>(targets);
+            common.putAll(overrides);
             common.put("AUTH_KEY_ENCRYPTION_KEY", secrets.getProperty("AUTH_KEY_ENCRYPTION_KEY"));
-            final Map<String, String> targets = new HashMap<>();
-            for (int i = 0; i < BACKENDS.size(); i++) {
-                final String name = BACKENDS.get(i);
+            for (String name : BACKENDS) {
                 final DbConfig db = postgres.database("sextant_" + name, 5);
                 final Map<String, String> values = new HashMap<>(common);
-                values.put("PORT", String.valueOf(basePort == 0 ? 0 : basePort + 1 + i));
+                values.put("PORT", String.valueOf(ports.get(name)));
                 values.put("DB_URL", db.url());
                 values.put("DB_USER", db.user());
                 values.put("DB_PASSWORD", db.password());
                 values.put("DB_POOL_SIZE", "5");
-                if (servers.containsKey("auth")) {
-                    values.put("AUTH_TARGET", "127.0.0.1:" + servers.get("auth").port());
+                if (name.equals("auth") && admin.generated()) {
+                    values.put("BOOTSTRAP_ADMIN_USERNAME", admin.username());
+                    values.put("BOOTSTRAP_ADMIN_EMAIL", admin.email());
+                    values.put("BOOTSTRAP_ADMIN_PASSWORD", admin.password());
                 }
-                final SextantServer server = newServer(name, Env.system().with(values)).start();
-                servers.put(name, server);
-                targets.put(name.toUpperCase() + "_TARGET", "127.0.0.1:" + server.port());
+                servers.put(name, newServer(name, Env.system().with(values)).start());
             }
             final Map<String, String> gateway = new HashMap<>(common);
-            gateway.putAll(targets);
-            gateway.put("PORT", String.valueOf(basePort));
+            gateway.put("PORT", String.valueOf(ports.get("gateway")));
             servers.put("gateway", Gateway.newServer(GatewayConfig.read(Env.system().with(gateway))).start());
         } catch (RuntimeException e) {
-            new LocalMesh(postgres, servers).close();
+            new LocalMesh(postgres, servers, admin).close();
             throw e;
         }
-        return new LocalMesh(postgres, servers);
+        return new LocalMesh(postgres, servers, admin);
+    }
+
+    /**
+     * The administrator's login: {@code admin} with a password generated on the first run and kept
+     * in {@code secrets.properties}, unless BOOTSTRAP_ADMIN_* are set (in the environment or the
+     * overrides), which then decide.
+     *
+     * @param generated whether it is local/'s own (and so known here, to be printed)
+     */
+    public record AdminLogin(String username, String email, String password, boolean generated) {
+        @Override
+        public String toString() {
+            return "AdminLogin[" + username + "]";
+        }
+    }
+
+    /** The bootstrap administrator of this mesh. */
+    public AdminLogin admin() {
+        return admin;
+    }
+
+    private static AdminLogin adminLogin(Properties secrets, Map<String, String> overrides) {
+        for (String name : List.of("BOOTSTRAP_ADMIN_USERNAME", "BOOTSTRAP_ADMIN_EMAIL", "BOOTSTRAP_ADMIN_PASSWORD")) {
+            if (overrides.containsKey(name) || System.getenv(name) != null) {
+                final Env env = Env.system().with(overrides);
+                return new AdminLogin(env.string("BOOTSTRAP_ADMIN_USERNAME", ""), env.string("BOOTSTRAP_ADMIN_EMAIL", ""),
+                                      "", false);
+            }
+        }
+        return new AdminLogin(ADMIN_USERNAME, ADMIN_EMAIL, secrets.getProperty("BOOTSTRAP_ADMIN_PASSWORD"), true);
+    }
+
+    /** The port of each service: fixed from basePort, or free ones found up front when basePort is 0. */
+    private static Map<String, Integer> ports(int basePort) {
+        final Map<String, Integer> ports = new LinkedHashMap<>();
+        if (basePort > 0) {
+            for (int i = 0; i < BACKENDS.size(); i++) {
+                ports.put(BACKENDS.get(i), basePort + 1 + i);
+            }
+            ports.put("gateway", basePort);
+            return ports;
+        }
+        // hold every socket until all are bound, so no port is handed out twice
+        final List<ServerSocket> sockets = new ArrayList<>();
+        try {
+            for (String name : BACKENDS) {
+                sockets.add(new ServerSocket(0, 1, InetAddress.getLoopbackAddress()));
+                ports.put(name, sockets.get(sockets.size() - 1).getLocalPort());
+            }
+            sockets.add(new ServerSocket(0, 1, InetAddress.getLoopbackAddress()));
+            ports.put("gateway", sockets.get(sockets.size() - 1).getLocalPort());
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot find free ports for the services: " + e.getMessage(), e);
+        } finally {
+            for (ServerSocket socket : sockets) {
+                try {
+                    socket.close();
+                } catch (IOException e) {
+                    // it was only a probe
+                }
+            }
+        }
+        return ports;
     }
 
     private static SextantServer newServer(String name, Env env) {
@@ -146,7 +222,8 @@ public final class LocalMesh implements AutoCloseable {
 
     /**
      * Secrets that {@code local/} generates once and keeps beside its data (outside {@code local/}
-     * no secret has a default): the key that encrypts auth's signing keys.
+     * no secret has a default): the key that encrypts auth's signing keys, and the password of the
+     * local administrator.
      */
     private static Properties localSecrets(Path dataDirectory) {
         final Path file = dataDirectory.resolve("secrets.properties");
@@ -158,12 +235,24 @@ public final class LocalMesh implements AutoCloseable {
                     secrets.load(in);
                 }
             }
+            final SecureRandom random = new SecureRandom();
+            boolean changed = false;
             if (secrets.getProperty("AUTH_KEY_ENCRYPTION_KEY") == null) {
                 final byte[] key = new byte[32];
-                new SecureRandom().nextBytes(key);
+                random.nextBytes(key);
                 secrets.setProperty("AUTH_KEY_ENCRYPTION_KEY", Base64.getEncoder().encodeToString(key));
+                changed = true;
+            }
+            if (secrets.getProperty("BOOTSTRAP_ADMIN_PASSWORD") == null) {
+                final byte[] password = new byte[18];
+                random.nextBytes(password);
+                secrets.setProperty("BOOTSTRAP_ADMIN_PASSWORD", Base64.getUrlEncoder().withoutPadding().encodeToString(password));
+                changed = true;
+            }
+            if (changed) {
                 try (OutputStream out = Files.newOutputStream(file)) {
-                    secrets.store(out, "Generated by sextant up for this machine only. Do not reuse elsewhere.");
+                    secrets.store(out, "Generated by sextant up for this machine only. Do not reuse elsewhere."
+                                       + " BOOTSTRAP_ADMIN_PASSWORD is the password of the user 'admin'.");
                 }
                 try {
                     Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));

@@ -63,6 +63,13 @@ public final class SextantUp {
             sb.append(String.format("  %-13s gRPC localhost:%d   docs http://localhost:%d/docs%n",
                                     name, mesh.port(name), mesh.port(name)));
         }
+        final LocalMesh.AdminLogin admin = mesh.admin();
+        if (admin.generated()) {
+            sb.append("\n  Admin login   username ").append(admin.username()).append("   password ").append(admin.password())
+              .append("\n                (generated once, kept in ").append(data.resolve("secrets.properties")).append(")\n");
+        } else {
+            sb.append("\n  Admin login   ").append(admin.username()).append(" (from BOOTSTRAP_ADMIN_*)\n");
+        }
         sb.append("\n  Ctrl-C stops.\n");
         return sb.toString();
     }

@@ -214,6 +214,23 @@ class LocalMeshIT {
     }
 
     @Test
+    void theLocalAdministratorCanLogInWithTheGeneratedPassword() throws Exception {
+        final LocalMesh.AdminLogin admin = mesh.admin();
+        assertThat(admin.username()).isEqualTo("admin");
+        assertThat(admin.email()).isEqualTo("admin@sextant.local");
+        final java.util.Properties secrets = new java.util.Properties();
+        try (var in = java.nio.file.Files.newInputStream(data.resolve("secrets.properties"))) {
+            secrets.load(in);
+        }
+        assertThat(secrets.getProperty("BOOTSTRAP_ADMIN_PASSWORD")).isEqualTo(admin.password()).hasSizeGreaterThan(20);
+        final Reply login = call("POST", "/v1/auth/login", "{\"username\":\"admin\",\"password\":\""
+                                                           + admin.password() + "\"}", null);
+        assertThat(login.status()).as(login.body().toString()).isEqualTo(200);
+        assertThat(login.body().path("accessToken").asText()).isNotEmpty();
+        assertThat(SextantUp.banner(mesh, data, 1)).contains("admin").contains(admin.password());
+    }
+
+    @Test
     void jwksIsPublishedThroughTheGateway() throws Exception {
         final Reply jwks = call("GET", "/.well-known/jwks.json", null, null);
         assertThat(jwks.status()).isEqualTo(200);
@@ -223,7 +240,7 @@ class LocalMeshIT {
 
     @Test
     void unbuiltRoutesSaySoWith501() throws Exception {
-        assertError(call("GET", "/v1/folders/" + UUID.randomUUID(), null, null), 501, "NOT_BUILT_YET");
+        assertError(call("GET", "/v1/files/" + UUID.randomUUID(), null, null), 501, "NOT_BUILT_YET");
         assertError(call("GET", "/v1/templates", null, null), 501, "NOT_BUILT_YET");
     }
 
