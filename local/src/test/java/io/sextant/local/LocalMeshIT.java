@@ -256,4 +256,48 @@ class LocalMeshIT {
         assertThat(after.body().path("status").asText()).isEqualTo("degraded");
         assertError(call("GET", "/v1/alerts", null, null), 503, "BACKEND_UNAVAILABLE");
     }
+
+    private static String adminToken() throws Exception {
+        final LocalMesh.AdminLogin admin = mesh.admin();
+        final Reply login = call("POST", "/v1/auth/login",
+                                 "{\"username\":\"" + admin.username() + "\",\"password\":\"" + admin.password() + "\"}", null);
+        assertThat(login.status()).isEqualTo(200);
+        return login.body().path("accessToken").asText();
+    }
+
+    @Test
+    void aRegistrationGetsItsProfileAndARoleChangeShowsInTheNextRefresh() throws Exception {
+        final String username = newUsername();
+        final JsonNode tokens = registerAndLogin(username);
+        final String access = tokens.path("accessToken").asText();
+
+        // the profile arrives through auth's outbox
+        Poll.until(() -> {
+            final Reply me = call("GET", "/v1/users/me", null, access);
+            assertThat(me.status()).as(me.raw().body()).isEqualTo(200);
+            assertThat(me.body().path("username").asText()).isEqualTo(username);
+        });
+        final String userName = call("GET", "/v1/users/me", null, access).body().path("name").asText();
+
+        // a plain user may not list users; the administrator may, and grants a role
+        assertError(call("GET", "/v1/users?page_size=5", null, access), 403, "PERMISSION_DENIED");
+        final String admin = adminToken();
+        final Reply listed = call("GET", "/v1/users?page_size=5&filter=" + java.net.URLEncoder.encode(
+                "email_domain = \"example.com\"", StandardCharsets.UTF_8), null, admin);
+        assertThat(listed.status()).as(listed.raw().body()).isEqualTo(200);
+        assertThat(listed.body().path("users").size()).isPositive();
+
+        call("POST", "/v1/roles?role_id=auditor",
+             "{\"description\":\"reads users\",\"permissions\":[\"users.read\"]}", admin);
+        final Reply granted = call("POST", "/v1/" + userName + "/roles", "{\"role\":\"roles/auditor\"}", admin);
+        assertThat(granted.status()).as(granted.raw().body()).isEqualTo(200);
+
+        final Reply refreshed = call("POST", "/v1/auth/refresh",
+                                     "{\"refreshToken\":\"" + tokens.path("refreshToken").asText() + "\"}", null);
+        final String newAccess = refreshed.body().path("accessToken").asText();
+        final Reply validated = call("GET", "/v1/auth/validate", null, newAccess);
+        assertThat(validated.body().path("roles").toString()).contains("auditor");
+        assertThat(validated.body().path("permissions").toString()).contains("users.read");
+        assertThat(call("GET", "/v1/users?page_size=5", null, newAccess).status()).isEqualTo(200);
+    }
 }
