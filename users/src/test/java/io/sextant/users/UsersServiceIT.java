@@ -462,8 +462,10 @@ class UsersServiceIT {
         assertThat(badRequest(otherQuery).getFieldViolations(0).getField()).isEqualTo("page_token");
     }
 
+    /** The smaller id in PostgreSQL's uuid order: unsigned bytes, the order of the lower-case hex text
+     * (not Java's UUID.compareTo, which compares signed longs). */
     private static String min(String a, String b) {
-        return UUID.fromString(a).compareTo(UUID.fromString(b)) < 0 ? a : b;
+        return a.compareTo(b) < 0 ? a : b;
     }
 
     private static String max(String a, String b) {
