@@ -200,13 +200,11 @@ final class AuthServiceImpl extends AuthServiceGrpc.AuthServiceImplBase {
             // also when already disabled: the revocations are repeated, harmlessly
             accounts.disable(id);
             revokeOtherSessions(handle, id, null, "account disabled", now);
-            final RevocationDao revocations = handle.attach(RevocationDao.class);
             // every token of the account issued until now, whatever its session
-            revocations.insert("subject", id.toString(), now, now.plus(config.longestTokenTtl()).plus(REVOCATION_MARGIN));
+            revoke(handle, "subject", id.toString(), now, now.plus(config.longestTokenTtl()));
             // and the service tokens of its API keys
             for (UUID key : handle.attach(ApiKeyDao.class).revokeAllOf(id, now)) {
-                revocations.insert("subject", "api-keys/" + key, now,
-                                   now.plus(config.serviceTokenTtl()).plus(REVOCATION_MARGIN));
+                revoke(handle, "subject", "api-keys/" + key, now, now.plus(config.serviceTokenTtl()));
             }
             return true;
         });
@@ -313,8 +311,7 @@ final class AuthServiceImpl extends AuthServiceGrpc.AuthServiceImplBase {
             if (caller != null && caller.kind() == Principal.Kind.USER
                 && !caller.sessionId().equals(row.sessionId().toString())) {
                 // the access token of the call belongs to another session: it ends too
-                handle.attach(RevocationDao.class).insert("token", caller.tokenId(), now,
-                                                          caller.expiresAt().plus(REVOCATION_MARGIN));
+                revoke(handle, "token", caller.tokenId(), now, caller.expiresAt());
             }
             return true;
         });
@@ -507,8 +504,7 @@ final class AuthServiceImpl extends AuthServiceGrpc.AuthServiceImplBase {
                 return false;
             }
             dao.revoke(id, now);
-            handle.attach(RevocationDao.class).insert("subject", request.getName(), now,
-                                                      now.plus(config.serviceTokenTtl()).plus(REVOCATION_MARGIN));
+            revoke(handle, "subject", request.getName(), now, now.plus(config.serviceTokenTtl()));
             return true;
         });
         if (!deleted) {
@@ -562,17 +558,23 @@ final class AuthServiceImpl extends AuthServiceGrpc.AuthServiceImplBase {
 
     private void revokeSession(Handle handle, UUID sessionId, String reason, Instant now) {
         if (handle.attach(SessionDao.class).revoke(sessionId, reason, now)) {
-            handle.attach(RevocationDao.class).insert("session", sessionId.toString(), now,
-                                                      now.plus(config.accessTokenTtl()).plus(REVOCATION_MARGIN));
+            revoke(handle, "session", sessionId.toString(), now, now.plus(config.accessTokenTtl()));
         }
+    }
+
+    /**
+     * Records a revocation of {@code kind} (token, session or subject) that must hold until the last
+     * token it could match has expired, plus a margin for verifiers' clock skew.
+     */
+    private static void revoke(Handle handle, String kind, String target, Instant now, Instant lastTokenExpiry) {
+        handle.attach(RevocationDao.class).insert(kind, target, now, lastTokenExpiry.plus(REVOCATION_MARGIN));
     }
 
     private List<UUID> revokeOtherSessions(Handle handle, UUID accountId, UUID keep, String reason, Instant now) {
         final List<UUID> revoked = handle.attach(SessionDao.class)
                                          .revokeAllExcept(accountId, keep == null ? new UUID(0, 0) : keep, reason, now);
-        final RevocationDao revocations = handle.attach(RevocationDao.class);
         for (UUID id : revoked) {
-            revocations.insert("session", id.toString(), now, now.plus(config.accessTokenTtl()).plus(REVOCATION_MARGIN));
+            revoke(handle, "session", id.toString(), now, now.plus(config.accessTokenTtl()));
         }
         return new ArrayList<>(revoked);
     }

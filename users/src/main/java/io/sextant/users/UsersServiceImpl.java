@@ -233,37 +233,40 @@ final class UsersServiceImpl extends UsersServiceGrpc.UsersServiceImplBase {
 
     @Override
     public void addUserRole(AddUserRoleRequest request, StreamObserver<AddUserRoleResponse> response) {
-        final UUID id = userId("name", request.getName());
-        final String roleId = roleId("role", request.getRole());
-        Authz.requirePermission(USERS_WRITE);
-        if (roleId.equals(ADMIN)) {
-            Authz.requirePermission(ROLES_MANAGE);
-        }
-        final ProfileRow row = jdbi.inTransaction(handle -> {
-            final ProfileDao profiles = handle.attach(ProfileDao.class);
-            if (profiles.lock(id).isEmpty()) {
-                throw Errors.notFound("user", "users/" + id);
-            }
-            if (handle.attach(RoleDao.class).find(roleId).isEmpty()) {
-                throw Errors.notFound("role", "roles/" + roleId);
-            }
-            if (profiles.grant(id, new String[] {roleId}) > 0) {
-                profiles.touch(id);
-            }
-            return profiles.find(id).orElseThrow();
-        });
+        final ProfileRow row = changeRole(request.getName(), request.getRole(),
+                                          (handle, profiles, id, roleId) -> profiles.grant(id, new String[] {roleId}) > 0);
         reply(response, AddUserRoleResponse.newBuilder().setUser(toUser(row)).build());
     }
 
     @Override
     public void removeUserRole(RemoveUserRoleRequest request, StreamObserver<RemoveUserRoleResponse> response) {
-        final UUID id = userId("name", request.getName());
-        final String roleId = roleId("role", request.getRole());
+        final ProfileRow row = changeRole(request.getName(), request.getRole(), (handle, profiles, id, roleId) -> {
+            if (roleId.equals(ADMIN)) {
+                requireAnotherAdmin(handle, id);
+            }
+            return profiles.revoke(id, roleId);
+        });
+        reply(response, RemoveUserRoleResponse.newBuilder().setUser(toUser(row)).build());
+    }
+
+    /** What AddUserRole or RemoveUserRole does to a locked user and an existing role; true if it changed anything. */
+    @FunctionalInterface
+    private interface RoleChange {
+        boolean apply(Handle handle, ProfileDao profiles, UUID id, String roleId);
+    }
+
+    /**
+     * Checks the caller (`users.write`, and `roles.manage` for the admin role), locks the user, checks
+     * the role exists, applies the change and returns the user as it is now.
+     */
+    private ProfileRow changeRole(String name, String role, RoleChange change) {
+        final UUID id = userId("name", name);
+        final String roleId = roleId("role", role);
         Authz.requirePermission(USERS_WRITE);
         if (roleId.equals(ADMIN)) {
             Authz.requirePermission(ROLES_MANAGE);
         }
-        final ProfileRow row = jdbi.inTransaction(handle -> {
+        return jdbi.inTransaction(handle -> {
             final ProfileDao profiles = handle.attach(ProfileDao.class);
             if (profiles.lock(id).isEmpty()) {
                 throw Errors.notFound("user", "users/" + id);
@@ -271,15 +274,11 @@ final class UsersServiceImpl extends UsersServiceGrpc.UsersServiceImplBase {
             if (handle.attach(RoleDao.class).find(roleId).isEmpty()) {
                 throw Errors.notFound("role", "roles/" + roleId);
             }
-            if (roleId.equals(ADMIN)) {
-                requireAnotherAdmin(handle, id);
-            }
-            if (profiles.revoke(id, roleId)) {
+            if (change.apply(handle, profiles, id, roleId)) {
                 profiles.touch(id);
             }
             return profiles.find(id).orElseThrow();
         });
-        reply(response, RemoveUserRoleResponse.newBuilder().setUser(toUser(row)).build());
     }
 
     /** FAILED_PRECONDITION if the user is the only holder of {@code roles/admin}; locks the holders. */
