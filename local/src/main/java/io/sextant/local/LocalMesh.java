@@ -50,11 +50,15 @@ public final class LocalMesh implements AutoCloseable {
 
     private final EmbeddedPostgres postgres;
     private final Map<String, SextantServer> servers;
+    /** Each backend's settings, to start it again after {@link #stop(String)}. */
+    private final Map<String, Env> settings;
     private final AdminLogin admin;
 
-    private LocalMesh(EmbeddedPostgres postgres, Map<String, SextantServer> servers, AdminLogin admin) {
+    private LocalMesh(EmbeddedPostgres postgres, Map<String, SextantServer> servers, Map<String, Env> settings,
+                      AdminLogin admin) {
         this.postgres = postgres;
         this.servers = servers;
+        this.settings = settings;
         this.admin = admin;
     }
 
@@ -81,6 +85,7 @@ public final class LocalMesh implements AutoCloseable {
         final AdminLogin admin = adminLogin(secrets, overrides);
         final EmbeddedPostgres postgres = EmbeddedPostgres.start(dataDirectory.resolve("postgres"), 0);
         final Map<String, SextantServer> servers = new LinkedHashMap<>();
+        final Map<String, Env> settings = new HashMap<>();
         try {
             final Map<String, String> common = new HashMap<>(targets);
             common.putAll(overrides);
@@ -98,16 +103,17 @@ public final class LocalMesh implements AutoCloseable {
                     values.put("BOOTSTRAP_ADMIN_EMAIL", admin.email());
                     values.put("BOOTSTRAP_ADMIN_PASSWORD", admin.password());
                 }
-                servers.put(name, newServer(name, Env.system().with(values)).start());
+                settings.put(name, Env.system().with(values));
+                servers.put(name, newServer(name, settings.get(name)).start());
             }
             final Map<String, String> gateway = new HashMap<>(common);
             gateway.put("PORT", String.valueOf(ports.get("gateway")));
             servers.put("gateway", Gateway.newServer(GatewayConfig.read(Env.system().with(gateway))).start());
         } catch (RuntimeException e) {
-            new LocalMesh(postgres, servers, admin).close();
+            new LocalMesh(postgres, servers, settings, admin).close();
             throw e;
         }
-        return new LocalMesh(postgres, servers, admin);
+        return new LocalMesh(postgres, servers, settings, admin);
     }
 
     /**
@@ -196,6 +202,18 @@ public final class LocalMesh implements AutoCloseable {
         if (server != null) {
             server.close();
         }
+    }
+
+    /** Starts a stopped backend again, on its port, with its settings and its data. */
+    public void restart(String service) {
+        if (servers.containsKey(service)) {
+            throw new IllegalStateException(service + " is running");
+        }
+        final Env env = settings.get(service);
+        if (env == null) {
+            throw new IllegalArgumentException("no backend called " + service + "; expected one of " + BACKENDS);
+        }
+        servers.put(service, newServer(service, env).start());
     }
 
     /** The services in start order, with their ports. */

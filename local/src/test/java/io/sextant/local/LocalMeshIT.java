@@ -300,4 +300,26 @@ class LocalMeshIT {
         assertThat(validated.body().path("permissions").toString()).contains("users.read");
         assertThat(call("GET", "/v1/users?page_size=5", null, newAccess).status()).isEqualTo(200);
     }
+
+    @Test
+    void aRegistrationWhileUsersIsDownGetsItsProfileWhenUsersIsBack() throws Exception {
+        final String username = newUsername();
+        mesh.stop("users");
+        final String access;
+        try {
+            // auth takes the registration and the login on its own (least privilege while users is away)
+            access = registerAndLogin(username).path("accessToken").asText();
+            assertError(call("GET", "/v1/users/me", null, access), 503, "BACKEND_UNAVAILABLE");
+            // let auth's outbox try and fail at least once
+            Thread.sleep(1500);
+        } finally {
+            mesh.restart("users");
+        }
+        Poll.until(() -> {
+            final Reply me = call("GET", "/v1/users/me", null, access);
+            assertThat(me.status()).as(me.raw().body()).isEqualTo(200);
+            assertThat(me.body().path("username").asText()).isEqualTo(username);
+            assertThat(me.body().path("roles").toString()).contains("roles/user");
+        });
+    }
 }

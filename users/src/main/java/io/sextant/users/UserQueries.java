@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.Query;
@@ -20,7 +22,8 @@ import io.sextant.users.db.ProfileRow;
 
 /**
  * The dynamic queries of ListUsers and SearchUsers: keyset pagination (no OFFSET) over an order of
- * allow-listed columns, the user id breaking ties, with every value a bound parameter.
+ * allow-listed columns, the user id breaking ties (in the direction of the last key), with every
+ * value a bound parameter.
  */
 final class UserQueries {
 
@@ -28,6 +31,9 @@ final class UserQueries {
     static final int LIST_MAX = 1000;
     static final int SEARCH_DEFAULT = 20;
     static final int SEARCH_MAX = 100;
+    static final int EXACT_COUNT_LIMIT = 10_000;
+    /** The top plan node's row estimate in EXPLAIN (FORMAT JSON). */
+    private static final Pattern PLAN_ROWS = Pattern.compile("\"Plan Rows\":\\s*(\\d+)");
 
     /** A page of rows and the token of the next one ("" on the last page). */
     record Page(List<ProfileRow> rows, String nextPageToken) {}
@@ -98,7 +104,10 @@ final class UserQueries {
         for (Key key : keys) {
             sql.append(key.column()).append(key.descending() ? " DESC, " : " ASC, ");
         }
-        sql.append("p.id ASC LIMIT :limit");
+        // the id breaks ties in the direction of the last key, so that a one-key order is exactly the
+        // order of that key's (column, id) index, read forwards or backwards, and never needs a sort
+        // (ties on the key, as after a bulk import in one transaction, would otherwise sort them all)
+        sql.append(idDescending(keys) ? "p.id DESC" : "p.id ASC").append(" LIMIT :limit");
 
         final Query query = handle.createQuery(sql.toString()).bindMap(filter.parameters()).bind("limit", pageSize + 1);
         if (!after.isEmpty()) {
@@ -118,14 +127,31 @@ final class UserQueries {
         return new Page(List.copyOf(page), PageToken.encode(fingerprint, values));
     }
 
-    /** How many users match the filter. */
-    static int count(Handle handle, String filterText) {
+    /** How many users match a filter, and whether that is PostgreSQL's estimate rather than a count. */
+    record Total(int size, boolean estimate) {}
+
+    /**
+     * How many users match the filter: counted exactly up to {@link #EXACT_COUNT_LIMIT} (a bounded
+     * scan), else the planner's estimate for the same condition, which costs no scan at all.
+     */
+    static Total count(Handle handle, String filterText) {
         final UserFilter filter = UserFilter.parse(filterText);
-        final long count = handle.createQuery("SELECT count(*) FROM profiles p WHERE " + filter.sql())
-                                 .bindMap(filter.parameters())
-                                 .mapTo(Long.class)
-                                 .one();
-        return (int) Math.min(count, Integer.MAX_VALUE);
+        final String matching = "SELECT 1 FROM profiles p WHERE " + filter.sql();
+        final long counted = handle.createQuery("SELECT count(*) FROM (" + matching + " LIMIT :cap) t")
+                                   .bindMap(filter.parameters())
+                                   .bind("cap", EXACT_COUNT_LIMIT + 1)
+                                   .mapTo(Long.class)
+                                   .one();
+        if (counted <= EXACT_COUNT_LIMIT) {
+            return new Total((int) counted, false);
+        }
+        final String plan = handle.createQuery("EXPLAIN (FORMAT JSON) " + matching)
+                                  .bindMap(filter.parameters())
+                                  .mapTo(String.class)
+                                  .one();
+        final Matcher rows = PLAN_ROWS.matcher(plan);
+        final long estimate = rows.find() ? Long.parseLong(rows.group(1)) : 0;
+        return new Total((int) Math.min(Math.max(estimate, EXACT_COUNT_LIMIT + 1), Integer.MAX_VALUE), true);
     }
 
     /**
@@ -146,11 +172,15 @@ final class UserQueries {
                 final Key key = keys.get(i);
                 term.append(key.column()).append(key.descending() ? " < " : " > ").append(parameter(key, i));
             } else {
-                term.append("p.id > CAST(:kid AS uuid)");
+                term.append(idDescending(keys) ? "p.id < " : "p.id > ").append("CAST(:kid AS uuid)");
             }
             alternatives.add("(" + term + ")");
         }
         return bound + String.join(" OR ", alternatives) + ")";
+    }
+
+    private static boolean idDescending(List<Key> keys) {
+        return keys.get(keys.size() - 1).descending();
     }
 
     private static String parameter(Key key, int index) {

@@ -18,6 +18,7 @@ import org.slf4j.LoggerFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.google.protobuf.FieldMask;
 import com.google.protobuf.Timestamp;
 
@@ -96,7 +97,8 @@ final class UsersServiceImpl extends UsersServiceGrpc.UsersServiceImplBase {
     static final List<String> ROLE_FIELDS = List.of("description", "permissions");
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final TypeReference<TreeMap<String, String>> METADATA = new TypeReference<>() {};
+    /** Reads a stored metadata object (a reader made once: it resolves the type only here). */
+    private static final ObjectReader METADATA = JSON.readerFor(new TypeReference<TreeMap<String, String>>() {});
 
     private final Jdbi jdbi;
     private final AuthServiceBlockingStub auth;
@@ -116,7 +118,8 @@ final class UsersServiceImpl extends UsersServiceGrpc.UsersServiceImplBase {
             final UserQueries.Page page = UserQueries.list(handle, request.getFilter(), request.getOrderBy(),
                                                            request.getPageSize(), request.getPageToken());
             page.rows().forEach(row -> out.addUsers(toUser(row)));
-            out.setNextPageToken(page.nextPageToken()).setTotalSize(UserQueries.count(handle, request.getFilter()));
+            final UserQueries.Total total = UserQueries.count(handle, request.getFilter());
+            out.setNextPageToken(page.nextPageToken()).setTotalSize(total.size()).setTotalSizeIsEstimate(total.estimate());
         });
         reply(response, out.build());
     }
@@ -597,7 +600,8 @@ final class UsersServiceImpl extends UsersServiceGrpc.UsersServiceImplBase {
 
     private static Map<String, String> metadata(String json) {
         try {
-            return JSON.readValue(json, METADATA);
+            // most profiles have none, and a list page turns 50 of them into messages
+            return json.equals("{}") ? Map.of() : METADATA.readValue(json);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("stored metadata is not a JSON object of strings", e);
         }

@@ -298,6 +298,37 @@ class UsersServiceIT {
     }
 
     @Test
+    void aBulkImportInOneTransactionPagesExactlyOnceAndItsTotalIsAnEstimate() {
+        // one transaction: every row has the same create_time, so the id alone orders them
+        final int count = UserQueries.EXACT_COUNT_LIMIT + 50;
+        jdbi.useHandle(h -> {
+            h.execute("INSERT INTO profiles (id, username, email) SELECT gen_random_uuid(), 'bulk' || i,"
+                      + " 'bulk' || i || '@bulk.test' FROM generate_series(1, ?) i", count);
+            h.execute("ANALYZE profiles");
+        });
+        final String filter = "email_domain = \"bulk.test\"";
+        final ListUsersResponse first = admin.listUsers(ListUsersRequest.newBuilder().setFilter(filter)
+                                                                        .setPageSize(10).build());
+        assertThat(first.getTotalSizeIsEstimate()).isTrue();
+        assertThat(first.getTotalSize()).isGreaterThan(UserQueries.EXACT_COUNT_LIMIT);
+
+        for (String orderBy : List.of("", "create_time")) {
+            final List<String> ids = listAll(admin, filter, orderBy, 1000);
+            assertThat(ids).as("order '%s'", orderBy).hasSize(count).doesNotHaveDuplicates();
+        }
+        final List<String> newest = listAll(admin, filter, "create_time desc", 1000);
+        final List<String> oldest = new ArrayList<>(listAll(admin, filter, "create_time", 1000));
+        java.util.Collections.reverse(oldest);
+        assertThat(newest).containsExactlyElementsOf(oldest);
+
+        final ListUsersResponse few = admin.listUsers(ListUsersRequest.newBuilder()
+                                                                      .setFilter("email_domain = \"bulk.test\" AND active = false")
+                                                                      .build());
+        assertThat(few.getTotalSizeIsEstimate()).isFalse();
+        assertThat(few.getTotalSize()).isZero();
+    }
+
+    @Test
     void totalSizeCountsEveryPageAndPageSizeIsBounded() {
         for (int i = 0; i < 12; i++) {
             newUser("total.test");
@@ -307,6 +338,7 @@ class UsersServiceIT {
                                                                         .setPageSize(5).build());
         assertThat(first.getUsersCount()).isEqualTo(5);
         assertThat(first.getTotalSize()).isEqualTo(12);
+        assertThat(first.getTotalSizeIsEstimate()).isFalse();
         assertThat(first.getNextPageToken()).isNotEmpty();
         assertThat(listAll(admin, "email_domain = \"total.test\"", "", 5)).hasSize(12);
 
