@@ -200,13 +200,22 @@ final class UsersServiceImpl extends UsersServiceGrpc.UsersServiceImplBase {
         if (caller.subject().equals(id.toString())) {
             throw Errors.failedPrecondition("CANNOT_DELETE_SELF", "you cannot delete your own user; ask another administrator");
         }
-        final ProfileRow row = load(id);
-        if (row.roleIds().contains(ADMIN)) {
-            jdbi.useTransaction(handle -> requireAnotherAdmin(handle, id));
-        }
-        // first the credentials and every session, so that a failure leaves a user who cannot sign in
-        // rather than a profile-less account that can
+        // 1. in one transaction: the last-admin check and what makes it hold (the user loses every
+        //    role, so a concurrent deletion of the other admin sees this one gone), the tombstone
+        jdbi.useTransaction(handle -> {
+            final ProfileDao profiles = handle.attach(ProfileDao.class);
+            if (profiles.lock(id).isEmpty()) {
+                throw Errors.notFound("user", "users/" + id);
+            }
+            if (profiles.find(id).orElseThrow().roleIds().contains(ADMIN)) {
+                requireAnotherAdmin(handle, id);
+            }
+            profiles.retire(id);
+        });
+        // 2. the credentials and every session; if this fails the user is already inactive (auth
+        //    refuses an inactive user's login and refresh) and a repeated DeleteUser finishes the job
         auth.disableAccount(DisableAccountRequest.newBuilder().setAccountId(id.toString()).build());
+        // 3. the profile
         jdbi.useExtension(ProfileDao.class, profiles -> profiles.delete(id));
         log.info("User {} deleted by {}", id, caller);
         reply(response, DeleteUserResponse.getDefaultInstance());
@@ -284,11 +293,17 @@ final class UsersServiceImpl extends UsersServiceGrpc.UsersServiceImplBase {
         });
     }
 
-    /** FAILED_PRECONDITION if the user is the only holder of {@code roles/admin}; locks the holders. */
+    /**
+     * FAILED_PRECONDITION if the user is the only active holder of {@code roles/admin}. Locks the
+     * role first, so that concurrent changes to the administrators take turns.
+     */
     private static void requireAnotherAdmin(Handle handle, UUID id) {
-        final List<UUID> admins = handle.attach(ProfileDao.class).lockHolders(ADMIN);
+        final ProfileDao profiles = handle.attach(ProfileDao.class);
+        profiles.lockRole(ADMIN);
+        // a statement after the lock: in READ COMMITTED it sees what the previous holder of the lock committed
+        final List<UUID> admins = profiles.activeHolders(ADMIN);
         if (admins.size() == 1 && admins.get(0).equals(id)) {
-            throw Errors.failedPrecondition("LAST_ADMIN", "users/" + id + " is the last holder of roles/admin;"
+            throw Errors.failedPrecondition("LAST_ADMIN", "users/" + id + " is the last active holder of roles/admin;"
                                                           + " grant it to another user first");
         }
     }
@@ -416,6 +431,11 @@ final class UsersServiceImpl extends UsersServiceGrpc.UsersServiceImplBase {
                                                                 : request.getRoleIdsList().toArray(String[]::new);
         final ProvisionUserResponse out = jdbi.inTransaction(handle -> {
             final ProfileDao profiles = handle.attach(ProfileDao.class);
+            if (profiles.isDeleted(id)) {
+                // a late delivery for a user deleted since: acknowledged, so the outbox stops, and ignored
+                log.info("Not provisioning users/{}: the user was deleted", id);
+                return ProvisionUserResponse.newBuilder().setCreated(false).build();
+            }
             final boolean created = profiles.insertIfAbsent(id, request.getUsername(), request.getEmail());
             if (created) {
                 final int granted = profiles.grant(id, roleIds);
@@ -441,7 +461,11 @@ final class UsersServiceImpl extends UsersServiceGrpc.UsersServiceImplBase {
                 throw Errors.notFound("user", "users/" + id);
             }
             final ProfileRow existing = profiles.find(id).orElseThrow();
-            profiles.update(id, apply(fieldsOf(existing), user, paths));
+            final ProfileFields changed = apply(fieldsOf(existing), user, paths);
+            if (existing.active() && !changed.active() && existing.roleIds().contains(ADMIN)) {
+                requireAnotherAdmin(handle, id);
+            }
+            profiles.update(id, changed);
             return profiles.find(id).orElseThrow();
         });
     }

@@ -18,6 +18,9 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -566,6 +569,12 @@ class UsersServiceIT {
         assertThat(code(gone)).isEqualTo(Status.Code.NOT_FOUND);
         assertThat(code(failure(() -> admin.deleteUser(DeleteUserRequest.newBuilder().setName(victim.getName()).build()))))
                 .isEqualTo(Status.Code.NOT_FOUND);
+        // a late ProvisionUser (auth's outbox retrying) does not bring the profile back
+        final ProvisionUserResponse late = provision(victim.getId(), victim.getUsername(), victim.getEmail());
+        assertThat(late.getCreated()).isFalse();
+        assertThat(late.hasUser()).isFalse();
+        assertThat(code(failure(() -> admin.getUser(GetUserRequest.newBuilder().setName(victim.getName()).build()))))
+                .isEqualTo(Status.Code.NOT_FOUND);
         final StatusRuntimeException self = failure(() -> admin.deleteUser(DeleteUserRequest.newBuilder()
                                                                                             .setName(name(ADMIN_ID)).build()));
         assertThat(code(self)).isEqualTo(Status.Code.FAILED_PRECONDITION);
@@ -765,10 +774,56 @@ class UsersServiceIT {
                 .setName(name(ADMIN_ID)).setRole("roles/admin").build()));
         assertThat(code(last)).isEqualTo(Status.Code.FAILED_PRECONDITION);
         assertThat(errorInfo(last).getReason()).isEqualTo("LAST_ADMIN");
+        // nor can the last administrator be deactivated
+        final StatusRuntimeException inactive = failure(() -> admin.updateUser(UpdateUserRequest.newBuilder()
+                .setUser(User.newBuilder().setName(name(ADMIN_ID)).setActive(false))
+                .setUpdateMask(FieldMask.newBuilder().addPaths("active")).build()));
+        assertThat(errorInfo(inactive).getReason()).isEqualTo("LAST_ADMIN");
         // taking away a role the user does not hold succeeds and changes nothing
         assertThat(admin.removeUserRole(RemoveUserRoleRequest.newBuilder().setName(second.getName())
                                                              .setRole("roles/admin").build()).getUser().getRolesList())
                 .containsExactly("roles/user");
+    }
+
+    @Test
+    void twoAdministratorsDeletedAtOnceLeaveOneOfThem() throws Exception {
+        for (int round = 0; round < 5; round++) {
+            final User x = newUser("race.test");
+            final User y = newUser("race.test");
+            for (User u : List.of(x, y)) {
+                admin.addUserRole(AddUserRoleRequest.newBuilder().setName(u.getName()).setRole("roles/admin").build());
+            }
+            for (String holder : listAll(admin, "role = \"admin\"", "", 100)) {
+                if (!holder.equals(x.getId()) && !holder.equals(y.getId())) {
+                    admin.removeUserRole(RemoveUserRoleRequest.newBuilder().setName(name(holder))
+                                                              .setRole("roles/admin").build());
+                }
+            }
+            final CountDownLatch go = new CountDownLatch(1);
+            final List<CompletableFuture<Status.Code>> deletes = new ArrayList<>();
+            for (User u : List.of(x, y)) {
+                deletes.add(CompletableFuture.supplyAsync(() -> {
+                    try {
+                        go.await();
+                        admin.deleteUser(DeleteUserRequest.newBuilder().setName(u.getName()).build());
+                        return Status.Code.OK;
+                    } catch (StatusRuntimeException e) {
+                        return e.getStatus().getCode();
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }));
+            }
+            go.countDown();
+            final List<Status.Code> codes = new ArrayList<>();
+            for (CompletableFuture<Status.Code> delete : deletes) {
+                codes.add(delete.get(30, TimeUnit.SECONDS));
+            }
+            assertThat(codes).as("round %d", round).containsExactlyInAnyOrder(Status.Code.OK, Status.Code.FAILED_PRECONDITION);
+            assertThat(listAll(admin, "role = \"admin\"", "", 100)).as("round %d", round).hasSize(1);
+            // back to the usual administrator
+            admin.addUserRole(AddUserRoleRequest.newBuilder().setName(name(ADMIN_ID)).setRole("roles/admin").build());
+        }
     }
 
     // ---- the authorization matrix

@@ -45,6 +45,20 @@ public interface ProfileDao {
     @SqlUpdate("DELETE FROM profiles WHERE id = :id")
     boolean delete(@Bind("id") UUID id);
 
+    /**
+     * The first step of a deletion: a tombstone (so that no late ProvisionUser brings the profile
+     * back), the user inactive and without roles (so that the user counts for nothing while auth
+     * disables the account).
+     */
+    @SqlUpdate("WITH tombstone AS (INSERT INTO deleted_users (id) VALUES (:id) ON CONFLICT (id) DO NOTHING),"
+               + " revoked AS (DELETE FROM user_roles WHERE user_id = :id)"
+               + " UPDATE profiles SET active = false, update_time = now() WHERE id = :id")
+    void retire(@Bind("id") UUID id);
+
+    /** Whether the id belongs to a deleted user. */
+    @SqlQuery("SELECT EXISTS (SELECT 1 FROM deleted_users WHERE id = :id)")
+    boolean isDeleted(@Bind("id") UUID id);
+
     @SqlUpdate("UPDATE profiles SET update_time = now() WHERE id = :id")
     void touch(@Bind("id") UUID id);
 
@@ -67,4 +81,16 @@ public interface ProfileDao {
     /** The ids of the users holding the role, locked for the rest of the transaction. */
     @SqlQuery("SELECT user_id FROM user_roles WHERE role_id = :roleId ORDER BY user_id FOR UPDATE")
     List<UUID> lockHolders(@Bind("roleId") String roleId);
+
+    /**
+     * Takes the role's row lock (NO KEY UPDATE: grants of the role, which only key-share it, go on)
+     * until the transaction ends, so that the changes to the role's holders that check it take turns.
+     */
+    @SqlQuery("SELECT true FROM roles WHERE id = :roleId FOR NO KEY UPDATE")
+    Optional<Boolean> lockRole(@Bind("roleId") String roleId);
+
+    /** The ids of the active users holding the role. */
+    @SqlQuery("SELECT ur.user_id FROM user_roles ur JOIN profiles p ON p.id = ur.user_id"
+              + " WHERE ur.role_id = :roleId AND p.active ORDER BY ur.user_id")
+    List<UUID> activeHolders(@Bind("roleId") String roleId);
 }
