@@ -16,9 +16,12 @@ import io.sextant.users.v1.UsersServiceGrpc;
  */
 public record Backend(String name, int defaultPort, List<ServiceDescriptor> apis) {
 
+    /** The auth service: the gateway also verifies tokens with its keys and revocations. */
+    public static final Backend AUTH = new Backend("auth", 8001, List.of(AuthServiceGrpc.getServiceDescriptor()));
+
     /** Every service behind the gateway, in the order {@code /health} lists them. A new one is one line here. */
     public static final List<Backend> ALL = List.of(
-            new Backend("auth", 8001, List.of(AuthServiceGrpc.getServiceDescriptor())),
+            AUTH,
             new Backend("users", 8002, List.of(UsersServiceGrpc.getServiceDescriptor())),
             new Backend("notification", 8003, List.of(NotificationServiceGrpc.getServiceDescriptor())),
             new Backend("storage", 8004, List.of(StorageServiceGrpc.getServiceDescriptor())),

@@ -1,5 +1,6 @@
 package io.sextant.gateway;
 
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -15,6 +16,8 @@ import io.grpc.ServerInterceptors;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
+import io.sextant.platform.db.Database;
+import io.sextant.platform.identity.RemoteIdentity;
 import io.sextant.platform.server.SextantServer;
 
 /**
@@ -32,6 +35,8 @@ public final class Gateway {
     /** The gateway's server, not started; its tests start exactly this. */
     public static SextantServer newServer(GatewayConfig config) {
         final SextantServer.Builder server = SextantServer.builder(config.service());
+        final EdgeConfig edge = config.edge();
+        final EdgeGuard guard = edgeGuard(config, server);
         // Unary methods are also REST/JSON; streaming ones (storage's bytes) are gRPC and gRPC-Web
         // only, in their own GrpcService: the transcoder covers unary methods alone.
         final GrpcServiceBuilder streams = grpcService();
@@ -50,24 +55,59 @@ public final class Gateway {
                         BackendChannels.forwarding(backend, descriptor, target, MAX_MESSAGE_LENGTH),
                         config.backendDeadline());
                 if (forwarding != null) {
-                    addMethods(api, forwarding, true, server);
-                    addMethods(streams, forwarding, false, server);
+                    addMethods(api, forwarding, true, server, guard);
+                    addMethods(streams, forwarding, false, server, guard);
                 }
             }
             probes.add(new BackendHealth.Probe(backend.name(), BackendChannels.health(target, config.healthTimeout())));
         }
         final GrpcService apis = api.build();
         final GrpcService streaming = streams.build();
+        if (edge.tls()) {
+            server.tls(edge.tlsCertificate(), edge.tlsKey());
+        }
         return server.healthService(new BackendHealth(probes, config.healthTimeout()))
+                     .decorator(new SecurityHeaders(edge.tls()))
                      .decorator(new PlainTextErrors())
                      .decorator(new RequestGuard())
-                     .customize(sb -> sb.service(apis)
-                                        .service(streaming)
-                                        .errorHandler(new GatewayErrorHandler())
-                                        // A slow backend is cut by BACKEND_DEADLINE, so that the client gets
-                                        // 504 naming it, not by the server's own request timeout.
-                                        .requestTimeout(config.backendDeadline().plusSeconds(5)))
+                     .customize(sb -> {
+                         sb.service(apis)
+                           .service(streaming)
+                           .errorHandler(new GatewayErrorHandler())
+                           // A slow backend is cut by BACKEND_DEADLINE, so that the client gets
+                           // 504 naming it, not by the server's own request timeout.
+                           .requestTimeout(config.backendDeadline().plusSeconds(5))
+                           .maxRequestLength(edge.maxRequestBody())
+                           .http1MaxHeaderSize(edge.maxHeaderSize())
+                           .http2MaxHeaderListSize(edge.maxHeaderSize())
+                           .accessLogWriter(new AccessLog(), true);
+                         if (!edge.corsOrigins().isEmpty()) {
+                             // outermost: a preflight is answered before any other check
+                             sb.decorator(Cors.decorator(edge.corsOrigins()));
+                         }
+                     })
                      .build();
+    }
+
+    /**
+     * The edge's token check (keys and revocations from auth, like every service) and rate limits
+     * (in memory, or in PostgreSQL when replicas share them).
+     */
+    private static EdgeGuard edgeGuard(GatewayConfig config, SextantServer.Builder server) {
+        final RemoteIdentity identity = new RemoteIdentity(config.target(Backend.AUTH), Clock.systemUTC()).start();
+        server.closeOnStop(identity);
+        final EdgeConfig edge = config.edge();
+        Database database = null;
+        if (edge.rateLimitDb() != null) {
+            // not the server's readiness database: the limits fail open while it is away
+            database = Database.open("gateway", edge.rateLimitDb(), server.registry());
+            server.closeOnStop(database);
+        }
+        final RateLimiter limiter = RateLimiter.of(edge, database);
+        if (limiter != null) {
+            server.closeOnStop(limiter);
+        }
+        return new EdgeGuard(identity.verifier(), limiter);
     }
 
     private static GrpcServiceBuilder grpcService() {
@@ -84,7 +124,7 @@ public final class Gateway {
 
     /** Adds the unary (or the streaming) methods of a forwarding service, with RPC metrics. */
     private static void addMethods(GrpcServiceBuilder target, ServerServiceDefinition forwarding, boolean unary,
-                                   SextantServer.Builder server) {
+                                   SextantServer.Builder server, EdgeGuard guard) {
         final ServiceDescriptor all = forwarding.getServiceDescriptor();
         final ServiceDescriptor.Builder descriptor = ServiceDescriptor.newBuilder(all.getName())
                                                                       .setSchemaDescriptor(all.getSchemaDescriptor());
@@ -100,6 +140,7 @@ public final class Gateway {
         }
         final ServerServiceDefinition.Builder subset = ServerServiceDefinition.builder(descriptor.build());
         methods.forEach(subset::addMethod);
-        target.addService(ServerInterceptors.intercept(subset.build(), server.rpcMetrics()));
+        // the last runs first: metrics count every call, refused ones too; then the edge's checks
+        target.addService(ServerInterceptors.intercept(subset.build(), guard, server.rpcMetrics()));
     }
 }

@@ -18,10 +18,12 @@ import io.sextant.platform.config.ServiceConfig;
  *   <tr><td>HEALTH_TIMEOUT</td><td>how long {@code GET /health} waits for each service (1s)</td></tr>
  * </table>
  *
+ * and the edge's settings ({@link EdgeConfig}: rate limits, CORS, size limits, TLS).
+ *
  * @param targets the target of each {@link Backend}, by name
  */
 public record GatewayConfig(ServiceConfig service, Map<String, String> targets, Duration backendDeadline,
-                            Duration healthTimeout) {
+                            Duration healthTimeout, EdgeConfig edge) {
 
     public GatewayConfig {
         targets = Collections.unmodifiableMap(new LinkedHashMap<>(targets));
@@ -42,8 +44,9 @@ public record GatewayConfig(ServiceConfig service, Map<String, String> targets, 
         }
         final Duration backendDeadline = positive(env, "BACKEND_DEADLINE", Duration.ofSeconds(10));
         final Duration healthTimeout = positive(env, "HEALTH_TIMEOUT", Duration.ofSeconds(1));
+        final EdgeConfig edge = EdgeConfig.read(env);
         env.check();
-        return new GatewayConfig(service, targets, backendDeadline, healthTimeout);
+        return new GatewayConfig(service, targets, backendDeadline, healthTimeout, edge);
     }
 
     /** The {@code host:port[,host:port]} of the backend. */

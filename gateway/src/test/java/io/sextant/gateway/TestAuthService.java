@@ -20,6 +20,7 @@ import io.sextant.auth.v1.Token;
 import io.sextant.auth.v1.ValidateTokenRequest;
 import io.sextant.auth.v1.ValidateTokenResponse;
 import io.sextant.platform.error.Errors;
+import io.sextant.platform.testing.TestKeys;
 
 /**
  * A stand-in for the auth service behind the gateway: a few RPCs with fixed answers and the
@@ -30,12 +31,15 @@ final class TestAuthService extends AuthServiceGrpc.AuthServiceImplBase {
 
     static final String USERNAME = "alice";
     static final String PASSWORD = "correct horse battery";
-    static final JsonWebKey KEY = JsonWebKey.newBuilder()
-                                            .setKty("RSA").setKid("key-1").setUse("sig").setAlg("RS256")
-                                            .setN("sXchVbN2Mt3jK6D0vqZzZ8GDZ0LaC6kQYbPzjH0WJ4c").setE("AQAB")
-                                            .build();
+    /** The signing key of the stand-in: its JWKS publishes it, so the gateway's edge check accepts its tokens. */
+    static final TestKeys KEYS = TestKeys.generate("gateway-test-key");
+    /** A valid access token of alice (user-1), for 15 minutes. */
+    static final String ALICE_TOKEN = KEYS.token("user-1");
+    static final String BEARER = "Bearer " + ALICE_TOKEN;
 
     final AtomicReference<RequestHeaders> lastValidateHeaders = new AtomicReference<>();
+    /** How many ValidateToken calls reached this backend. */
+    final java.util.concurrent.atomic.AtomicInteger validateCalls = new java.util.concurrent.atomic.AtomicInteger();
 
     @Override
     public void login(LoginRequest request, StreamObserver<LoginResponse> response) {
@@ -61,6 +65,7 @@ final class TestAuthService extends AuthServiceGrpc.AuthServiceImplBase {
 
     @Override
     public void validateToken(ValidateTokenRequest request, StreamObserver<ValidateTokenResponse> response) {
+        validateCalls.incrementAndGet();
         final RequestHeaders headers = ServiceRequestContext.current().request().headers();
         lastValidateHeaders.set(headers);
         if (!headers.contains("authorization")) {
@@ -77,7 +82,7 @@ final class TestAuthService extends AuthServiceGrpc.AuthServiceImplBase {
 
     @Override
     public void getJwks(GetJwksRequest request, StreamObserver<GetJwksResponse> response) {
-        response.onNext(GetJwksResponse.newBuilder().addKeys(KEY).build());
+        response.onNext(GetJwksResponse.newBuilder().addKeys(KEYS.jwk()).build());
         response.onCompleted();
     }
 

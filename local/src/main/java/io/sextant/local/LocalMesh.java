@@ -44,6 +44,11 @@ public final class LocalMesh implements AutoCloseable {
     /** The services in start order; the gateway comes last, when its backends listen. */
     static final List<String> BACKENDS = List.of("auth", "users", "notification", "storage", "monitoring");
 
+    /** What the gateway of a local mesh does unlike a deployed one (each can still be set in the environment). */
+    static final Map<String, String> LOCAL_GATEWAY_DEFAULTS = Map.of(
+            "CORS_ALLOWED_ORIGINS", "http://localhost:*,http://127.0.0.1:*",
+            "RATE_LIMIT_AUTH", "100/1m");
+
     /** The first administrator of a local mesh; its password is generated (see {@link #admin()}). */
     static final String ADMIN_USERNAME = "admin";
     static final String ADMIN_EMAIL = "admin@sextant.local";
@@ -108,6 +113,12 @@ public final class LocalMesh implements AutoCloseable {
             }
             final Map<String, String> gateway = new HashMap<>(common);
             gateway.put("PORT", String.valueOf(ports.get("gateway")));
+            // local development: browser dev servers on any localhost port, and logins scripted often
+            for (Map.Entry<String, String> local : LOCAL_GATEWAY_DEFAULTS.entrySet()) {
+                if (!gateway.containsKey(local.getKey()) && System.getenv(local.getKey()) == null) {
+                    gateway.put(local.getKey(), local.getValue());
+                }
+            }
             servers.put("gateway", Gateway.newServer(GatewayConfig.read(Env.system().with(gateway))).start());
         } catch (RuntimeException e) {
             new LocalMesh(postgres, servers, settings, admin).close();

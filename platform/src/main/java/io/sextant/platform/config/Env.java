@@ -128,7 +128,7 @@ public final class Env {
         return value;
     }
 
-    static Duration parseDuration(String text) {
+    public static Duration parseDuration(String text) {
         final String t = text.trim().toLowerCase(Locale.ROOT);
         if (t.startsWith("p")) {
             try {

@@ -59,7 +59,8 @@ public final class AuthInterceptor implements ServerInterceptor {
         return Contexts.interceptCall(Context.current().withValue(Authz.PRINCIPAL, principal), call, headers, next);
     }
 
-    private static String bearer(String header) {
+    /** The token of an {@code Authorization: Bearer <token>} header; UNAUTHENTICATED for another form. */
+    public static String bearer(String header) {
         final String trimmed = header.trim();
         if (trimmed.length() < 8 || !trimmed.regionMatches(true, 0, "Bearer ", 0, 7)) {
             throw Errors.unauthenticated("TOKEN_INVALID", "the Authorization header must be 'Bearer <access_token>'");

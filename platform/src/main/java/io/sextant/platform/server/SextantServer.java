@@ -133,6 +133,8 @@ public final class SextantServer implements AutoCloseable {
         private HttpService healthService;
         private TokenVerifier verifier;
         private boolean remoteIdentity;
+        private java.nio.file.Path tlsCertificate;
+        private java.nio.file.Path tlsKey;
 
         private Builder(ServiceConfig config) {
             this.config = config;
@@ -204,6 +206,13 @@ public final class SextantServer implements AutoCloseable {
             return this;
         }
 
+        /** Serve HTTPS (HTTP/1.1 and HTTP/2 over TLS) on the port, and no plaintext, with this PEM chain and PKCS#8 key. */
+        public Builder tls(java.nio.file.Path certificateChain, java.nio.file.Path privateKey) {
+            this.tlsCertificate = certificateChain;
+            this.tlsKey = privateKey;
+            return this;
+        }
+
         /** Something to close after the server has stopped (relays, clients). */
         public Builder closeOnStop(AutoCloseable closeable) {
             closeables.add(closeable);
@@ -236,12 +245,16 @@ public final class SextantServer implements AutoCloseable {
             final Tracing tracing = new Tracing(name, config.otlpEndpoint());
             closeables.add(tracing);
 
-            final ServerBuilder sb = Server.builder()
-                                           .http(config.port())
-                                           .requestTimeout(Duration.ofSeconds(30))
-                                           .maxRequestLength(16 * 1024 * 1024)
-                                           .maxNumConnections(10_000)
-                                           .gracefulShutdownTimeout(Duration.ofMillis(200), config.shutdownGrace());
+            final ServerBuilder sb = Server.builder();
+            if (tlsCertificate != null) {
+                sb.https(config.port()).tls(tlsCertificate.toFile(), tlsKey.toFile());
+            } else {
+                sb.http(config.port());
+            }
+            sb.requestTimeout(Duration.ofSeconds(30))
+              .maxRequestLength(16 * 1024 * 1024)
+              .maxNumConnections(10_000)
+              .gracefulShutdownTimeout(Duration.ofMillis(200), config.shutdownGrace());
             // Armeria runs decorators in reverse order of insertion: request ids, tracing, then these.
             for (int i = decorators.size() - 1; i >= 0; i--) {
                 sb.decorator(decorators.get(i));

@@ -26,6 +26,11 @@ public final class CallContext {
         return ctx == null ? null : root(ctx).attr(USER_ID);
     }
 
+    /** The verified caller of the given call, or null (for access logs, written after the call). */
+    public static String userId(RequestContext ctx) {
+        return root(ctx).attr(USER_ID);
+    }
+
     /** The request id of the current call, or null outside a call. */
     public static String requestId() {
         final RequestContext ctx = RequestContext.currentOrNull();

@@ -1,0 +1,131 @@
+package io.sextant.gateway;
+
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.linecorp.armeria.server.ServiceRequestContext;
+
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.StatusRuntimeException;
+import io.sextant.platform.error.Errors;
+import io.sextant.platform.error.GrpcErrorMapper;
+import io.sextant.platform.error.ServiceException;
+import io.sextant.platform.identity.AuthInterceptor;
+import io.sextant.platform.identity.Principal;
+import io.sextant.platform.identity.TokenVerifier;
+import io.sextant.platform.server.ClientAddress;
+import io.sextant.platform.telemetry.CallContext;
+
+/**
+ * The gateway's checks of every forwarded call, REST, gRPC and gRPC-Web alike, before anything is
+ * sent to a backend: the bearer token (except on {@link PublicRoutes}), verified with the keys and
+ * the pushed revocations of auth; then the rate limit of the call's {@link RouteGroup}, with the
+ * {@code RateLimit-*} headers on every answer and {@code 429} with {@code Retry-After} once spent.
+ */
+final class EdgeGuard implements ServerInterceptor {
+
+    private static final Logger log = LoggerFactory.getLogger(EdgeGuard.class);
+    private static final Metadata.Key<String> AUTHORIZATION =
+            Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+    private static final long WARN_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+    private final TokenVerifier verifier;
+    private final RateLimiter limiter;
+    private final AtomicLong lastStoreWarning = new AtomicLong(System.nanoTime() - WARN_EVERY_NANOS);
+
+    /** @param limiter null for no rate limits */
+    EdgeGuard(TokenVerifier verifier, RateLimiter limiter) {
+        this.verifier = verifier;
+        this.limiter = limiter;
+    }
+
+    @Override
+    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+                                                       ServerCallHandler<Q, R> next) {
+        final String method = call.getMethodDescriptor().getFullMethodName();
+        Principal principal = null;
+        if (!PublicRoutes.isPublic(method)) {
+            try {
+                principal = authenticate(headers.get(AUTHORIZATION));
+            } catch (ServiceException e) {
+                return refuse(call, e);
+            }
+            CallContext.setUserId(principal.subject());
+        }
+        final RouteGroup group = RouteGroup.of(method);
+        if (limiter == null || !limiter.limits(group)) {
+            return next.startCall(call, headers);
+        }
+        // credentials are guessed from addresses, not accounts: the AUTH group counts per address
+        final String client = group == RouteGroup.AUTH || principal == null ? "address:" + ClientAddress.current()
+                                                                            : "user:" + principal.subject();
+        final ServiceRequestContext ctx = ServiceRequestContext.current();
+        if (!limiter.blocks()) {
+            return admit(ctx, limiter.check(group, client), call, headers, next);
+        }
+        final DeferredListener<Q> deferred = new DeferredListener<>();
+        CompletableFuture.supplyAsync(() -> limiter.check(group, client), ctx.blockingTaskExecutor())
+                         .handle((decision, failure) -> {
+                             if (failure != null) {
+                                 warnStoreFailure(failure);
+                             }
+                             // the context-aware event loop of the call: the call's context is current there
+                             ctx.eventLoop().execute(() -> deferred.start(
+                                     failure != null ? next.startCall(call, headers)
+                                                     : admit(ctx, decision, call, headers, next)));
+                             return null;
+                         });
+        return deferred;
+    }
+
+    private Principal authenticate(String header) {
+        if (header == null || header.isBlank()) {
+            throw Errors.unauthenticated("TOKEN_MISSING", "this route needs a bearer token: send"
+                                                          + " 'Authorization: Bearer <access_token>' (log in at POST /v1/auth/login)");
+        }
+        return verifier.verify(AuthInterceptor.bearer(header));
+    }
+
+    /** Adds the RateLimit-* headers and lets the call through, or refuses it with 429. */
+    private static <Q, R> ServerCall.Listener<Q> admit(ServiceRequestContext ctx, RateLimiter.Decision decision,
+                                                       ServerCall<Q, R> call, Metadata headers,
+                                                       ServerCallHandler<Q, R> next) {
+        final RateLimit limit = decision.limit();
+        ctx.addAdditionalResponseHeader("ratelimit-limit", String.valueOf(limit.count()));
+        ctx.addAdditionalResponseHeader("ratelimit-remaining", String.valueOf(decision.remaining()));
+        ctx.addAdditionalResponseHeader("ratelimit-reset", String.valueOf(decision.resetSeconds()));
+        ctx.addAdditionalResponseHeader("ratelimit-policy", limit.count() + ";w=" + limit.period().toSeconds());
+        if (decision.allowed()) {
+            return next.startCall(call, headers);
+        }
+        final long retryAfter = decision.retryAfterSeconds();
+        ctx.addAdditionalResponseHeader("retry-after", String.valueOf(retryAfter));
+        return refuse(call, Errors.resourceExhausted(
+                "RATE_LIMITED", "too many requests: this route allows " + limit.count() + " per "
+                                + limit.period().toSeconds() + " s; try again in " + retryAfter + " s",
+                Map.of("limit", String.valueOf(limit.count()), "period_seconds",
+                       String.valueOf(limit.period().toSeconds()), "retry_after_seconds", String.valueOf(retryAfter))));
+    }
+
+    private static <Q, R> ServerCall.Listener<Q> refuse(ServerCall<Q, R> call, ServiceException e) {
+        final StatusRuntimeException status = GrpcErrorMapper.toStatusException(e, RestError.DOMAIN);
+        call.close(status.getStatus(), status.getTrailers() == null ? new Metadata() : status.getTrailers());
+        return new ServerCall.Listener<>() { };
+    }
+
+    /** A shared store that fails lets calls through (an outage of the limits is no outage of the API), and says so. */
+    private void warnStoreFailure(Throwable failure) {
+        final long last = lastStoreWarning.get();
+        if (System.nanoTime() - last >= WARN_EVERY_NANOS && lastStoreWarning.compareAndSet(last, System.nanoTime())) {
+            log.warn("Rate limit store failed; letting calls through unlimited until it answers: {}", failure.toString());
+        }
+    }
+}
