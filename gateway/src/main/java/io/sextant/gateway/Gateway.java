@@ -15,6 +15,8 @@ import io.grpc.ServerInterceptors;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
+import io.sextant.gateway.openapi.OpenApiDocument;
+import io.sextant.gateway.openapi.OpenApiService;
 import io.sextant.platform.server.SextantServer;
 
 /**
@@ -58,11 +60,13 @@ public final class Gateway {
         }
         final GrpcService apis = api.build();
         final GrpcService streaming = streams.build();
+        final byte[] openApi = OpenApiDocument.generate(Backend.ALL); // once, at start-up
         return server.healthService(new BackendHealth(probes, config.healthTimeout()))
                      .decorator(new PlainTextErrors())
                      .decorator(new RequestGuard())
                      .customize(sb -> sb.service(apis)
                                         .service(streaming)
+                                        .service(OpenApiService.PATH, OpenApiService.of(openApi))
                                         .errorHandler(new GatewayErrorHandler())
                                         // A slow backend is cut by BACKEND_DEADLINE, so that the client gets
                                         // 504 naming it, not by the server's own request timeout.
