@@ -48,6 +48,11 @@ final class ErrorResponses {
     /** References to the error responses, to add to an operation's responses. */
     static void addTo(ObjectNode operationResponses) {
         COMMON.forEach((status, response) -> operationResponses.set(status, ref(response[0])));
+        addDefaultTo(operationResponses);
+    }
+
+    /** The error response of any status not listed: every failure on the gateway has the one shape. */
+    static void addDefaultTo(ObjectNode operationResponses) {
         operationResponses.set("default", ref("Error"));
     }
 

@@ -27,12 +27,16 @@ final class GatewayRoutes {
         final ObjectNode responses = health.putObject("responses");
         responses.set("200", json("Every service or some are healthy.", JsonSchemas.ref("GatewayHealth")));
         responses.set("503", json("No service is healthy.", JsonSchemas.ref("GatewayHealth")));
+        ErrorResponses.addDefaultTo(responses);
         paths.putObject("/health").set("get", health);
 
         final ObjectNode document = operation("GetOpenApiDocument", "This document",
                 "The OpenAPI 3 description of the gateway's REST API, generated from the contracts when the "
                 + "gateway starts.");
-        document.putObject("responses").set("200", json("The document.", JsonSchemas.object()));
+        final ObjectNode documentResponses = document.putObject("responses");
+        documentResponses.set("200", json("The document.", JsonSchemas.object()));
+        documentResponses.putObject("304").put("description", "Unchanged since the ETag in If-None-Match.");
+        ErrorResponses.addDefaultTo(documentResponses);
         paths.putObject(OpenApiService.PATH).set("get", document);
     }
 
