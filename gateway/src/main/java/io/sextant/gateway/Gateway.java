@@ -16,6 +16,8 @@ import io.grpc.ServerInterceptors;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
+import io.sextant.gateway.openapi.OpenApiDocument;
+import io.sextant.gateway.openapi.OpenApiService;
 import io.sextant.platform.db.Database;
 import io.sextant.platform.identity.RemoteIdentity;
 import io.sextant.platform.server.SextantServer;
@@ -66,6 +68,7 @@ public final class Gateway {
         if (edge.tls()) {
             server.tls(edge.tlsCertificate(), edge.tlsKey());
         }
+        final byte[] openApi = OpenApiDocument.generate(Backend.ALL); // once, at start-up
         return server.healthService(new BackendHealth(probes, config.healthTimeout()))
                      .decorator(new SecurityHeaders(edge.tls()))
                      .decorator(new PlainTextErrors())
@@ -73,6 +76,7 @@ public final class Gateway {
                      .customize(sb -> {
                          sb.service(apis)
                            .service(streaming)
+                           .service(OpenApiService.PATH, OpenApiService.of(openApi))
                            .errorHandler(new GatewayErrorHandler())
                            // A slow backend is cut by BACKEND_DEADLINE, so that the client gets
                            // 504 naming it, not by the server's own request timeout.
