@@ -4,9 +4,13 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import com.auth0.jwt.JWT;
+import com.auth0.jwt.exceptions.JWTDecodeException;
 
 import com.linecorp.armeria.server.ServiceRequestContext;
 
@@ -20,6 +24,7 @@ import io.sextant.platform.error.GrpcErrorMapper;
 import io.sextant.platform.error.ServiceException;
 import io.sextant.platform.identity.AuthInterceptor;
 import io.sextant.platform.identity.Principal;
+import io.sextant.platform.identity.RemoteIdentity;
 import io.sextant.platform.identity.TokenVerifier;
 import io.sextant.platform.server.ClientAddress;
 import io.sextant.platform.telemetry.CallContext;
@@ -38,26 +43,72 @@ final class EdgeGuard implements ServerInterceptor {
     private static final long WARN_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private final TokenVerifier verifier;
+    private final Predicate<String> knownKey;
     private final RateLimiter limiter;
     private final AtomicLong lastStoreWarning = new AtomicLong(System.nanoTime() - WARN_EVERY_NANOS);
 
-    /** @param limiter null for no rate limits */
-    EdgeGuard(TokenVerifier verifier, RateLimiter limiter) {
+    /**
+     * @param knownKey whether a token's signing key is known without asking auth
+     * @param limiter  null for no rate limits
+     */
+    EdgeGuard(TokenVerifier verifier, Predicate<String> knownKey, RateLimiter limiter) {
         this.verifier = verifier;
+        this.knownKey = knownKey;
         this.limiter = limiter;
+    }
+
+    /** A test of tokens whose signing key the identity has now (a token that is no JWT counts as known: it fails at once). */
+    static Predicate<String> knownKeyOf(RemoteIdentity identity) {
+        return token -> {
+            try {
+                return identity.hasKey(JWT.decode(token).getKeyId());
+            } catch (JWTDecodeException e) {
+                return true;
+            }
+        };
     }
 
     @Override
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
                                                        ServerCallHandler<Q, R> next) {
         final String method = call.getMethodDescriptor().getFullMethodName();
-        Principal principal = null;
-        if (!PublicRoutes.isPublic(method)) {
+        if (PublicRoutes.isPublic(method)) {
+            return limit(method, null, call, headers, next);
+        }
+        final String token;
+        try {
+            token = bearerToken(headers.get(AUTHORIZATION));
+        } catch (ServiceException e) {
+            return refuse(call, e);
+        }
+        if (knownKey.test(token)) {
+            // the usual case: a signature check with a cached key, on the event loop
+            final Principal principal;
             try {
-                principal = authenticate(headers.get(AUTHORIZATION));
+                principal = verifier.verify(token);
             } catch (ServiceException e) {
                 return refuse(call, e);
             }
+            return limit(method, principal, call, headers, next);
+        }
+        // a key this gateway has not seen (just rotated, or made up): fetching auth's keys blocks, so
+        // verify on a blocking thread and start the call when that is done
+        final ServiceRequestContext ctx = ServiceRequestContext.current();
+        final DeferredListener<Q> deferred = new DeferredListener<>();
+        CompletableFuture.supplyAsync(() -> verifier.verify(token), ctx.blockingTaskExecutor())
+                         .handle((principal, failure) -> {
+                             ctx.eventLoop().execute(() -> deferred.start(
+                                     failure == null ? limit(method, principal, call, headers, next)
+                                                     : refuse(call, serviceException(failure))));
+                             return null;
+                         });
+        return deferred;
+    }
+
+    /** Records the caller, then applies the rate limit of the method's group (off the event loop if it blocks). */
+    private <Q, R> ServerCall.Listener<Q> limit(String method, Principal principal, ServerCall<Q, R> call,
+                                                Metadata headers, ServerCallHandler<Q, R> next) {
+        if (principal != null) {
             CallContext.setUserId(principal.subject());
         }
         final RouteGroup group = RouteGroup.of(method);
@@ -86,12 +137,22 @@ final class EdgeGuard implements ServerInterceptor {
         return deferred;
     }
 
-    private Principal authenticate(String header) {
+    private static ServiceException serviceException(Throwable failure) {
+        final Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                                ? failure.getCause() : failure;
+        if (cause instanceof ServiceException e) {
+            return e;
+        }
+        log.warn("Token verification failed unexpectedly", cause);
+        return Errors.unauthenticated("TOKEN_INVALID", "the bearer token could not be verified");
+    }
+
+    private static String bearerToken(String header) {
         if (header == null || header.isBlank()) {
             throw Errors.unauthenticated("TOKEN_MISSING", "this route needs a bearer token: send"
                                                           + " 'Authorization: Bearer <access_token>' (log in at POST /v1/auth/login)");
         }
-        return verifier.verify(AuthInterceptor.bearer(header));
+        return AuthInterceptor.bearer(header);
     }
 
     /** Adds the RateLimit-* headers and lets the call through, or refuses it with 429. */

@@ -111,7 +111,7 @@ public final class Gateway {
         if (limiter != null) {
             server.closeOnStop(limiter);
         }
-        return new EdgeGuard(identity.verifier(), limiter);
+        return new EdgeGuard(identity.verifier(), EdgeGuard.knownKeyOf(identity), limiter);
     }
 
     private static GrpcServiceBuilder grpcService() {

@@ -125,6 +125,23 @@ class EdgeIT {
     }
 
     @Test
+    void aTokenOfAKeyAuthHasJustRotatedToIsAcceptedWithinASecond() {
+        final SextantServer gateway = gateway(Map.of());
+        try {
+            final WebClient client = client(gateway);
+            assertThat(validate(client, TestAuthService.BEARER).status().code()).isEqualTo(200);
+            final TestKeys rotated = TestKeys.generate("rotated-" + System.nanoTime());
+            authService.rotatedKeys.add(rotated.jwk());
+            // fetched on demand (at most once a second), not at the next five-minute refresh
+            final String token = "Bearer " + rotated.token("user-3");
+            Poll.until(() -> assertThat(validate(client, token).status().code()).isEqualTo(200));
+        } finally {
+            authService.rotatedKeys.clear();
+            TestMesh.closeAll(gateway);
+        }
+    }
+
+    @Test
     void publicRoutesNeedNoTokenAndIgnoreAStaleOne() {
         final SextantServer gateway = gateway(Map.of("RATE_LIMIT_AUTH", "off"));
         try {

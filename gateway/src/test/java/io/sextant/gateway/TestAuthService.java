@@ -38,6 +38,8 @@ final class TestAuthService extends AuthServiceGrpc.AuthServiceImplBase {
     static final String BEARER = "Bearer " + ALICE_TOKEN;
 
     final AtomicReference<RequestHeaders> lastValidateHeaders = new AtomicReference<>();
+    /** Keys published besides KEYS, as after a rotation. */
+    final java.util.List<JsonWebKey> rotatedKeys = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** How many ValidateToken calls reached this backend. */
     final java.util.concurrent.atomic.AtomicInteger validateCalls = new java.util.concurrent.atomic.AtomicInteger();
 
@@ -82,7 +84,7 @@ final class TestAuthService extends AuthServiceGrpc.AuthServiceImplBase {
 
     @Override
     public void getJwks(GetJwksRequest request, StreamObserver<GetJwksResponse> response) {
-        response.onNext(GetJwksResponse.newBuilder().addKeys(KEYS.jwk()).build());
+        response.onNext(GetJwksResponse.newBuilder().addKeys(KEYS.jwk()).addAllKeys(rotatedKeys).build());
         response.onCompleted();
     }
 

@@ -20,6 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import com.linecorp.armeria.client.ClientFactory;
+import com.linecorp.armeria.common.NonBlocking;
 
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
@@ -97,9 +98,28 @@ public final class RemoteIdentity implements KeySource, AutoCloseable {
         }
         final long last = lastRefresh.get();
         if (System.nanoTime() - last >= MIN_REFRESH_NANOS && lastRefresh.compareAndSet(last, System.nanoTime())) {
+            if (Thread.currentThread() instanceof NonBlocking) {
+                // never make an event loop wait for auth: fetch in the background; the gateway verifies
+                // tokens of unknown keys on a blocking thread (hasKey), so this is only a safety net
+                scheduleRefresh();
+                return null;
+            }
             refreshKeys();
         }
         return keys.get(kid);
+    }
+
+    /** Whether the key is known now, without fetching: a caller on an event loop verifies elsewhere otherwise. */
+    public boolean hasKey(String kid) {
+        return kid != null && keys.containsKey(kid);
+    }
+
+    private void scheduleRefresh() {
+        try {
+            scheduler.execute(this::refreshKeys);
+        } catch (RejectedExecutionException e) {
+            // closed
+        }
     }
 
     private void refreshKeys() {
