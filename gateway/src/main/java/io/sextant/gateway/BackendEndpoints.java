@@ -30,6 +30,8 @@ final class BackendEndpoints {
     static final String DNS_SCHEME = "dns:///";
     static final String READINESS_PATH = "/health/ready";
     static final Duration CHECK_INTERVAL = Duration.ofSeconds(2);
+    static final Duration INITIAL_SELECTION_TIMEOUT = Duration.ofSeconds(2);
+    static final Duration SELECTION_TIMEOUT = Duration.ofMillis(200);
 
     private BackendEndpoints() {}
 
@@ -66,6 +68,11 @@ final class BackendEndpoints {
     private static EndpointGroup healthChecked(EndpointGroup delegate) {
         return HealthCheckedEndpointGroup.builder(delegate, READINESS_PATH)
                                          .retryInterval(CHECK_INTERVAL)
+                                         // When no endpoint is ready, a call fails (503, or a retry) after a
+                                         // short wait, not after Armeria's default of seconds: waiting longer
+                                         // than a health check's round trip only holds the caller. At start
+                                         // up the first checks get a little longer.
+                                         .selectionTimeout(INITIAL_SELECTION_TIMEOUT, SELECTION_TIMEOUT)
                                          .build();
     }
 

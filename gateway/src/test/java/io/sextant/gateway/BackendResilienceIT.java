@@ -209,6 +209,18 @@ class BackendResilienceIT {
     }
 
     @Test
+    void noReadyEndpointIs503NamingTheService() throws Exception {
+        final SextantServer gateway = TestMesh.startGateway(
+                Map.of("users", TestMesh.deadTarget() + "," + TestMesh.deadTarget()), Map.of());
+        try {
+            final JsonNode body = assertError(get(gateway, "/v1/users"), 503, "BACKEND_UNAVAILABLE");
+            assertThat(body.at("/details/metadata/service").asText()).isEqualTo("users");
+        } finally {
+            TestMesh.closeAll(gateway);
+        }
+    }
+
+    @Test
     void dnsTargetFindsTheServiceAtEveryAddressOfTheName() throws Exception {
         final TestUsersService users = new TestUsersService();
         final SextantServer backend = TestMesh.startService("users", users);
