@@ -29,8 +29,8 @@ import io.grpc.Status.Code;
  * <p>A failure is what says the backend is unwell: no connection, no answer in time (the caller's
  * own deadline included: the backend had all of it), or UNAVAILABLE, INTERNAL, UNKNOWN or
  * DEADLINE_EXCEEDED from the backend. An answer such as INVALID_ARGUMENT, NOT_FOUND or
- * PERMISSION_DENIED is a success: the backend is well and said no. A call cancelled by its caller
- * is neither.
+ * PERMISSION_DENIED is a success: the backend is well and said no. A stream cancelled by its
+ * caller is neither: it does not count.
  */
 final class BackendCircuitBreaker implements CircuitBreaker {
 
@@ -38,16 +38,21 @@ final class BackendCircuitBreaker implements CircuitBreaker {
             String.valueOf(Code.UNAVAILABLE.value()), String.valueOf(Code.INTERNAL.value()),
             String.valueOf(Code.UNKNOWN.value()), String.valueOf(Code.DEADLINE_EXCEEDED.value()));
 
+    private static final String CANCELLED = String.valueOf(Code.CANCELLED.value());
+
     /** Which outcomes count; the first rule that matches decides. */
-    private static final CircuitBreakerRule RULE = CircuitBreakerRule.of(
+    static final CircuitBreakerRule RULE = CircuitBreakerRule.of(
             CircuitBreakerRule.builder()
                               .onGrpcTrailers((ctx, trailers) -> FAILURE_CODES.contains(
                                       trailers.get(GrpcHeaderNames.GRPC_STATUS)))
                               .thenFailure(),
-            CircuitBreakerRule.builder().onGrpcTrailers((ctx, trailers) -> true).thenSuccess(),
-            // cancelled by the caller (who went away or whose own deadline passed) says nothing of the backend
-            CircuitBreakerRule.builder().onException((ctx, cause) -> ctx.isCancelled() && !ctx.isTimedOut())
+            // cancelled by its caller, who went away: says nothing of the backend (Armeria's client
+            // closes such a call with CANCELLED as if the backend had answered it). Only streams:
+            // a unary call goes through the RetryingClient, which runs it to the backend's answer.
+            CircuitBreakerRule.builder()
+                              .onGrpcTrailers((ctx, trailers) -> CANCELLED.equals(trailers.get(GrpcHeaderNames.GRPC_STATUS)))
                               .thenIgnore(),
+            CircuitBreakerRule.builder().onGrpcTrailers((ctx, trailers) -> true).thenSuccess(),
             CircuitBreakerRule.onException());
 
     private final CircuitBreaker delegate;
