@@ -73,11 +73,6 @@ final class BackendChannels implements AutoCloseable {
                           .build(HealthGrpc.HealthStub.class);
     }
 
-    /** The backend's circuit breaker. */
-    BackendCircuitBreaker breaker() {
-        return breaker;
-    }
-
     @Override
     public void close() {
         endpoints.close(); // stops the health checks and DNS queries, if any
