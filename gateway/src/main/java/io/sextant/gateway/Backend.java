@@ -31,8 +31,13 @@ public record Backend(String name, int defaultPort, List<ServiceDescriptor> apis
         apis = List.copyOf(apis);
     }
 
-    /** The environment variable with the service's {@code host:port[,host:port]}: {@code AUTH_TARGET} for auth. */
+    /** The environment variable with where the service is ({@link BackendEndpoints}): {@code AUTH_TARGET} for auth. */
     public String targetVariable() {
         return name.toUpperCase(Locale.ROOT) + "_TARGET";
+    }
+
+    /** The environment variable with the deadline of the service's unary calls: {@code AUTH_DEADLINE} for auth. */
+    public String deadlineVariable() {
+        return name.toUpperCase(Locale.ROOT) + "_DEADLINE";
     }
 }

@@ -4,6 +4,7 @@ import java.time.Duration;
 
 import com.linecorp.armeria.client.ClientRequestContext;
 import com.linecorp.armeria.client.HttpClient;
+import com.linecorp.armeria.client.endpoint.EndpointGroup;
 import com.linecorp.armeria.client.grpc.GrpcClientStubFactory;
 import com.linecorp.armeria.client.grpc.GrpcClients;
 import com.linecorp.armeria.common.HttpRequest;
@@ -17,32 +18,69 @@ import io.grpc.health.v1.HealthGrpc;
 import io.sextant.platform.grpc.ServiceClients;
 import io.sextant.platform.server.ClientAddress;
 
-/** The gRPC clients of a backend: the one calls are forwarded over, and the health checker's. */
-final class BackendChannels {
+/**
+ * The gRPC clients of one backend, over its endpoints ({@link BackendEndpoints}): the one calls are
+ * forwarded over, with its retries and circuit breaker, and the health checker's, with neither.
+ */
+final class BackendChannels implements AutoCloseable {
 
     private static final String X_FORWARDED_FOR = "x-forwarded-for";
 
-    private BackendChannels() {}
+    private final Backend backend;
+    private final EndpointGroup endpoints;
+    private final BackendRetries retries;
+    private final BackendCircuitBreaker breaker;
+
+    private BackendChannels(Backend backend, EndpointGroup endpoints, BackendRetries retries,
+                            BackendCircuitBreaker breaker) {
+        this.backend = backend;
+        this.endpoints = endpoints;
+        this.retries = retries;
+        this.breaker = breaker;
+    }
+
+    /** The clients of the backend as the configuration says; close them with the gateway. */
+    static BackendChannels of(Backend backend, GatewayConfig config) {
+        return new BackendChannels(backend, BackendEndpoints.of(config.target(backend)),
+                                   new BackendRetries(backend.apis(), config.retryAttempts()),
+                                   new BackendCircuitBreaker(backend.name(), config.circuitBreakerFailures(),
+                                                             config.circuitBreakerOpenFor()));
+    }
 
     /**
-     * A channel for any method of the API, with the platform's client decorators (circuit breaker,
-     * caller's Authorization, request id, trace context) and the caller's address. Deadlines are set
-     * per call. A response stream (a download) may be of any length; each message is limited.
+     * A channel for any method of the API, with the platform's client decorators (caller's
+     * Authorization, request id, trace context), the caller's address, retries and the circuit
+     * breaker. Deadlines are set per call. A response stream (a download) may be of any length;
+     * each message is limited.
      */
-    static Channel forwarding(Backend backend, ServiceDescriptor api, String target, int maxMessageLength) {
-        return ServiceClients.builder(backend.name(), target, Duration.ZERO)
+    Channel forwarding(ServiceDescriptor api, int maxMessageLength) {
+        return ServiceClients.builder(endpoints, Duration.ZERO)
                              .maxResponseLength(0)
                              .maxResponseMessageLength(maxMessageLength)
+                             // the last added runs first: the breaker sees a call once, after its retries,
+                             // and turns it away before any retry while open
+                             .decorator(retries.decorator())
+                             .decorator(breaker.decorator())
                              .decorator(BackendChannels::forwardClientAddress)
                              .clientStubFactory(new PlainChannel(api))
                              .build(Channel.class);
     }
 
     /** A client of the backend's {@code grpc.health.v1} service, with no circuit breaker: it must see recovery at once. */
-    static HealthGrpc.HealthStub health(String target, Duration timeout) {
-        return GrpcClients.builder(SessionProtocol.HTTP, ServiceClients.endpoints(target))
+    HealthGrpc.HealthStub health(Duration timeout) {
+        return GrpcClients.builder(SessionProtocol.HTTP, endpoints)
                           .responseTimeout(timeout)
                           .build(HealthGrpc.HealthStub.class);
+    }
+
+    @Override
+    public void close() {
+        endpoints.close(); // stops the health checks and DNS queries, if any
+    }
+
+    @Override
+    public String toString() {
+        return "BackendChannels{" + backend.name() + '}';
     }
 
     /**

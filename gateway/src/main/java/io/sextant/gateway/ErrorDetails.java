@@ -43,6 +43,20 @@ final class ErrorDetails {
         return null;
     }
 
+    /** The whole seconds of the RetryInfo's delay among the details, rounded up, or -1 when there is none. */
+    static long retryAfterSeconds(List<Any> details) {
+        for (Any detail : details) {
+            if (detail.is(RetryInfo.class)) {
+                final RetryInfo retry = unpack(detail, RetryInfo.class);
+                if (retry != null && retry.hasRetryDelay()) {
+                    final long millis = Durations.toMillis(retry.getRetryDelay());
+                    return millis <= 0 ? 0 : (millis + 999) / 1000;
+                }
+            }
+        }
+        return -1;
+    }
+
     static ObjectNode toJson(List<Any> details) {
         final ObjectNode out = JSON.objectNode();
         for (Any detail : details) {

@@ -5,12 +5,20 @@ import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import com.google.protobuf.Any;
+import com.google.protobuf.util.Durations;
+import com.google.rpc.RetryInfo;
+
+import com.linecorp.armeria.client.circuitbreaker.FailFastException;
+import com.linecorp.armeria.client.retry.RetryLimitedException;
+
 import io.grpc.ClientCall;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.Status;
 import io.grpc.Status.Code;
 import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
 import io.sextant.platform.error.Errors;
 import io.sextant.platform.error.GrpcErrorMapper;
 import io.sextant.platform.telemetry.RequestIds;
@@ -123,8 +131,11 @@ final class ForwardedCall<Q, R> {
         @Override
         public void onClose(Status status, Metadata trailers) {
             final byte[] details = trailers.get(STATUS_DETAILS);
-            if (details == null && !status.isOk() && status.getCause() != null) {
-                // A failure of the gateway's own call (backend down, too slow), not an answer of the backend.
+            if (details == null && !status.isOk()
+                && (status.getCause() != null || status.getCode() == Code.DEADLINE_EXCEEDED)) {
+                // A failure of the gateway's own call (backend down, too slow), not an answer of the
+                // backend; or the backend's own timeout on the deadline the gateway sent it, which
+                // may come a moment before the gateway's: the same "too slow" for the caller.
                 final StatusRuntimeException failure = callFailure(status);
                 serverCall.close(failure.getStatus(), failure.getTrailers());
                 return;
@@ -140,6 +151,15 @@ final class ForwardedCall<Q, R> {
 
     private StatusRuntimeException callFailure(Status status) {
         final Map<String, String> service = Map.of("service", backend);
+        final FailFastException circuitOpen = cause(status, FailFastException.class);
+        if (circuitOpen != null) {
+            return circuitOpen(circuitOpen, service);
+        }
+        if (cause(status, RetryLimitedException.class) != null) {
+            // a retry the budget refused: the last attempt had failed like this
+            return failure(Code.UNAVAILABLE, "BACKEND_UNAVAILABLE",
+                           "the " + backend + " service is unavailable; try again later", service);
+        }
         return switch (status.getCode()) {
             case UNAVAILABLE -> failure(Code.UNAVAILABLE, "BACKEND_UNAVAILABLE",
                                         "the " + backend + " service is unavailable; try again later", service);
@@ -153,6 +173,29 @@ final class ForwardedCall<Q, R> {
                               service);
             }
         };
+    }
+
+    /** 503 at once, with a RetryInfo of how long the breaker stays open (the Retry-After of the REST answer). */
+    private StatusRuntimeException circuitOpen(FailFastException e, Map<String, String> service) {
+        final com.google.rpc.Status.Builder status = GrpcErrorMapper.toStatusProto(
+                Errors.of(Code.UNAVAILABLE, "BACKEND_CIRCUIT_OPEN", "the " + backend + " service is failing; the "
+                          + "gateway is not calling it for a few seconds; try again later", service),
+                RestError.DOMAIN).toBuilder();
+        if (e.getCircuitBreaker() instanceof BackendCircuitBreaker breaker) {
+            status.addDetails(Any.pack(RetryInfo.newBuilder()
+                                                .setRetryDelay(Durations.fromMillis(breaker.openFor().toMillis()))
+                                                .build()));
+        }
+        return StatusProto.toStatusRuntimeException(status.build());
+    }
+
+    private static <T extends Throwable> T cause(Status status, Class<T> type) {
+        for (Throwable t = status.getCause(); t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (type.isInstance(t)) {
+                return type.cast(t);
+            }
+        }
+        return null;
     }
 
     private static StatusRuntimeException failure(Code code, String reason, String message,

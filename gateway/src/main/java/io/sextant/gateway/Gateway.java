@@ -50,18 +50,18 @@ public final class Gateway {
                         .build());
         final List<BackendHealth.Probe> probes = new ArrayList<>();
         for (Backend backend : Backend.ALL) {
-            final String target = config.target(backend);
+            final BackendChannels channels = BackendChannels.of(backend, config);
+            server.closeOnStop(channels);
             for (ServiceDescriptor descriptor : backend.apis()) {
                 final ServerServiceDefinition forwarding = ForwardingService.of(
-                        descriptor, backend.name(),
-                        BackendChannels.forwarding(backend, descriptor, target, MAX_MESSAGE_LENGTH),
-                        config.backendDeadline());
+                        descriptor, backend.name(), channels.forwarding(descriptor, MAX_MESSAGE_LENGTH),
+                        config.deadline(backend));
                 if (forwarding != null) {
                     addMethods(api, forwarding, true, server, guard);
                     addMethods(streams, forwarding, false, server, guard);
                 }
             }
-            probes.add(new BackendHealth.Probe(backend.name(), BackendChannels.health(target, config.healthTimeout())));
+            probes.add(new BackendHealth.Probe(backend.name(), channels.health(config.healthTimeout())));
         }
         final GrpcService apis = api.build();
         final GrpcService streaming = streams.build();
@@ -78,9 +78,9 @@ public final class Gateway {
                            .service(streaming)
                            .service(OpenApiService.PATH, OpenApiService.of(openApi))
                            .errorHandler(new GatewayErrorHandler())
-                           // A slow backend is cut by BACKEND_DEADLINE, so that the client gets
+                           // A slow backend is cut by its deadline, so that the client gets
                            // 504 naming it, not by the server's own request timeout.
-                           .requestTimeout(config.backendDeadline().plusSeconds(5))
+                           .requestTimeout(config.longestDeadline().plusSeconds(5))
                            .maxRequestLength(edge.maxRequestBody())
                            .http1MaxHeaderSize(edge.maxHeaderSize())
                            .http2MaxHeaderListSize(edge.maxHeaderSize())

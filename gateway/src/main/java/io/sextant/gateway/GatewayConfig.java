@@ -13,45 +13,74 @@ import io.sextant.platform.config.ServiceConfig;
  *
  * <table>
  *   <tr><td>AUTH_TARGET, USERS_TARGET, NOTIFICATION_TARGET, STORAGE_TARGET, MONITORING_TARGET</td>
- *       <td>{@code host:port[,host:port]} of each service; defaults localhost:8001 to localhost:8005</td></tr>
+ *       <td>where each service is: {@code host:port}, {@code host:port,host:port,...} or
+ *       {@code dns:///host:port} ({@link BackendEndpoints}); defaults localhost:8001 to localhost:8005</td></tr>
  *   <tr><td>BACKEND_DEADLINE</td><td>the deadline of every forwarded unary call (10s)</td></tr>
+ *   <tr><td>AUTH_DEADLINE, USERS_DEADLINE, ...</td><td>the deadline of one service's unary calls
+ *       (BACKEND_DEADLINE)</td></tr>
+ *   <tr><td>RETRY_MAX_ATTEMPTS</td><td>attempts a retried call may take in all (3; 1 turns retries off)</td></tr>
+ *   <tr><td>CIRCUIT_BREAKER_FAILURES</td><td>calls to a service failing in a row that open its breaker (5)</td></tr>
+ *   <tr><td>CIRCUIT_BREAKER_OPEN_FOR</td><td>how long an open breaker turns calls away before a trial (10s)</td></tr>
  *   <tr><td>HEALTH_TIMEOUT</td><td>how long {@code GET /health} waits for each service (1s)</td></tr>
  * </table>
  *
  * and the edge's settings ({@link EdgeConfig}: rate limits, CORS, size limits, TLS).
  *
- * @param targets the target of each {@link Backend}, by name
+ * @param targets   the target of each {@link Backend}, by name
+ * @param deadlines the deadline of each {@link Backend}'s unary calls, by name
  */
 public record GatewayConfig(ServiceConfig service, Map<String, String> targets, Duration backendDeadline,
-                            Duration healthTimeout, EdgeConfig edge) {
+                            Map<String, Duration> deadlines, int retryAttempts, int circuitBreakerFailures,
+                            Duration circuitBreakerOpenFor, Duration healthTimeout, EdgeConfig edge) {
 
     public GatewayConfig {
         targets = Collections.unmodifiableMap(new LinkedHashMap<>(targets));
+        deadlines = Collections.unmodifiableMap(new LinkedHashMap<>(deadlines));
     }
 
     /** Reads and checks the settings; a wrong one is a {@link io.sextant.platform.config.ConfigException} naming it. */
     public static GatewayConfig read(Env env) {
         // the gateway is the edge: it believes no X-Forwarded-For unless told which proxies are in front of it
         final ServiceConfig service = ServiceConfig.read("gateway", 8000, "", env);
+        final Duration backendDeadline = positive(env, "BACKEND_DEADLINE", Duration.ofSeconds(10));
         final Map<String, String> targets = new LinkedHashMap<>();
+        final Map<String, Duration> deadlines = new LinkedHashMap<>();
         for (Backend backend : Backend.ALL) {
             final String variable = backend.targetVariable();
             final String target = env.string(variable, "localhost:" + backend.defaultPort());
-            if (!variable.equals("AUTH_TARGET")) { // ServiceConfig.read has checked that one
-                ServiceConfig.checkHostPort(env, variable, target);
+            // ServiceConfig.read has checked AUTH_TARGET as host:port; only its dns:/// form is left
+            if (!variable.equals("AUTH_TARGET") || target.startsWith(BackendEndpoints.DNS_SCHEME)) {
+                final String problem = BackendEndpoints.problem(target);
+                if (problem != null) {
+                    env.problem(variable, problem);
+                }
             }
             targets.put(backend.name(), target);
+            deadlines.put(backend.name(), positive(env, backend.deadlineVariable(), backendDeadline));
         }
-        final Duration backendDeadline = positive(env, "BACKEND_DEADLINE", Duration.ofSeconds(10));
+        final int retryAttempts = env.integer("RETRY_MAX_ATTEMPTS", 3, 1, 10);
+        final int breakerFailures = env.integer("CIRCUIT_BREAKER_FAILURES", 5, 1, 1_000_000);
+        final Duration breakerOpenFor = positive(env, "CIRCUIT_BREAKER_OPEN_FOR", Duration.ofSeconds(10));
         final Duration healthTimeout = positive(env, "HEALTH_TIMEOUT", Duration.ofSeconds(1));
         final EdgeConfig edge = EdgeConfig.read(env);
         env.check();
-        return new GatewayConfig(service, targets, backendDeadline, healthTimeout, edge);
+        return new GatewayConfig(service, targets, backendDeadline, deadlines, retryAttempts, breakerFailures,
+                                 breakerOpenFor, healthTimeout, edge);
     }
 
-    /** The {@code host:port[,host:port]} of the backend. */
+    /** Where the backend is: {@code host:port[,host:port]} or {@code dns:///host:port}. */
     public String target(Backend backend) {
         return targets.get(backend.name());
+    }
+
+    /** The deadline of the backend's unary calls. */
+    public Duration deadline(Backend backend) {
+        return deadlines.get(backend.name());
+    }
+
+    /** The longest deadline of any backend: the server's request timeout must be longer. */
+    public Duration longestDeadline() {
+        return deadlines.values().stream().max(Duration::compareTo).orElse(backendDeadline);
     }
 
     private static Duration positive(Env env, String name, Duration defaultValue) {

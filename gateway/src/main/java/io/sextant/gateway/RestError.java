@@ -13,6 +13,7 @@ import com.google.rpc.ErrorInfo;
 
 import com.linecorp.armeria.common.AggregatedHttpResponse;
 import com.linecorp.armeria.common.HttpData;
+import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.RequestContext;
@@ -42,7 +43,15 @@ final class RestError {
         final ErrorInfo info = ErrorDetails.errorInfo(details);
         final String error = info != null && !info.getReason().isEmpty() ? info.getReason() : code.name();
         final String text = status != null && !status.getMessage().isEmpty() ? status.getMessage() : message;
-        return of(ctx, HttpStatuses.of(code), error, text, ErrorDetails.toJson(details));
+        final AggregatedHttpResponse response = of(ctx, HttpStatuses.of(code), error, text, ErrorDetails.toJson(details));
+        final long retryAfter = ErrorDetails.retryAfterSeconds(details);
+        if (retryAfter < 0) {
+            return response;
+        }
+        // the RetryInfo's delay, also as the header HTTP clients and proxies know
+        return AggregatedHttpResponse.of(response.headers().toBuilder().setLong(HttpHeaderNames.RETRY_AFTER, retryAfter)
+                                                 .build(),
+                                         response.content());
     }
 
     /** A failure the gateway answers itself, before or without a backend: unknown route, malformed body... */

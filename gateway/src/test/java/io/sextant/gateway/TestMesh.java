@@ -27,8 +27,14 @@ final class TestMesh {
 
     /** A started service, with some settings of its own. */
     static SextantServer startService(String name, Consumer<SextantServer.Builder> setup, BindableService... services) {
+        return startService(name, 0, setup, services);
+    }
+
+    /** A started service on the given port (0: any free one), e.g. to restart a stopped one where it was. */
+    static SextantServer startService(String name, int port, Consumer<SextantServer.Builder> setup,
+                                      BindableService... services) {
         final SextantServer.Builder builder =
-                SextantServer.builder(ServiceConfig.read(name, 0, Env.of(Map.of("PORT", "0"))));
+                SextantServer.builder(ServiceConfig.read(name, 0, Env.of(Map.of("PORT", String.valueOf(port)))));
         for (BindableService service : services) {
             builder.grpcService(service);
         }

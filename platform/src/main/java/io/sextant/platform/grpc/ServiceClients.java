@@ -54,12 +54,25 @@ public final class ServiceClients {
                                                      .failureRateThreshold(0.5)
                                                      .circuitOpenWindow(Duration.ofSeconds(5))
                                                      .build();
-        return GrpcClients.builder(SessionProtocol.HTTP, endpoints(target))
-                          .responseTimeout(deadline)
-                          .maxResponseLength(16 * 1024 * 1024)
-                          .decorator(CircuitBreakerClient.newDecorator(breaker, CircuitBreakerRule.onException()))
-                          .decorator(ServiceClients::propagate)
-                          .decorator(Tracing::propagate);
+        return withPropagation(GrpcClients.builder(SessionProtocol.HTTP, endpoints(target))
+                                          .decorator(CircuitBreakerClient.newDecorator(
+                                                  breaker, CircuitBreakerRule.onException())),
+                               deadline);
+    }
+
+    /**
+     * As {@link #builder(String, String, Duration)}, with no circuit breaker: for a caller that adds
+     * its own around it (the gateway: retries, and a breaker that counts consecutive failures).
+     */
+    public static GrpcClientBuilder builder(EndpointGroup endpoints, Duration deadline) {
+        return withPropagation(GrpcClients.builder(SessionProtocol.HTTP, endpoints), deadline);
+    }
+
+    private static GrpcClientBuilder withPropagation(GrpcClientBuilder builder, Duration deadline) {
+        return builder.responseTimeout(deadline)
+                      .maxResponseLength(16 * 1024 * 1024)
+                      .decorator(ServiceClients::propagate)
+                      .decorator(Tracing::propagate);
     }
 
     /** Sends the request id and the caller's bearer token of the call being served, if any. */

@@ -1,0 +1,113 @@
+package io.sextant.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.ConnectException;
+import java.time.Duration;
+
+import org.junit.jupiter.api.Test;
+
+import com.linecorp.armeria.client.ClientRequestContext;
+import com.linecorp.armeria.client.UnprocessedRequestException;
+import com.linecorp.armeria.client.circuitbreaker.CircuitBreakerDecision;
+import com.linecorp.armeria.client.circuitbreaker.CircuitState;
+import com.linecorp.armeria.common.HttpHeaders;
+import com.linecorp.armeria.common.HttpMethod;
+import com.linecorp.armeria.common.HttpRequest;
+import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.ResponseHeaders;
+import com.linecorp.armeria.common.grpc.protocol.GrpcHeaderNames;
+
+import io.sextant.platform.testing.Poll;
+
+class BackendCircuitBreakerTest {
+
+    @Test
+    void serverSideFailuresCountAndAnswersOfAWorkingBackendDoNot() {
+        assertThat(decision("14")).as("UNAVAILABLE").isEqualTo(CircuitBreakerDecision.failure());
+        assertThat(decision("13")).as("INTERNAL").isEqualTo(CircuitBreakerDecision.failure());
+        assertThat(decision("2")).as("UNKNOWN").isEqualTo(CircuitBreakerDecision.failure());
+        assertThat(decision("4")).as("DEADLINE_EXCEEDED").isEqualTo(CircuitBreakerDecision.failure());
+        assertThat(decision("0")).as("OK").isEqualTo(CircuitBreakerDecision.success());
+        assertThat(decision("3")).as("INVALID_ARGUMENT").isEqualTo(CircuitBreakerDecision.success());
+        assertThat(decision("5")).as("NOT_FOUND").isEqualTo(CircuitBreakerDecision.success());
+        assertThat(decision("7")).as("PERMISSION_DENIED").isEqualTo(CircuitBreakerDecision.success());
+        assertThat(decision("8")).as("RESOURCE_EXHAUSTED").isEqualTo(CircuitBreakerDecision.success());
+        assertThat(decision("1")).as("CANCELLED").isEqualTo(CircuitBreakerDecision.ignore());
+    }
+
+    @Test
+    void noAnswerIsAFailure() {
+        final ClientRequestContext ctx = ClientRequestContext.of(HttpRequest.of(HttpMethod.POST, "/x.Service/Call"));
+        final Throwable refused = UnprocessedRequestException.of(new ConnectException("Connection refused"));
+        ctx.logBuilder().endRequest(refused);
+        ctx.logBuilder().endResponse(refused);
+
+        assertThat(BackendCircuitBreaker.RULE.shouldReportAsSuccess(ctx, refused).toCompletableFuture().join())
+                .isEqualTo(CircuitBreakerDecision.failure());
+    }
+
+    /** What the breaker makes of a call the backend closed with the given grpc-status. */
+    private static CircuitBreakerDecision decision(String grpcStatus) {
+        final ClientRequestContext ctx = ClientRequestContext.of(HttpRequest.of(HttpMethod.POST, "/x.Service/Call"));
+        ctx.logBuilder().endRequest();
+        ctx.logBuilder().responseHeaders(ResponseHeaders.of(HttpStatus.OK));
+        ctx.logBuilder().responseTrailers(HttpHeaders.of(GrpcHeaderNames.GRPC_STATUS, grpcStatus));
+        ctx.logBuilder().endResponse();
+        return BackendCircuitBreaker.RULE.shouldReportAsSuccess(ctx, null).toCompletableFuture().join();
+    }
+
+    @Test
+    void opensOnTheNthFailureInARow() {
+        final BackendCircuitBreaker breaker = new BackendCircuitBreaker("users", 3, Duration.ofMinutes(1));
+
+        breaker.onFailure();
+        breaker.onFailure();
+        assertThat(breaker.circuitState()).isEqualTo(CircuitState.CLOSED);
+        assertThat(breaker.tryRequest()).isTrue();
+
+        breaker.onFailure();
+        assertThat(breaker.circuitState()).isEqualTo(CircuitState.OPEN);
+        assertThat(breaker.tryRequest()).isFalse();
+    }
+
+    @Test
+    void aSuccessStartsTheCountAgain() {
+        final BackendCircuitBreaker breaker = new BackendCircuitBreaker("users", 3, Duration.ofMinutes(1));
+
+        for (int i = 0; i < 10; i++) {
+            breaker.onFailure();
+            breaker.onFailure();
+            breaker.onSuccess();
+        }
+        assertThat(breaker.circuitState()).isEqualTo(CircuitState.CLOSED);
+    }
+
+    @Test
+    void halfOpensAfterItsTimeAndASuccessfulTrialClosesIt() {
+        final BackendCircuitBreaker breaker = new BackendCircuitBreaker("users", 1, Duration.ofMillis(100));
+        breaker.onFailure();
+        assertThat(breaker.circuitState()).isEqualTo(CircuitState.OPEN);
+
+        Poll.until(() -> assertThat(breaker.tryRequest()).isTrue()); // the trial
+        assertThat(breaker.circuitState()).isEqualTo(CircuitState.HALF_OPEN);
+        assertThat(breaker.tryRequest()).as("one trial at a time").isFalse();
+
+        breaker.onSuccess();
+        assertThat(breaker.circuitState()).isEqualTo(CircuitState.CLOSED);
+        assertThat(breaker.tryRequest()).isTrue();
+    }
+
+    @Test
+    void aFailedTrialOpensItAgain() {
+        final BackendCircuitBreaker breaker = new BackendCircuitBreaker("users", 2, Duration.ofMillis(100));
+        breaker.onFailure();
+        breaker.onFailure();
+
+        Poll.until(() -> assertThat(breaker.tryRequest()).isTrue());
+        breaker.onFailure();
+
+        assertThat(breaker.circuitState()).isEqualTo(CircuitState.OPEN);
+        assertThat(breaker.tryRequest()).isFalse();
+    }
+}
