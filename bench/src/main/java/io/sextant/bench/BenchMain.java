@@ -82,14 +82,15 @@ public final class BenchMain implements Runnable {
         @Override
         public Integer call() throws InterruptedException {
             final Load shape = load.load();
-            final RunResult result = Bench.connect(target.endpoints(), System.out).run(kind, shape);
+            final RunResult result = Bench.connect(target.endpoints(), target.meshPid(), System.out).run(kind, shape);
             System.out.println(Report.errors(result).equals("0") ? "no errors" : "errors: " + Report.errors(result));
             return 0;
         }
     }
 
     @Command(name = "max", mixinStandardHelpOptions = true,
-             description = "Steps the rate up from --rate by --step until a step fails the criteria or --until is passed.")
+             description = "Runs at --rate, then at --factor times the last rate (two significant digits), until a "
+                           + "run fails the criteria or --until is passed.")
     static final class MaxCommand implements Callable<Integer> {
         @Parameters(index = "0", description = "The scenario: rest-validate, gateway-grpc-validate, grpc-validate, login.")
         private String scenario;
@@ -97,8 +98,8 @@ public final class BenchMain implements Runnable {
         private LoadOptions load;
         @Mixin
         private TargetOptions target;
-        @Option(names = "--step", defaultValue = "2500", description = "Default: ${DEFAULT-VALUE}.")
-        private double step;
+        @Option(names = "--factor", defaultValue = "1.5", description = "Default: ${DEFAULT-VALUE}.")
+        private double factor;
         @Option(names = "--until", defaultValue = "40000", description = "The highest rate tried. Default: ${DEFAULT-VALUE}.")
         private double until;
         @Option(names = "--p99-limit", defaultValue = "20ms", description = "Default: ${DEFAULT-VALUE}.")
@@ -110,8 +111,8 @@ public final class BenchMain implements Runnable {
         public Integer call() throws InterruptedException {
             final ScenarioKind kind = ScenarioKind.of(scenario);
             final Load shape = load.load();
-            final MaxSearch search = Bench.connect(target.endpoints(), System.out)
-                    .findMax(kind, shape, step, until,
+            final MaxSearch search = Bench.connect(target.endpoints(), target.meshPid(), System.out)
+                    .findMax(kind, shape, new RateLadder(shape.rate(), factor, until),
                              new Criteria(p99Limit.toNanos() / 1e6, maxErrorRatio, ReportCommand.MIN_ACHIEVED));
             System.out.println("highest sustained: " + search.highestSustained()
                     .map(r -> Format.rate(r.targetRate()) + "/s").orElse("none"));
@@ -132,17 +133,16 @@ public final class BenchMain implements Runnable {
         @Override
         public Integer call() throws Exception {
             final PrintStream log = System.out;
-            final Bench bench = Bench.connect(target.endpoints(), log);
+            final Bench bench = Bench.connect(target.endpoints(), target.meshPid(), log);
             final List<Report.Fixed> fixed = new ArrayList<>();
-            for (ScenarioKind kind : StandardSet.FIXED_RATE) {
-                fixed.add(new Report.Fixed(kind, StandardSet.fixedLoad(kind),
-                                           bench.run(kind, StandardSet.fixedLoad(kind))));
+            for (StandardSet.Planned planned : StandardSet.FIXED_RATE) {
+                fixed.add(new Report.Fixed(planned.kind(), planned.load(), bench.run(planned.kind(), planned.load())));
                 StandardSet.pause();
             }
             final List<MaxSearch> searches = new ArrayList<>();
             for (ScenarioKind kind : StandardSet.SEARCHED) {
-                searches.add(bench.findMax(kind, StandardSet.SEARCH_LOAD, StandardSet.SEARCH_STEP,
-                                           StandardSet.SEARCH_UNTIL, StandardSet.SEARCH_CRITERIA));
+                searches.add(bench.findMax(kind, StandardSet.SEARCH_LOAD, StandardSet.SEARCH_LADDER,
+                                           StandardSet.SEARCH_CRITERIA));
                 StandardSet.pause();
             }
             final String command = "java -jar " + jar() + " report " + target.options() + " --output " + output;

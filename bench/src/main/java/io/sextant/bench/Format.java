@@ -45,4 +45,17 @@ final class Format {
     static String perSecond(double value) {
         return String.format(Locale.ROOT, value < 100 ? "%.1f" : "%,.0f", value);
     }
+
+    /** Cores in use, or "n/a" when unknown (negative). */
+    static String cores(double cores) {
+        return cores < 0 ? "n/a" : String.format(Locale.ROOT, "%.2f", cores);
+    }
+
+    static String micros(double micros) {
+        return micros < 0 ? "n/a" : String.format(Locale.ROOT, "%.0f", micros);
+    }
+
+    static String percent(double fraction) {
+        return fraction < 0 ? "n/a" : String.format(Locale.ROOT, "%.0f%%", 100 * fraction);
+    }
 }

@@ -4,10 +4,10 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The steps of a search for the highest sustained rate (from {@code load.rate()} up by {@code step}
- * while not above {@code until}), and the highest step that met the criteria.
+ * The steps of a search for the highest sustained rate (each a run of {@code load} at the next rate
+ * of the ladder), and the highest step that met the criteria.
  */
-record MaxSearch(ScenarioKind kind, Load load, double step, double until, Criteria criteria, List<Step> steps) {
+record MaxSearch(ScenarioKind kind, Load load, RateLadder ladder, Criteria criteria, List<Step> steps) {
 
     record Step(RunResult result, String failure) {}
 
@@ -25,7 +25,7 @@ record MaxSearch(ScenarioKind kind, Load load, double step, double until, Criter
 
     /** The command-line options of the {@code max} command that repeat this search. */
     String options() {
-        return load.options() + " --step " + Format.rate(step) + " --until " + Format.rate(until)
+        return load.withRate(ladder.start()).options() + " " + ladder.options()
                + " --p99-limit " + Format.rate(criteria.p99LimitMillis()) + "ms --max-error-ratio "
                + criteria.maxErrorRatio();
     }

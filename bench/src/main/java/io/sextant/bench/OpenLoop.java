@@ -19,15 +19,17 @@ final class OpenLoop {
     private final Schedule schedule;
     private final int maxOutstanding;
     private final Duration drainTimeout;
+    private final CpuMeter cpu;
 
     /**
      * @param drainTimeout how long to wait, after the last send, for the answers still out; those
      *                     still missing then are counted as {@link #UNFINISHED}
      */
-    OpenLoop(Schedule schedule, int maxOutstanding, Duration drainTimeout) {
+    OpenLoop(Schedule schedule, int maxOutstanding, Duration drainTimeout, CpuMeter cpu) {
         this.schedule = schedule;
         this.maxOutstanding = maxOutstanding;
         this.drainTimeout = drainTimeout;
+        this.cpu = cpu;
     }
 
     RunResult run(String name, Scenario scenario) throws InterruptedException {
@@ -36,11 +38,15 @@ final class OpenLoop {
         final long total = schedule.total();
         final long start = System.nanoTime();
         long maxLag = 0;
+        CpuMeter.Reading measuredFrom = null;
         for (long i = 0; i < total; i++) {
             final long intended = start + schedule.offsetNanos(i);
             final long now = waitUntil(intended);
             maxLag = Math.max(maxLag, now - intended);
             final boolean measured = schedule.isMeasured(i);
+            if (measured && measuredFrom == null) {
+                measuredFrom = cpu.read();
+            }
             if (!limit.tryAcquire()) {
                 if (measured) {
                     measurement.error(DROPPED);
@@ -55,6 +61,7 @@ final class OpenLoop {
                 limit.release();
             });
         }
+        final CpuMeter.CpuUse used = measuredFrom == null ? CpuMeter.CpuUse.UNKNOWN : cpu.read().since(measuredFrom);
         limit.awaitIdle(drainTimeout);
         final Measurement.Snapshot snapshot = measurement.close();
         final Map<String, Long> errors = new TreeMap<>(snapshot.errors());
@@ -66,7 +73,7 @@ final class OpenLoop {
         }
         return new RunResult(name, schedule.ratePerSecond(), schedule.duration(), schedule.measured(),
                              snapshot.successes(), errors, snapshot.latencies(), maxLag / 1e6,
-                             Machine.loadAverage());
+                             Machine.loadAverage(), used);
     }
 
     /** A request that fails before it is sent still completes, so that its place is given back. */

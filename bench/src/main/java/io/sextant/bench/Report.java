@@ -49,9 +49,11 @@ record Report(Machine machine, Instant when, String meshCommand, String reportCo
            .append("in milliseconds, over the successful responses; the warm-up is not recorded. ")
            .append("*Send lag* is how late the generator itself sent its most delayed request; *load avg* is ")
            .append("the machine's 1-minute load average at the end of the run (above ").append(machine.cores())
-           .append(", something wanted more CPU than there was).\n\n")
-           .append("| scenario | offered/s | achieved ok/s | p50 | p90 | p99 | p99.9 | max | errors | send lag max | load avg |\n")
-           .append("|---|---|---|---|---|---|---|---|---|---|---|\n");
+           .append(", something wanted more CPU than there was). The CPU columns cover the measured part: ")
+           .append("cores in use on average by the generator and by the mesh's JVM (with `--mesh-pid`), the mesh's ")
+           .append("CPU time per offered request, and how busy all cores were together, whoever used them.\n\n")
+           .append("| scenario | offered/s | achieved ok/s | p50 | p90 | p99 | p99.9 | max | errors | send lag max | load avg | generator cores | mesh cores | mesh µs/req | machine busy |\n")
+           .append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (Fixed run : fixed) {
             out.append(row(run.kind(), run.result()));
         }
@@ -67,8 +69,8 @@ record Report(Machine machine, Instant when, String meshCommand, String reportCo
                .append("Steps of ").append(Format.duration(search.load().warmup())).append(" warm-up + ")
                .append(Format.duration(search.load().duration())).append(" measured; a step is sustained when ")
                .append(search.criteria().describe()).append(".\n\n")
-               .append("| scenario | offered/s | achieved ok/s | p50 | p90 | p99 | p99.9 | max | errors | send lag max | load avg | verdict |\n")
-               .append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+               .append("| scenario | offered/s | achieved ok/s | p50 | p90 | p99 | p99.9 | max | errors | send lag max | load avg | generator cores | mesh cores | mesh µs/req | machine busy | verdict |\n")
+               .append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
             for (MaxSearch.Step step : search.steps()) {
                 out.append(row(search.kind(), step.result()).stripTrailing())
                    .append(' ').append(step.failure() == null ? "sustained" : step.failure()).append(" |\n");
@@ -77,17 +79,25 @@ record Report(Machine machine, Instant when, String meshCommand, String reportCo
         }
 
         out.append("## REST through the gateway vs gRPC straight to auth\n\n");
-        final Optional<Fixed> rest = fixedRun(ScenarioKind.REST_VALIDATE);
-        final Optional<Fixed> grpc = fixedRun(ScenarioKind.GRPC_VALIDATE);
-        final Optional<Fixed> viaGateway = fixedRun(ScenarioKind.GATEWAY_GRPC_VALIDATE);
-        if (rest.isPresent() && grpc.isPresent()) {
-            out.append("- p99 at ").append(Format.rate(rest.get().load().rate())).append("/s: REST via gateway ")
-               .append(Format.millis(rest.get().result().percentileMillis(99))).append(" ms, gRPC direct ")
+        for (Fixed rest : fixed) {
+            final Optional<Fixed> grpc = fixedRun(ScenarioKind.GRPC_VALIDATE, rest.load().rate());
+            if (rest.kind() != ScenarioKind.REST_VALIDATE || grpc.isEmpty()) {
+                continue;
+            }
+            out.append("- p99 at ").append(Format.rate(rest.load().rate())).append("/s: REST via gateway ")
+               .append(Format.millis(rest.result().percentileMillis(99))).append(" ms, gRPC direct ")
                .append(Format.millis(grpc.get().result().percentileMillis(99))).append(" ms (")
-               .append(ratio(rest.get().result().percentileMillis(99), grpc.get().result().percentileMillis(99)))
+               .append(ratio(rest.result().percentileMillis(99), grpc.get().result().percentileMillis(99)))
                .append(")");
-            viaGateway.ifPresent(g -> out.append("; gRPC via gateway ")
-                                         .append(Format.millis(g.result().percentileMillis(99))).append(" ms"));
+            fixedRun(ScenarioKind.GATEWAY_GRPC_VALIDATE, rest.load().rate())
+                    .ifPresent(g -> out.append("; gRPC via gateway ")
+                                       .append(Format.millis(g.result().percentileMillis(99))).append(" ms"));
+            final double restCpu = rest.result().cpu().meshMicrosPerRequest(rest.load().rate());
+            final double grpcCpu = grpc.get().result().cpu().meshMicrosPerRequest(rest.load().rate());
+            if (restCpu > 0 && grpcCpu > 0) {
+                out.append("; mesh CPU per request ").append(Format.micros(restCpu)).append(" µs vs ")
+                   .append(Format.micros(grpcCpu)).append(" µs (").append(ratio(restCpu, grpcCpu)).append(")");
+            }
             out.append('\n');
         }
         final Optional<RunResult> restMax = highestOf(ScenarioKind.REST_VALIDATE);
@@ -109,7 +119,7 @@ record Report(Machine machine, Instant when, String meshCommand, String reportCo
         out.append("| gateway sustains >= ").append(Format.perSecond(TARGET_REST_RATE)).append(" REST req/s | ")
            .append(sustained).append(searchedEnough ? "" : " (search ended below the target)").append(" | ")
            .append(restMax.map(r -> r.targetRate() >= TARGET_REST_RATE ? "yes" : "no").orElse("no")).append(" |\n");
-        rest.filter(r -> r.load().rate() == TARGET_P99_RATE).ifPresent(r -> {
+        fixedRun(ScenarioKind.REST_VALIDATE, TARGET_P99_RATE).ifPresent(r -> {
             final double p99 = r.result().percentileMillis(99);
             out.append("| p99 < ").append(Format.millis(TARGET_P99_MILLIS)).append(" ms at ")
                .append(Format.perSecond(TARGET_P99_RATE)).append(" REST req/s | p99 ").append(Format.millis(p99))
@@ -125,7 +135,9 @@ record Report(Machine machine, Instant when, String meshCommand, String reportCo
                + Format.millis(result.percentileMillis(90)) + " | " + Format.millis(result.percentileMillis(99))
                + " | " + Format.millis(result.percentileMillis(99.9)) + " | " + Format.millis(result.maxMillis())
                + " | " + errors(result) + " | " + Format.millis(result.sendLagMillis()) + " | " + result.loadAverage()
-               + " |\n";
+               + " | " + Format.cores(result.cpu().generatorCores()) + " | " + Format.cores(result.cpu().meshCores())
+               + " | " + Format.micros(result.cpu().meshMicrosPerRequest(result.targetRate())) + " | "
+               + Format.percent(result.cpu().machineBusy()) + " |\n";
     }
 
     static String errors(RunResult result) {
@@ -150,8 +162,8 @@ record Report(Machine machine, Instant when, String meshCommand, String reportCo
                 ? " (every step passed: the limit lies above the searched range)." : ".");
     }
 
-    private Optional<Fixed> fixedRun(ScenarioKind kind) {
-        return fixed.stream().filter(f -> f.kind() == kind).findFirst();
+    private Optional<Fixed> fixedRun(ScenarioKind kind, double rate) {
+        return fixed.stream().filter(f -> f.kind() == kind && f.load().rate() == rate).findFirst();
     }
 
     private Optional<RunResult> highestOf(ScenarioKind kind) {

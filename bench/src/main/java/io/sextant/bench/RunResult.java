@@ -12,9 +12,11 @@ import org.HdrHistogram.Histogram;
  * @param sendLagMillis the largest delay between a request's intended and actual send time; when it is
  *                      large, the load generator itself could not keep up
  * @param loadAverage   the machine's 1-minute load average at the end of the run
+ * @param cpu           the CPU used during the measured part (before the last answers were awaited)
  */
 record RunResult(String scenario, double targetRate, Duration measured, long requests, long successes,
-                 Map<String, Long> errors, Histogram latencies, double sendLagMillis, String loadAverage) {
+                 Map<String, Long> errors, Histogram latencies, double sendLagMillis, String loadAverage,
+                 CpuMeter.CpuUse cpu) {
 
     private static final double NANOS_PER_MILLI = 1e6;
 

@@ -1,5 +1,7 @@
 package io.sextant.bench;
 
+import java.util.OptionalLong;
+
 import picocli.CommandLine.Option;
 
 /** Where the mesh under test is. */
@@ -13,11 +15,19 @@ final class TargetOptions {
             description = "The auth service (gRPC). Default: ${DEFAULT-VALUE}.")
     String auth;
 
+    @Option(names = "--mesh-pid",
+            description = "The mesh's process id (e.g. $(pgrep -f sextant-local)), to report its CPU time per request.")
+    Long meshPid;
+
+    OptionalLong meshPid() {
+        return meshPid == null ? OptionalLong.empty() : OptionalLong.of(meshPid);
+    }
+
     Endpoints endpoints() {
         return new Endpoints(Endpoints.parse(gateway), Endpoints.parse(auth));
     }
 
     String options() {
-        return "--gateway " + gateway + " --auth " + auth;
+        return "--gateway " + gateway + " --auth " + auth + (meshPid == null ? "" : " --mesh-pid <pid of the mesh>");
     }
 }

@@ -82,6 +82,7 @@ class MeasurementTest {
 
     private static RunResult result(Measurement.Snapshot snapshot, long requests) {
         return new RunResult("test", 100, Duration.ofSeconds(10), requests, snapshot.successes(), snapshot.errors(),
-                             snapshot.latencies(), 0, "0.00");
+                             snapshot.latencies(), 0, "0.00",
+                             CpuMeter.CpuUse.UNKNOWN);
     }
 }

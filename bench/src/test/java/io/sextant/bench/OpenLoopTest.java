@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 
 import org.junit.jupiter.api.AfterEach;
@@ -32,6 +33,8 @@ import io.sextant.auth.v1.ValidateTokenResponse;
 class OpenLoopTest {
 
     private static final Duration TIMEOUT = Duration.ofMinutes(1);
+    /** The test's own JVM stands in for the mesh: the server runs in it. */
+    private static final CpuMeter CPU = new CpuMeter(OptionalLong.of(ProcessHandle.current().pid()));
 
     private Server server;
     private Connections connections;
@@ -54,8 +57,8 @@ class OpenLoopTest {
         connections = new Connections(2, 1);
         final Schedule schedule = new Schedule(2000, Duration.ofMillis(100), Duration.ofMillis(200));
 
-        final RunResult good = new OpenLoop(schedule, 10_000, TIMEOUT).run("good", validate("good"));
-        final RunResult bad = new OpenLoop(schedule, 10_000, TIMEOUT).run("bad", validate("bad"));
+        final RunResult good = new OpenLoop(schedule, 10_000, TIMEOUT, CPU).run("good", validate("good"));
+        final RunResult bad = new OpenLoop(schedule, 10_000, TIMEOUT, CPU).run("bad", validate("bad"));
 
         assertThat(schedule.measured()).isEqualTo(400);
         assertThat(good.requests()).isEqualTo(400);
@@ -65,6 +68,10 @@ class OpenLoopTest {
         assertThat(bad.successes()).isZero();
         assertThat(bad.errors()).containsExactly(Map.entry("http 401", 400L));
         assertThat(bad.latencies().getTotalCount()).isZero();
+        // known, not measured against any figure: the CPU readings of both processes and the machine came through
+        assertThat(good.cpu().generatorCores()).isNotNegative();
+        assertThat(good.cpu().meshCores()).isNotNegative();
+        assertThat(good.cpu().machineBusy()).isBetween(0.0, 1.0);
     }
 
     @Test
@@ -75,7 +82,7 @@ class OpenLoopTest {
         connections = new Connections(1, 1);
         final Schedule schedule = new Schedule(1000, Duration.ZERO, Duration.ofMillis(10));
 
-        final RunResult result = new OpenLoop(schedule, 3, Duration.ofMillis(100)).run("held", validate("good"));
+        final RunResult result = new OpenLoop(schedule, 3, Duration.ofMillis(100), CPU).run("held", validate("good"));
 
         assertThat(result.requests()).isEqualTo(10);
         assertThat(result.successes()).isZero();
@@ -96,9 +103,9 @@ class OpenLoopTest {
         connections = new Connections(1, 1);
         final Schedule schedule = new Schedule(1000, Duration.ZERO, Duration.ofMillis(50));
         try {
-            final RunResult ok = new OpenLoop(schedule, 100, TIMEOUT)
+            final RunResult ok = new OpenLoop(schedule, 100, TIMEOUT, CPU)
                     .run("grpc", new GrpcValidateScenario(connections, uri(server), TIMEOUT, "token"));
-            final RunResult failing = new OpenLoop(schedule, 100, TIMEOUT)
+            final RunResult failing = new OpenLoop(schedule, 100, TIMEOUT, CPU)
                     .run("grpc", new GrpcValidateScenario(connections, uri(unimplemented), TIMEOUT, "token"));
 
             assertThat(ok.successes()).isEqualTo(50);

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 class ReportTest {
 
     private static final Criteria CRITERIA = new Criteria(20, 0.001, 0.95);
+    private static final RateLadder LADDER = new RateLadder(5_000, 1.5, 40_000);
     private static final Load LOAD = new Load(10_000, Duration.ofSeconds(10), Duration.ofSeconds(30), 16, 2, 10_000,
                                               Duration.ofSeconds(10));
 
@@ -30,14 +31,14 @@ class ReportTest {
 
     @Test
     void theHighestSustainedRateIsTheLastStepBeforeTheFirstFailure() {
-        final MaxSearch search = new MaxSearch(ScenarioKind.REST_VALIDATE, LOAD, 2500, 40_000, CRITERIA, List.of(
+        final MaxSearch search = new MaxSearch(ScenarioKind.REST_VALIDATE, LOAD, new RateLadder(5_000, 1.5, 40_000), CRITERIA, List.of(
                 new MaxSearch.Step(result(5_000, 150_000, Map.of(), 2), null),
                 new MaxSearch.Step(result(7_500, 225_000, Map.of(), 3), null),
                 new MaxSearch.Step(result(10_000, 300_000, Map.of(), 30), "p99 30.0 ms > 20.0 ms")));
 
         assertThat(search.highestSustained()).get().extracting(RunResult::targetRate).isEqualTo(7_500.0);
         assertThat(search.reachedTheEnd()).isFalse();
-        assertThat(search.options()).contains("--rate 10000", "--step 2500", "--until 40000", "--p99-limit 20ms");
+        assertThat(search.options()).contains("--rate 5000", "--factor 1.5", "--until 40000", "--p99-limit 20ms");
     }
 
     @Test
@@ -48,10 +49,10 @@ class ReportTest {
                 List.of(new Report.Fixed(ScenarioKind.REST_VALIDATE, LOAD,
                                          result(10_000, 299_990, Map.of("http 503", 10L), 4)),
                         new Report.Fixed(ScenarioKind.GRPC_VALIDATE, LOAD, result(10_000, 300_000, Map.of(), 2))),
-                List.of(new MaxSearch(ScenarioKind.REST_VALIDATE, LOAD.withRate(5_000), 2500, 40_000, CRITERIA, List.of(
+                List.of(new MaxSearch(ScenarioKind.REST_VALIDATE, LOAD, LADDER, CRITERIA, List.of(
                         new MaxSearch.Step(result(5_000, 150_000, Map.of(), 2), null),
                         new MaxSearch.Step(result(7_500, 100_000, Map.of(), 2), "achieved"))),
-                        new MaxSearch(ScenarioKind.GRPC_VALIDATE, LOAD.withRate(5_000), 2500, 40_000, CRITERIA, List.of(
+                        new MaxSearch(ScenarioKind.GRPC_VALIDATE, LOAD, LADDER, CRITERIA, List.of(
                         new MaxSearch.Step(result(5_000, 150_000, Map.of(), 1), null),
                         new MaxSearch.Step(result(7_500, 225_000, Map.of(), 1), null),
                         new MaxSearch.Step(result(10_000, 100_000, Map.of(), 1), "achieved")))));
@@ -63,10 +64,21 @@ class ReportTest {
                                       "java -jar bench.jar rest-validate --rate 10000 --warmup 10s --duration 30s",
                                       "java -jar bench.jar max grpc-validate --rate 5000",
                                       "| rest-validate | 10000 | 10,000 | 4.00 | 4.00 | 4.00 | 4.00 | 4.00 | 10 (http 503: 10) |",
+                                      "| 0.50 | 1.20 | 120 | 90% |",
                                       "REST/gRPC = 2.00",
                                       "REST via gateway 5000/s, gRPC direct 7500/s (REST/gRPC = 0.67)",
                                       "| gateway sustains >= 20,000 REST req/s | 5000/s | no |",
                                       "| p99 < 10.0 ms at 10,000 REST req/s | p99 4.00 ms, 10 errors | no |");
+    }
+
+    @Test
+    void theRateLadderGrowsGeometricallyInRoundNumbersUpToItsEnd() {
+        assertThat(new RateLadder(500, 1.5, 40_000).rates()).containsExactly(
+                500.0, 750.0, 1100.0, 1700.0, 2600.0, 3900.0, 5900.0, 8900.0, 13_000.0, 20_000.0, 30_000.0);
+        // at low rates the rounding would stall the ladder: it still climbs
+        assertThat(new RateLadder(1, 1.1, 4).rates()).containsExactly(1.0, 2.0, 3.0, 4.0);
+        assertThatThrownBy(() -> new RateLadder(500, 1, 1000)).isInstanceOf(IllegalArgumentException.class)
+                                                              .hasMessageContaining("factor");
     }
 
     @Test
@@ -107,6 +119,7 @@ class ReportTest {
         final Histogram latencies = new Histogram(Measurement.HIGHEST_NANOS, 3);
         latencies.recordValueWithCount(millis * 1_000_000, Math.max(1, successes));
         return new RunResult("test", rate, Duration.ofSeconds(30), successes + errors.values().stream()
-                .mapToLong(Long::longValue).sum(), successes, errors, latencies, 0.1, "1.00");
+                .mapToLong(Long::longValue).sum(), successes, errors, latencies, 0.1, "1.00",
+                             new CpuMeter.CpuUse(0.5, 1.2, 0.9));
     }
 }
