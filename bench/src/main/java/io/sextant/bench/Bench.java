@@ -71,7 +71,7 @@ final class Bench {
                + ", send lag max " + Format.millis(result.sendLagMillis()) + " ms, load avg " + result.loadAverage()
                + ", CPU: generator " + Format.cores(result.cpu().generatorCores()) + " cores, mesh "
                + Format.cores(result.cpu().meshCores()) + " cores (" + Format.micros(result.cpu()
-                       .meshMicrosPerRequest(result.targetRate())) + " us/request), machine busy "
+                       .meshMicrosPerResponse(result.throughput())) + " us per ok response), machine busy "
                + Format.percent(result.cpu().machineBusy());
     }
 }

@@ -68,9 +68,13 @@ final class CpuMeter {
 
         static final CpuUse UNKNOWN = new CpuUse(-1, -1, -1);
 
-        /** The mesh's CPU time per request at the given rate, in microseconds; -1 if unknown. */
-        double meshMicrosPerRequest(double requestsPerSecond) {
-            return meshCores < 0 || requestsPerSecond <= 0 ? -1 : meshCores / requestsPerSecond * 1e6;
+        /**
+         * The mesh's CPU time per successful response, in microseconds; -1 if unknown. Per answer, not
+         * per offered request: past saturation most offered requests are never served, and dividing by
+         * them would make an overloaded mesh look cheap.
+         */
+        double meshMicrosPerResponse(double responsesPerSecond) {
+            return meshCores < 0 || responsesPerSecond <= 0 ? -1 : meshCores / responsesPerSecond * 1e6;
         }
     }
 }

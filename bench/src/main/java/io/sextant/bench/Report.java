@@ -51,8 +51,8 @@ record Report(Machine machine, Instant when, String meshCommand, String reportCo
            .append("the machine's 1-minute load average at the end of the run (above ").append(machine.cores())
            .append(", something wanted more CPU than there was). The CPU columns cover the measured part: ")
            .append("cores in use on average by the generator and by the mesh's JVM (with `--mesh-pid`), the mesh's ")
-           .append("CPU time per offered request, and how busy all cores were together, whoever used them.\n\n")
-           .append("| scenario | offered/s | achieved ok/s | p50 | p90 | p99 | p99.9 | max | errors | send lag max | load avg | generator cores | mesh cores | mesh µs/req | machine busy |\n")
+           .append("CPU time per successful response, and how busy all cores were together, whoever used them.\n\n")
+           .append("| scenario | offered/s | achieved ok/s | p50 | p90 | p99 | p99.9 | max | errors | send lag max | load avg | generator cores | mesh cores | mesh µs/ok | machine busy |\n")
            .append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (Fixed run : fixed) {
             out.append(row(run.kind(), run.result()));
@@ -69,7 +69,7 @@ record Report(Machine machine, Instant when, String meshCommand, String reportCo
                .append("Steps of ").append(Format.duration(search.load().warmup())).append(" warm-up + ")
                .append(Format.duration(search.load().duration())).append(" measured; a step is sustained when ")
                .append(search.criteria().describe()).append(".\n\n")
-               .append("| scenario | offered/s | achieved ok/s | p50 | p90 | p99 | p99.9 | max | errors | send lag max | load avg | generator cores | mesh cores | mesh µs/req | machine busy | verdict |\n")
+               .append("| scenario | offered/s | achieved ok/s | p50 | p90 | p99 | p99.9 | max | errors | send lag max | load avg | generator cores | mesh cores | mesh µs/ok | machine busy | verdict |\n")
                .append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
             for (MaxSearch.Step step : search.steps()) {
                 out.append(row(search.kind(), step.result()).stripTrailing())
@@ -92,10 +92,10 @@ record Report(Machine machine, Instant when, String meshCommand, String reportCo
             fixedRun(ScenarioKind.GATEWAY_GRPC_VALIDATE, rest.load().rate())
                     .ifPresent(g -> out.append("; gRPC via gateway ")
                                        .append(Format.millis(g.result().percentileMillis(99))).append(" ms"));
-            final double restCpu = rest.result().cpu().meshMicrosPerRequest(rest.load().rate());
-            final double grpcCpu = grpc.get().result().cpu().meshMicrosPerRequest(rest.load().rate());
+            final double restCpu = rest.result().cpu().meshMicrosPerResponse(rest.result().throughput());
+            final double grpcCpu = grpc.get().result().cpu().meshMicrosPerResponse(grpc.get().result().throughput());
             if (restCpu > 0 && grpcCpu > 0) {
-                out.append("; mesh CPU per request ").append(Format.micros(restCpu)).append(" µs vs ")
+                out.append("; mesh CPU per successful response ").append(Format.micros(restCpu)).append(" µs vs ")
                    .append(Format.micros(grpcCpu)).append(" µs (").append(ratio(restCpu, grpcCpu)).append(")");
             }
             out.append('\n');
@@ -136,7 +136,7 @@ record Report(Machine machine, Instant when, String meshCommand, String reportCo
                + " | " + Format.millis(result.percentileMillis(99.9)) + " | " + Format.millis(result.maxMillis())
                + " | " + errors(result) + " | " + Format.millis(result.sendLagMillis()) + " | " + result.loadAverage()
                + " | " + Format.cores(result.cpu().generatorCores()) + " | " + Format.cores(result.cpu().meshCores())
-               + " | " + Format.micros(result.cpu().meshMicrosPerRequest(result.targetRate())) + " | "
+               + " | " + Format.micros(result.cpu().meshMicrosPerResponse(result.throughput())) + " | "
                + Format.percent(result.cpu().machineBusy()) + " |\n";
     }
 
