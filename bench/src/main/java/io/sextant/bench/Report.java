@@ -58,9 +58,8 @@ record Report(Machine machine, Instant when, String meshCommand, String reportCo
             out.append(row(run.kind(), run.result()));
         }
         out.append('\n');
-        for (Fixed run : fixed) {
-            out.append("- `").append(run.kind().id()).append("`: ").append(run.kind().description()).append('\n');
-        }
+        fixed.stream().map(Fixed::kind).distinct().forEach(kind ->
+                out.append("- `").append(kind.id()).append("`: ").append(kind.description()).append('\n'));
         out.append('\n');
 
         out.append("## Highest sustained rate\n\n");
