@@ -16,7 +16,8 @@ final class TargetOptions {
     String auth;
 
     @Option(names = "--mesh-pid",
-            description = "The mesh's process id (e.g. $(pgrep -f sextant-local)), to report its CPU time per request.")
+            description = "The mesh's process id (the one listening on the gateway's port, see README), "
+                          + "to report its CPU time per successful response.")
     Long meshPid;
 
     OptionalLong meshPid() {
