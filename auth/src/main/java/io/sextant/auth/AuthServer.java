@@ -11,6 +11,8 @@ import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,6 +23,7 @@ import io.sextant.auth.v1.PasswordResetRequestedEvent;
 import io.sextant.platform.config.ConfigException;
 import io.sextant.platform.db.Database;
 import io.sextant.platform.identity.RevocationSet;
+import io.sextant.platform.identity.TokenlessAuthMethods;
 import io.sextant.platform.identity.TokenVerifier;
 import io.sextant.platform.outbox.OutboxHandler;
 import io.sextant.platform.outbox.OutboxRelay;
@@ -32,16 +35,11 @@ public final class AuthServer {
     private static final Logger log = LoggerFactory.getLogger(AuthServer.class);
 
     /** Methods callers reach without a valid token (a stale token must not stop a login). */
-    static final Set<String> PUBLIC_METHODS = Set.of(
-            AuthServiceGrpc.getRegisterMethod().getFullMethodName(),
-            AuthServiceGrpc.getLoginMethod().getFullMethodName(),
-            AuthServiceGrpc.getRefreshTokenMethod().getFullMethodName(),
-            AuthServiceGrpc.getLogoutMethod().getFullMethodName(),
-            AuthServiceGrpc.getRequestPasswordResetMethod().getFullMethodName(),
-            AuthServiceGrpc.getConfirmPasswordResetMethod().getFullMethodName(),
-            AuthServiceGrpc.getExchangeApiKeyMethod().getFullMethodName(),
-            AuthServiceGrpc.getGetJwksMethod().getFullMethodName(),
-            AuthServiceGrpc.getWatchRevocationsMethod().getFullMethodName());
+    static final Set<String> PUBLIC_METHODS = Stream.concat(
+            TokenlessAuthMethods.METHODS.stream(),
+            // internal, for the verifiers of the mesh (Istio policy restricts who reaches it)
+            Stream.of(AuthServiceGrpc.getWatchRevocationsMethod().getFullMethodName()))
+            .collect(Collectors.toUnmodifiableSet());
     // every other method checks its caller in AuthServiceImpl: validate (any token), me, password
     // change and API keys (the owner's user token), CreateAccount and DisableAccount (users.write),
     // RotateSigningKey (auth.keys.rotate)

@@ -1,8 +1,10 @@
 package io.sextant.gateway;
 
 import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
-import io.sextant.auth.v1.AuthServiceGrpc;
+import io.sextant.platform.identity.TokenlessAuthMethods;
 import io.sextant.storage.v1.StorageServiceGrpc;
 
 /**
@@ -14,20 +16,11 @@ import io.sextant.storage.v1.StorageServiceGrpc;
 public final class PublicRoutes {
 
     /** Full gRPC method names (the REST routes of these methods are public alike). */
-    public static final Set<String> METHODS = Set.of(
-            // signing up and in: the caller has no token yet, or a stale one that must not stop a login
-            AuthServiceGrpc.getRegisterMethod().getFullMethodName(),
-            AuthServiceGrpc.getLoginMethod().getFullMethodName(),
-            AuthServiceGrpc.getRefreshTokenMethod().getFullMethodName(),
-            // the refresh token in the body is the credential; the access token may have expired
-            AuthServiceGrpc.getLogoutMethod().getFullMethodName(),
-            AuthServiceGrpc.getRequestPasswordResetMethod().getFullMethodName(),
-            AuthServiceGrpc.getConfirmPasswordResetMethod().getFullMethodName(),
-            // the API key in the body is the credential
-            AuthServiceGrpc.getExchangeApiKeyMethod().getFullMethodName(),
-            AuthServiceGrpc.getGetJwksMethod().getFullMethodName(),
+    public static final Set<String> METHODS = Stream.concat(
+            TokenlessAuthMethods.METHODS.stream(),
             // a share link's token is the credential
-            StorageServiceGrpc.getDownloadSharedFileMethod().getFullMethodName());
+            Stream.of(StorageServiceGrpc.getDownloadSharedFileMethod().getFullMethodName()))
+            .collect(Collectors.toUnmodifiableSet());
 
     private PublicRoutes() {}
 
