@@ -48,18 +48,9 @@ final class AccessLog implements AccessLogWriter {
                  keyValue("latency_ms", TimeUnit.NANOSECONDS.toMicros(requestLog.totalDurationNanos()) / 1000.0),
                  keyValue("request_bytes", requestLog.requestLength()),
                  keyValue("response_bytes", requestLog.responseLength()),
-                 keyValue("client", clientAddress(context)),
+                 keyValue("client", ClientAddress.of(context)),
                  keyValue("user_id", CallContext.userId(context)),
                  keyValue("request_id", RequestIds.of(context)),
                  keyValue("trace_id", Tracing.traceId(context)));
-    }
-
-    private static String clientAddress(RequestContext context) {
-        try (var ignored = context.push()) {
-            return ClientAddress.current();
-        } catch (IllegalStateException e) {
-            // another context is current on this thread: the peer address is all there is
-            return String.valueOf(context.remoteAddress());
-        }
     }
 }

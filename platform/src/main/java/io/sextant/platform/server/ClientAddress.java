@@ -74,11 +74,17 @@ public final class ClientAddress {
 
     /** The client address of the current call, or "unknown" outside a call. */
     public static String current() {
-        RequestContext ctx = RequestContext.currentOrNull();
-        if (ctx instanceof com.linecorp.armeria.client.ClientRequestContext client) {
-            ctx = client.root();
+        final RequestContext ctx = RequestContext.currentOrNull();
+        return ctx == null ? "unknown" : of(ctx);
+    }
+
+    /** The client address of the given call (for access logs, written after it), or "unknown". */
+    public static String of(RequestContext ctx) {
+        RequestContext served = ctx;
+        if (served instanceof com.linecorp.armeria.client.ClientRequestContext client) {
+            served = client.root();
         }
-        final String address = ctx == null ? null : ctx.attr(KEY);
+        final String address = served == null ? null : served.attr(KEY);
         return address == null ? "unknown" : address;
     }
 }
