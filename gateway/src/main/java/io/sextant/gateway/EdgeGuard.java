@@ -4,7 +4,9 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiFunction;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -93,16 +95,9 @@ final class EdgeGuard implements ServerInterceptor {
         }
         // a key this gateway has not seen (just rotated, or made up): fetching auth's keys blocks, so
         // verify on a blocking thread and start the call when that is done
-        final ServiceRequestContext ctx = ServiceRequestContext.current();
-        final DeferredListener<Q> deferred = new DeferredListener<>();
-        CompletableFuture.supplyAsync(() -> verifier.verify(token), ctx.blockingTaskExecutor())
-                         .handle((principal, failure) -> {
-                             ctx.eventLoop().execute(() -> deferred.start(
-                                     failure == null ? limit(method, principal, call, headers, next)
-                                                     : refuse(call, serviceException(failure))));
-                             return null;
-                         });
-        return deferred;
+        return offEventLoop(() -> verifier.verify(token), (principal, failure) ->
+                failure == null ? limit(method, principal, call, headers, next)
+                                : refuse(call, serviceException(failure)));
     }
 
     /** Records the caller, then applies the rate limit of the method's group (off the event loop if it blocks). */
@@ -122,18 +117,27 @@ final class EdgeGuard implements ServerInterceptor {
         if (!limiter.blocks()) {
             return admit(ctx, limiter.check(group, client), call, headers, next);
         }
+        return offEventLoop(() -> limiter.check(group, client), (decision, failure) -> {
+            if (failure != null) {
+                warnStoreFailure(failure);
+                return next.startCall(call, headers);
+            }
+            return admit(ctx, decision, call, headers, next);
+        });
+    }
+
+    /**
+     * Runs blocking work on the blocking executor, then decides how the call starts, back on the
+     * call's context-aware event loop (where the call's context is current); what the caller sends
+     * meanwhile waits in a {@link DeferredListener}.
+     */
+    private static <T, Q> ServerCall.Listener<Q> offEventLoop(
+            Supplier<T> work, BiFunction<T, Throwable, ServerCall.Listener<Q>> start) {
+        final ServiceRequestContext ctx = ServiceRequestContext.current();
         final DeferredListener<Q> deferred = new DeferredListener<>();
-        CompletableFuture.supplyAsync(() -> limiter.check(group, client), ctx.blockingTaskExecutor())
-                         .handle((decision, failure) -> {
-                             if (failure != null) {
-                                 warnStoreFailure(failure);
-                             }
-                             // the context-aware event loop of the call: the call's context is current there
-                             ctx.eventLoop().execute(() -> deferred.start(
-                                     failure != null ? next.startCall(call, headers)
-                                                     : admit(ctx, decision, call, headers, next)));
-                             return null;
-                         });
+        CompletableFuture.supplyAsync(work, ctx.blockingTaskExecutor())
+                         .whenComplete((result, failure) -> ctx.eventLoop().execute(
+                                 () -> deferred.start(start.apply(result, failure))));
         return deferred;
     }
 
