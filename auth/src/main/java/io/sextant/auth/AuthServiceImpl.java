@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 
 import org.jdbi.v3.core.Handle;
@@ -61,6 +62,8 @@ import io.sextant.auth.v1.RegisterRequest;
 import io.sextant.auth.v1.RegisterResponse;
 import io.sextant.auth.v1.RequestPasswordResetRequest;
 import io.sextant.auth.v1.RequestPasswordResetResponse;
+import io.sextant.auth.v1.RevokeAccountAccessRequest;
+import io.sextant.auth.v1.RevokeAccountAccessResponse;
 import io.sextant.auth.v1.RotateSigningKeyRequest;
 import io.sextant.auth.v1.RotateSigningKeyResponse;
 import io.sextant.auth.v1.TokenKind;
@@ -216,6 +219,47 @@ final class AuthServiceImpl extends AuthServiceGrpc.AuthServiceImplBase {
     }
 
     @Override
+    public void revokeAccountAccess(RevokeAccountAccessRequest request,
+                                    StreamObserver<RevokeAccountAccessResponse> response) {
+        final boolean deactivated = request.getReason() == RevokeAccountAccessRequest.Reason.REASON_DEACTIVATED;
+        final Principal caller = Authz.requireAuthenticated();
+        // a role's holders lose their tokens when a holder of roles.manage changes it; ending
+        // sessions and keys is for users.write alone
+        if (!caller.hasPermission("users.write") && (deactivated || !caller.hasPermission("roles.manage"))) {
+            throw Errors.permissionDenied("PERMISSION_DENIED", deactivated
+                    ? "this call needs the permission 'users.write'"
+                    : "this call needs the permission 'users.write' or 'roles.manage'");
+        }
+        final List<UUID> ids = request.getAccountIdsList().stream().map(UUID::fromString).distinct().toList();
+        final Instant now = clock.instant();
+        final int existing = jdbi.inTransaction(handle -> {
+            final AccountDao accounts = handle.attach(AccountDao.class);
+            final ApiKeyDao keys = handle.attach(ApiKeyDao.class);
+            int found = 0;
+            for (UUID id : ids) {
+                if (accounts.findById(id).isEmpty()) {
+                    continue;
+                }
+                found++;
+                revoke(handle, "subject", id.toString(), now, now.plus(config.accessTokenTtl()));
+                final List<UUID> keyIds;
+                if (deactivated) {
+                    revokeOtherSessions(handle, id, null, "account deactivated", now);
+                    keyIds = keys.revokeAllOf(id, now);
+                } else {
+                    keyIds = keys.activeIdsOf(id);
+                }
+                for (UUID key : keyIds) {
+                    revoke(handle, "subject", "api-keys/" + key, now, now.plus(config.serviceTokenTtl()));
+                }
+            }
+            return found;
+        });
+        feed.pollNow();
+        reply(response, RevokeAccountAccessResponse.newBuilder().setAccounts(existing).build());
+    }
+
+    @Override
     public void login(LoginRequest request, StreamObserver<LoginResponse> response) {
         final String address = ClientAddress.current();
         throttle.attemptFromClient(address);
@@ -248,7 +292,8 @@ final class AuthServiceImpl extends AuthServiceGrpc.AuthServiceImplBase {
             sessions.insertRefreshToken(Secrets.hash(refreshToken), sessionId, refreshExpiry(now, now.plus(config.sessionMaxAge())));
         });
         final TokenIssuer.Issued access = issuer.userToken(account.id(), account.username(), sessionId,
-                                                           granted.roles(), granted.permissions(), config.accessTokenTtl());
+                                                           granted.roles(), granted.permissions(), config.accessTokenTtl(),
+                                                           lastRevocation(account.id().toString()));
         reply(response, LoginResponse.newBuilder().setToken(issuer.toToken(access, refreshToken)).build());
     }
 
@@ -293,7 +338,8 @@ final class AuthServiceImpl extends AuthServiceGrpc.AuthServiceImplBase {
             throw Errors.unauthenticated("REFRESH_TOKEN_INVALID", "the refresh token is not valid; log in again");
         }
         final TokenIssuer.Issued access = issuer.userToken(account.id(), account.username(), session.sessionId(),
-                                                           granted.roles(), granted.permissions(), config.accessTokenTtl());
+                                                           granted.roles(), granted.permissions(), config.accessTokenTtl(),
+                                                           lastRevocation(account.id().toString()));
         reply(response, RefreshTokenResponse.newBuilder().setToken(issuer.toToken(access, next)).build());
     }
 
@@ -526,10 +572,24 @@ final class AuthServiceImpl extends AuthServiceGrpc.AuthServiceImplBase {
         if (!ownerActive) {
             throw Errors.unauthenticated("API_KEY_INVALID", "the API key is not valid");
         }
-        throttle.succeeded(null, address);
         final ApiKeyRow row = key.get();
+        // a key carries what its owner may do now, never more: the scopes stored at creation, cut to
+        // the owner's permissions of today; a deactivated owner's key works no longer
+        final Grants owner = grants.of(row.ownerId());
+        if (owner.isFallback()) {
+            throw Errors.of(Code.UNAVAILABLE, "GRANTS_UNAVAILABLE",
+                            "the rights of the key's owner cannot be checked now; try again shortly");
+        }
+        if (!owner.active()) {
+            throw Errors.unauthenticated("API_KEY_INVALID", "the API key is not valid");
+        }
+        throttle.succeeded(null, address);
+        final Set<String> held = Set.copyOf(owner.permissions());
+        final List<String> scopes = row.scopes().stream().filter(scope -> Principal.grants(held, scope)).toList();
         jdbi.useExtension(ApiKeyDao.class, dao -> dao.touch(row.id(), clock.instant()));
-        final TokenIssuer.Issued token = issuer.serviceToken("api-keys/" + row.id(), row.scopes(), config.serviceTokenTtl());
+        final String subject = "api-keys/" + row.id();
+        final TokenIssuer.Issued token = issuer.serviceToken(subject, scopes, config.serviceTokenTtl(),
+                                                             lastRevocation(subject));
         reply(response, ExchangeApiKeyResponse.newBuilder().setToken(issuer.toToken(token, "")).build());
     }
 
@@ -555,6 +615,11 @@ final class AuthServiceImpl extends AuthServiceGrpc.AuthServiceImplBase {
     }
 
     // --- helpers
+
+    /** When the subject's tokens were last revoked (null if no such revocation is in force). */
+    private Instant lastRevocation(String subject) {
+        return jdbi.withExtension(RevocationDao.class, dao -> dao.lastSubjectRevocation(subject)).orElse(null);
+    }
 
     private void revokeSession(Handle handle, UUID sessionId, String reason, Instant now) {
         if (handle.attach(SessionDao.class).revoke(sessionId, reason, now)) {

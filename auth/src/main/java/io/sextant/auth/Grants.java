@@ -19,4 +19,9 @@ record Grants(List<String> roles, List<String> permissions, boolean active) {
      * account. What a login gets while the users service cannot be asked.
      */
     static final Grants LEAST_PRIVILEGE = new Grants(List.of("user"), List.of(), true);
+
+    /** Whether these are not the user's grants but {@link #LEAST_PRIVILEGE}, because users could not be asked. */
+    boolean isFallback() {
+        return this == LEAST_PRIVILEGE;
+    }
 }

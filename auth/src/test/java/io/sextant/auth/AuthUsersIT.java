@@ -23,13 +23,17 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.sextant.auth.v1.Account;
 import io.sextant.auth.v1.AccountCreatedEvent;
+import io.sextant.auth.v1.ApiKey;
 import io.sextant.auth.v1.AuthServiceGrpc.AuthServiceBlockingStub;
 import io.sextant.auth.v1.CreateAccountRequest;
+import io.sextant.auth.v1.CreateApiKeyRequest;
 import io.sextant.auth.v1.DisableAccountRequest;
+import io.sextant.auth.v1.ExchangeApiKeyRequest;
 import io.sextant.auth.v1.GetMeRequest;
 import io.sextant.auth.v1.LoginRequest;
 import io.sextant.auth.v1.RefreshTokenRequest;
 import io.sextant.auth.v1.RegisterRequest;
+import io.sextant.auth.v1.RevokeAccountAccessRequest;
 import io.sextant.auth.v1.Token;
 import io.sextant.auth.v1.ValidateTokenRequest;
 import io.sextant.auth.v1.ValidateTokenResponse;
@@ -267,6 +271,124 @@ class AuthUsersIT {
         assertThat(failure(() -> as(writer).disableAccount(DisableAccountRequest.newBuilder()
                 .setAccountId(UUID.randomUUID().toString()).build())).getStatus().getCode())
                 .isEqualTo(Status.Code.NOT_FOUND);
+    }
+
+    private static ApiKey newKey(Token owner, String... scopes) {
+        return as(owner).createApiKey(CreateApiKeyRequest.newBuilder()
+                                                         .setApiKey(ApiKey.newBuilder().setDisplayName("worker")
+                                                                          .addAllScopes(List.of(scopes)))
+                                                         .build()).getApiKey();
+    }
+
+    private static Token exchange(ApiKey key) {
+        return anonymous().exchangeApiKey(ExchangeApiKeyRequest.newBuilder().setApiKey(key.getKey()).build()).getToken();
+    }
+
+    private static RevokeAccountAccessRequest revocation(String id, RevokeAccountAccessRequest.Reason reason) {
+        return RevokeAccountAccessRequest.newBuilder().addAccountIds(id).setReason(reason).build();
+    }
+
+    @Test
+    void anApiKeyYieldsOnlyWhatItsOwnerHoldsAtTheExchange() {
+        final String username = newUsername();
+        register(username);
+        final String id = idOf(login(username));
+        USERS.grants.put(id, TestUsersServer.grants(List.of("editor"), List.of("files.read", "users.read"), true));
+        final ApiKey key = newKey(login(username), "users.read", "files.read");
+        assertThat(view(exchange(key)).getPermissionsList()).containsExactly("files.read", "users.read");
+
+        // the owner lost users.read: so has the key
+        USERS.grants.put(id, TestUsersServer.grants(List.of("viewer"), List.of("files.read"), true));
+        assertThat(view(exchange(key)).getPermissionsList()).containsExactly("files.read");
+        // held through wildcards, the scopes come back, never more than the key's own
+        USERS.grants.put(id, TestUsersServer.grants(List.of("admin"), List.of("*"), true));
+        assertThat(view(exchange(key)).getPermissionsList()).containsExactly("files.read", "users.read");
+        USERS.grants.put(id, TestUsersServer.grants(List.of("editor"), List.of("files.*"), true));
+        assertThat(view(exchange(key)).getPermissionsList()).containsExactly("files.read");
+
+        // a deactivated owner's key works no longer
+        USERS.grants.put(id, TestUsersServer.grants(List.of("editor"), List.of("files.*"), false));
+        assertThat(errorInfo(failure(() -> exchange(key))).getReason()).isEqualTo("API_KEY_INVALID");
+
+        // when users cannot say what the owner holds, no token: not one with guessed rights
+        USERS.grants.put(id, TestUsersServer.grants(List.of("editor"), List.of("files.*"), true));
+        USERS.stop();
+        try {
+            final StatusRuntimeException unknown = failure(() -> exchange(key));
+            assertThat(unknown.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+            assertThat(errorInfo(unknown).getReason()).isEqualTo("GRANTS_UNAVAILABLE");
+        } finally {
+            USERS.start();
+        }
+        assertThat(view(exchange(key)).getPermissionsList()).containsExactly("files.read");
+    }
+
+    @Test
+    void aChangeOfGrantsEndsTheTokensAtOnceAndTheNextRefreshCarriesTheNewOnes() {
+        final String username = newUsername();
+        register(username);
+        final String id = idOf(login(username));
+        USERS.grants.put(id, TestUsersServer.grants(List.of("editor"), List.of("users.read"), true));
+        final Token token = login(username);
+        final ApiKey key = newKey(token, "users.read");
+        final Token service = exchange(key);
+        assertThat(view(token).getPermissionsList()).containsExactly("users.read");
+
+        final RevokeAccountAccessRequest request = revocation(id, RevokeAccountAccessRequest.Reason.REASON_GRANTS_CHANGED);
+        assertThat(failure(() -> anonymous().revokeAccountAccess(request)).getStatus().getCode())
+                .isEqualTo(Status.Code.UNAUTHENTICATED);
+        assertThat(failure(() -> as(token).revokeAccountAccess(request)).getStatus().getCode())
+                .isEqualTo(Status.Code.PERMISSION_DENIED);
+
+        // users took the role away, then asks auth (a holder of roles.manage may, for a role change)
+        USERS.grants.put(id, TestUsersServer.grants(List.of("user"), List.of(), true));
+        final Token manager = userWith(List.of("role-admin"), List.of("roles.manage"));
+        assertThat(as(manager).revokeAccountAccess(request).getAccounts()).isEqualTo(1);
+        Poll.until(Duration.ofSeconds(2), () -> {
+            assertThat(errorInfo(failure(() -> view(token))).getReason()).isEqualTo("TOKEN_REVOKED");
+            assertThat(errorInfo(failure(() -> view(service))).getReason()).isEqualTo("TOKEN_REVOKED");
+        });
+        // the session and the key stay: refreshed at once (in the same second, too), the new token
+        // works and says what the user holds now
+        final Token refreshed = refresh(token);
+        assertThat(view(refreshed).getPermissionsList()).isEmpty();
+        assertThat(view(exchange(key)).getPermissionsList()).isEmpty();
+        assertThat(view(login(username)).getRolesList()).containsExactly("user");
+
+        // ending sessions and keys is for users.write alone
+        final StatusRuntimeException deactivate = failure(() -> as(manager).revokeAccountAccess(
+                revocation(id, RevokeAccountAccessRequest.Reason.REASON_DEACTIVATED)));
+        assertThat(deactivate.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+        assertThat(view(refreshed).getSubject()).isEqualTo(id);
+    }
+
+    @Test
+    void deactivationEndsSessionsTokensAndKeysAndReactivationRestoresLoginOnly() {
+        final String username = newUsername();
+        register(username);
+        final Token token = login(username);
+        final String id = idOf(token);
+        final Token other = login(username);
+        final ApiKey key = newKey(token);
+        final Token service = exchange(key);
+
+        USERS.grants.put(id, TestUsersServer.grants(List.of("user"), List.of(), false));
+        final Token writer = userWith(List.of("support"), List.of("users.write"));
+        as(writer).revokeAccountAccess(revocation(id, RevokeAccountAccessRequest.Reason.REASON_DEACTIVATED));
+        Poll.until(Duration.ofSeconds(2), () -> {
+            assertThat(errorInfo(failure(() -> view(token))).getReason()).isEqualTo("TOKEN_REVOKED");
+            assertThat(errorInfo(failure(() -> view(other))).getReason()).isEqualTo("TOKEN_REVOKED");
+            assertThat(errorInfo(failure(() -> view(service))).getReason()).isEqualTo("TOKEN_REVOKED");
+        });
+        assertThat(errorInfo(failure(() -> refresh(other))).getReason()).isEqualTo("REFRESH_TOKEN_INVALID");
+        assertThat(errorInfo(failure(() -> exchange(key))).getReason()).isEqualTo("API_KEY_INVALID");
+        assertThat(errorInfo(failure(() -> login(username))).getReason()).isEqualTo("INVALID_CREDENTIALS");
+
+        // active again: login works; the sessions and the key that ended stay ended
+        USERS.grants.put(id, TestUsersServer.grants(List.of("user"), List.of(), true));
+        assertThat(view(login(username)).getSubject()).isEqualTo(id);
+        assertThat(errorInfo(failure(() -> refresh(other))).getReason()).isEqualTo("REFRESH_TOKEN_INVALID");
+        assertThat(errorInfo(failure(() -> exchange(key))).getReason()).isEqualTo("API_KEY_INVALID");
     }
 
     @Test

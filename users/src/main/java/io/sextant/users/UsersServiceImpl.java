@@ -22,11 +22,13 @@ import com.fasterxml.jackson.databind.ObjectReader;
 import com.google.protobuf.FieldMask;
 import com.google.protobuf.Timestamp;
 
+import io.grpc.Status.Code;
 import io.grpc.stub.StreamObserver;
 import io.sextant.auth.v1.Account;
 import io.sextant.auth.v1.AuthServiceGrpc.AuthServiceBlockingStub;
 import io.sextant.auth.v1.CreateAccountRequest;
 import io.sextant.auth.v1.DisableAccountRequest;
+import io.sextant.auth.v1.RevokeAccountAccessRequest;
 import io.sextant.platform.db.PageToken;
 import io.sextant.platform.error.Errors;
 import io.sextant.platform.identity.Authz;
@@ -89,6 +91,10 @@ final class UsersServiceImpl extends UsersServiceGrpc.UsersServiceImplBase {
     static final String ROLES_MANAGE = "roles.manage";
     static final String ADMIN = "admin";
     static final String DEFAULT_ROLE = "user";
+    /** The subject of auth's own service token. */
+    static final String AUTH_SERVICE = "services/auth";
+    /** Accounts per RevokeAccountAccess call (the contract's limit). */
+    static final int REVOKE_BATCH = 1000;
 
     /** The fields UpdateUser may change; UpdateMyProfile may change them without {@code active}. */
     static final List<String> USER_FIELDS = List.of("first_name", "last_name", "display_name", "phone", "avatar_file",
@@ -268,29 +274,58 @@ final class UsersServiceImpl extends UsersServiceGrpc.UsersServiceImplBase {
     }
 
     /**
-     * Checks the caller (`users.write`, and `roles.manage` for the admin role), locks the user, checks
-     * the role exists, applies the change and returns the user as it is now.
+     * Checks the caller (`users.write`, and every permission of the role: nobody hands out or takes
+     * away more than they hold), locks the user, checks the role exists, applies the change, and
+     * once it is committed has auth end the user's tokens issued before it. A repeated call repeats
+     * the revocation, so a retry after auth failed to answer finishes the job.
      */
     private ProfileRow changeRole(String name, String role, RoleChange change) {
         final UUID id = userId("name", name);
         final String roleId = roleId("role", role);
-        Authz.requirePermission(USERS_WRITE);
-        if (roleId.equals(ADMIN)) {
-            Authz.requirePermission(ROLES_MANAGE);
-        }
-        return jdbi.inTransaction(handle -> {
+        final Principal caller = Authz.requirePermission(USERS_WRITE);
+        final ProfileRow row = jdbi.inTransaction(handle -> {
             final ProfileDao profiles = handle.attach(ProfileDao.class);
             if (profiles.lock(id).isEmpty()) {
                 throw Errors.notFound("user", "users/" + id);
             }
-            if (handle.attach(RoleDao.class).find(roleId).isEmpty()) {
-                throw Errors.notFound("role", "roles/" + roleId);
-            }
+            final RoleRow target = handle.attach(RoleDao.class).find(roleId)
+                                         .orElseThrow(() -> Errors.notFound("role", "roles/" + roleId));
+            requireHolds(caller, target.permissions(), "roles/" + roleId);
             if (change.apply(handle, profiles, id, roleId)) {
                 profiles.touch(id);
             }
             return profiles.find(id).orElseThrow();
         });
+        revokeAccess(List.of(id), RevokeAccountAccessRequest.Reason.REASON_GRANTS_CHANGED);
+        return row;
+    }
+
+    /**
+     * PERMISSION_DENIED unless the caller holds every one of {@code permissions} ({@code *} only a
+     * holder of {@code *}, a wildcard only a holder of it or a wider one).
+     */
+    private static void requireHolds(Principal caller, List<String> permissions, String role) {
+        final List<String> missing = permissions.stream().filter(p -> !caller.hasPermission(p)).distinct().sorted().toList();
+        if (!missing.isEmpty()) {
+            throw Errors.of(Code.PERMISSION_DENIED, "ROLE_EXCEEDS_CALLER",
+                            role + " grants " + String.join(", ", missing) + ", which you do not hold yourself; only a"
+                            + " holder of every permission of a role may grant, take away, create, change or delete it",
+                            Map.of("missing_permissions", String.join(",", missing)));
+        }
+    }
+
+    /**
+     * Has auth end, within a second, the access that the accounts' tokens give (their grants changed,
+     * or they were deactivated), in calls of at most {@value #REVOKE_BATCH} accounts, with the
+     * caller's token. Called after the change is committed: if auth does not answer, the caller gets
+     * the error, and repeating the request finishes the job.
+     */
+    private void revokeAccess(List<UUID> ids, RevokeAccountAccessRequest.Reason reason) {
+        for (int from = 0; from < ids.size(); from += REVOKE_BATCH) {
+            final RevokeAccountAccessRequest.Builder request = RevokeAccountAccessRequest.newBuilder().setReason(reason);
+            ids.subList(from, Math.min(ids.size(), from + REVOKE_BATCH)).forEach(id -> request.addAccountIds(id.toString()));
+            auth.revokeAccountAccess(request.build());
+        }
     }
 
     /**
@@ -327,8 +362,9 @@ final class UsersServiceImpl extends UsersServiceGrpc.UsersServiceImplBase {
 
     @Override
     public void createRole(CreateRoleRequest request, StreamObserver<CreateRoleResponse> response) {
-        Authz.requirePermission(ROLES_MANAGE);
+        final Principal caller = Authz.requirePermission(ROLES_MANAGE);
         final String id = request.getRoleId();
+        requireHolds(caller, request.getRole().getPermissionsList(), "roles/" + id);
         final RoleRow row = jdbi.inTransaction(handle -> {
             final RoleDao roles = handle.attach(RoleDao.class);
             if (!roles.insertIfAbsent(id, request.getRole().getDescription(),
@@ -353,7 +389,7 @@ final class UsersServiceImpl extends UsersServiceGrpc.UsersServiceImplBase {
     public void updateRole(UpdateRoleRequest request, StreamObserver<UpdateRoleResponse> response) {
         final Role role = request.getRole();
         final String id = roleId("role.name", role.getName());
-        Authz.requirePermission(ROLES_MANAGE);
+        final Principal caller = Authz.requirePermission(ROLES_MANAGE);
         final List<String> paths;
         if (!request.hasUpdateMask() || request.getUpdateMask().getPathsCount() == 0) {
             paths = new ArrayList<>();
@@ -366,40 +402,53 @@ final class UsersServiceImpl extends UsersServiceGrpc.UsersServiceImplBase {
         } else {
             paths = expand(request.getUpdateMask(), ROLE_FIELDS);
         }
+        final List<UUID> holders = new ArrayList<>();
         final RoleRow row = jdbi.inTransaction(handle -> {
             final RoleDao roles = handle.attach(RoleDao.class);
             final RoleRow existing = roles.find(id).orElseThrow(() -> Errors.notFound("role", "roles/" + id));
             final List<String> permissions = paths.contains("permissions") ? role.getPermissionsList()
                                                                             : existing.permissions();
-            if (id.equals(ADMIN) && !permissions.equals(existing.permissions())) {
+            final boolean permissionsChange = !Set.copyOf(permissions).equals(Set.copyOf(existing.permissions()));
+            if (id.equals(ADMIN) && permissionsChange) {
                 throw Errors.failedPrecondition("BUILT_IN_ROLE", "the permissions of roles/admin cannot be changed");
+            }
+            if (permissionsChange) {
+                // what the role grants before and after: no one reshapes a role beyond their own rights
+                final List<String> both = new ArrayList<>(existing.permissions());
+                both.addAll(permissions);
+                requireHolds(caller, both, "roles/" + id);
+                holders.addAll(handle.attach(ProfileDao.class).lockHolders(id));
             }
             roles.update(id, paths.contains("description") ? role.getDescription() : existing.description(),
                          permissions.toArray(String[]::new));
             return roles.find(id).orElseThrow();
         });
+        revokeAccess(holders, RevokeAccountAccessRequest.Reason.REASON_GRANTS_CHANGED);
         reply(response, UpdateRoleResponse.newBuilder().setRole(toRole(row)).build());
     }
 
     @Override
     public void deleteRole(DeleteRoleRequest request, StreamObserver<DeleteRoleResponse> response) {
         final String id = roleId("name", request.getName());
-        Authz.requirePermission(ROLES_MANAGE);
-        jdbi.useTransaction(handle -> {
+        final Principal caller = Authz.requirePermission(ROLES_MANAGE);
+        final List<UUID> holders = jdbi.inTransaction(handle -> {
             final RoleDao roles = handle.attach(RoleDao.class);
             final RoleRow existing = roles.find(id).orElseThrow(() -> Errors.notFound("role", "roles/" + id));
             if (existing.builtIn()) {
                 throw Errors.failedPrecondition("BUILT_IN_ROLE", "roles/" + id + " is built in and cannot be deleted");
             }
+            requireHolds(caller, existing.permissions(), "roles/" + id);
             final ProfileDao profiles = handle.attach(ProfileDao.class);
-            final List<UUID> holders = profiles.lockHolders(id);
-            if (!holders.isEmpty() && !request.getForce()) {
-                throw Errors.failedPrecondition("ROLE_IN_USE", holders.size() + " user(s) hold roles/" + id
+            final List<UUID> locked = profiles.lockHolders(id);
+            if (!locked.isEmpty() && !request.getForce()) {
+                throw Errors.failedPrecondition("ROLE_IN_USE", locked.size() + " user(s) hold roles/" + id
                                                                + "; take it away first, or delete with force");
             }
-            holders.forEach(profiles::touch);
+            locked.forEach(profiles::touch);
             roles.delete(id);
+            return locked;
         });
+        revokeAccess(holders, RevokeAccountAccessRequest.Reason.REASON_GRANTS_CHANGED);
         reply(response, DeleteRoleResponse.getDefaultInstance());
     }
 
@@ -425,7 +474,12 @@ final class UsersServiceImpl extends UsersServiceGrpc.UsersServiceImplBase {
 
     @Override
     public void provisionUser(ProvisionUserRequest request, StreamObserver<ProvisionUserResponse> response) {
-        Authz.requirePermission(USERS_WRITE);
+        // it grants roles: only auth, whose own service token is the only one with this subject (API
+        // keys' tokens are api-keys/{id}), delivers it
+        final Principal caller = Authz.requirePermission(USERS_WRITE);
+        if (caller.kind() != Principal.Kind.SERVICE || !caller.subject().equals(AUTH_SERVICE)) {
+            throw Errors.permissionDenied("PERMISSION_DENIED", "ProvisionUser is for the auth service only");
+        }
         final UUID id = UUID.fromString(request.getId());
         final String[] roleIds = request.getRoleIdsCount() == 0 ? new String[] {DEFAULT_ROLE}
                                                                 : request.getRoleIdsList().toArray(String[]::new);
@@ -453,9 +507,14 @@ final class UsersServiceImpl extends UsersServiceGrpc.UsersServiceImplBase {
 
     // ---- helpers
 
-    /** Reads, changes the named fields of, and writes a profile in one transaction; NOT_FOUND if absent. */
+    /**
+     * Reads, changes the named fields of, and writes a profile in one transaction; NOT_FOUND if
+     * absent. When the profile is inactive afterwards and the request named {@code active}, auth then
+     * ends the user's sessions, tokens and API keys (again, harmlessly, for a user already inactive:
+     * a retry after auth failed to answer finishes the job).
+     */
     private ProfileRow update(UUID id, User user, List<String> paths) {
-        return jdbi.inTransaction(handle -> {
+        final ProfileRow row = jdbi.inTransaction(handle -> {
             final ProfileDao profiles = handle.attach(ProfileDao.class);
             if (profiles.lock(id).isEmpty()) {
                 throw Errors.notFound("user", "users/" + id);
@@ -468,6 +527,10 @@ final class UsersServiceImpl extends UsersServiceGrpc.UsersServiceImplBase {
             profiles.update(id, changed);
             return profiles.find(id).orElseThrow();
         });
+        if (paths.contains("active") && !row.active()) {
+            revokeAccess(List.of(id), RevokeAccountAccessRequest.Reason.REASON_DEACTIVATED);
+        }
+        return row;
     }
 
     /**

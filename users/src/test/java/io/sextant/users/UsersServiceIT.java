@@ -46,6 +46,8 @@ import io.sextant.auth.v1.CreateAccountRequest;
 import io.sextant.auth.v1.CreateAccountResponse;
 import io.sextant.auth.v1.DisableAccountRequest;
 import io.sextant.auth.v1.DisableAccountResponse;
+import io.sextant.auth.v1.RevokeAccountAccessRequest;
+import io.sextant.auth.v1.RevokeAccountAccessResponse;
 import io.sextant.platform.db.DbConfig;
 import io.sextant.platform.identity.RevocationSet;
 import io.sextant.platform.identity.TokenVerifier;
@@ -95,6 +97,8 @@ class UsersServiceIT {
     private static final List<CreateAccountRequest> CREATED = new CopyOnWriteArrayList<>();
     private static final List<String> CREATE_AUTHORIZATION = new CopyOnWriteArrayList<>();
     private static final List<String> DISABLED = new CopyOnWriteArrayList<>();
+    /** RevokeAccountAccess calls: "REASON account-id" for each account. */
+    private static final List<String> REVOKED = new CopyOnWriteArrayList<>();
 
     private static Server fakeAuth;
     private static SextantServer server;
@@ -133,7 +137,7 @@ class UsersServiceIT {
         anonymous = stub(null);
         admin = stub(adminToken);
         alice = stub(KEYS.sign(KEYS.userToken(ALICE_ID).withClaim("permissions", List.of())));
-        authService = stub(KEYS.sign(KEYS.userToken("api-keys/auth")
+        authService = stub(KEYS.sign(KEYS.userToken("services/auth")
                                          .withClaim("kind", "service")
                                          .withClaim("username", "")
                                          .withClaim("roles", List.of())
@@ -762,6 +766,113 @@ class UsersServiceIT {
     }
 
     @Test
+    void nobodyGrantsOrShapesARoleBeyondTheirOwnPermissions() {
+        // a holder of users.write (and users.read) only: the probe's way to admin was to grant itself
+        // a role carrying roles.manage or *, then admin
+        final User writer = newUser("escalation.test");
+        final UsersServiceBlockingStub asWriter = stub(KEYS.sign(KEYS.userToken(writer.getId())
+                .withClaim("permissions", List.of("users.write", "users.read"))));
+        final String suffix = UUID.randomUUID().toString().substring(0, 8);
+        admin.createRole(CreateRoleRequest.newBuilder().setRoleId("managers" + suffix)
+                                          .setRole(Role.newBuilder().addPermissions("roles.manage")).build());
+        admin.createRole(CreateRoleRequest.newBuilder().setRoleId("everything" + suffix)
+                                          .setRole(Role.newBuilder().addPermissions("*")).build());
+        admin.createRole(CreateRoleRequest.newBuilder().setRoleId("readers" + suffix)
+                                          .setRole(Role.newBuilder().addPermissions("users.read")).build());
+        for (String role : List.of("roles/managers" + suffix, "roles/everything" + suffix, "roles/admin")) {
+            final StatusRuntimeException e = failure(() -> asWriter.addUserRole(AddUserRoleRequest.newBuilder()
+                    .setName(writer.getName()).setRole(role).build()));
+            assertThat(code(e)).as(role).isEqualTo(Status.Code.PERMISSION_DENIED);
+            assertThat(errorInfo(e).getReason()).as(role).isEqualTo("ROLE_EXCEEDS_CALLER");
+        }
+        assertThat(admin.getUser(GetUserRequest.newBuilder().setName(writer.getName()).build()).getUser().getRolesList())
+                .containsExactly("roles/user");
+        // within its own permissions it grants and takes away
+        assertThat(asWriter.addUserRole(AddUserRoleRequest.newBuilder().setName(writer.getName())
+                                                          .setRole("roles/readers" + suffix).build()).getUser().getRolesList())
+                .contains("roles/readers" + suffix);
+        asWriter.removeUserRole(RemoveUserRoleRequest.newBuilder().setName(writer.getName())
+                                                     .setRole("roles/readers" + suffix).build());
+        // and it takes nothing away that it could not grant: not admin from an administrator
+        final StatusRuntimeException demote = failure(() -> asWriter.removeUserRole(RemoveUserRoleRequest.newBuilder()
+                .setName(name(ADMIN_ID)).setRole("roles/admin").build()));
+        assertThat(errorInfo(demote).getReason()).isEqualTo("ROLE_EXCEEDS_CALLER");
+
+        // a holder of roles.manage (and users.read) shapes roles only within what it holds
+        final UsersServiceBlockingStub asManager = stub(KEYS.sign(KEYS.userToken(writer.getId())
+                .withClaim("permissions", List.of("roles.manage", "users.read"))));
+        for (String permission : List.of("*", "users.write", "users.*")) {
+            final StatusRuntimeException e = failure(() -> asManager.createRole(CreateRoleRequest.newBuilder()
+                    .setRoleId("n" + suffix).setRole(Role.newBuilder().addPermissions(permission)).build()));
+            assertThat(errorInfo(e).getReason()).as(permission).isEqualTo("ROLE_EXCEEDS_CALLER");
+        }
+        final StatusRuntimeException widen = failure(() -> asManager.updateRole(UpdateRoleRequest.newBuilder()
+                .setRole(Role.newBuilder().setName("roles/readers" + suffix).addPermissions("users.read")
+                             .addPermissions("users.write")).build()));
+        assertThat(errorInfo(widen).getReason()).isEqualTo("ROLE_EXCEEDS_CALLER");
+        final StatusRuntimeException narrow = failure(() -> asManager.updateRole(UpdateRoleRequest.newBuilder()
+                .setRole(Role.newBuilder().setName("roles/everything" + suffix).addPermissions("users.read")).build()));
+        assertThat(errorInfo(narrow).getReason()).as("a role more powerful than the caller").isEqualTo("ROLE_EXCEEDS_CALLER");
+        final StatusRuntimeException delete = failure(() -> asManager.deleteRole(DeleteRoleRequest.newBuilder()
+                .setName("roles/everything" + suffix).setForce(true).build()));
+        assertThat(errorInfo(delete).getReason()).isEqualTo("ROLE_EXCEEDS_CALLER");
+        assertThat(asManager.getRole(GetRoleRequest.newBuilder().setName("roles/everything" + suffix).build())
+                            .getRole().getPermissionsList()).containsExactly("*");
+        // its own permissions it may hand to a role, and change the description of any role
+        assertThat(asManager.createRole(CreateRoleRequest.newBuilder().setRoleId("n" + suffix)
+                                                         .setRole(Role.newBuilder().addPermissions("roles.manage")).build())
+                            .getRole().getPermissionsList()).containsExactly("roles.manage");
+        asManager.updateRole(UpdateRoleRequest.newBuilder().setRole(Role.newBuilder().setName("roles/everything" + suffix)
+                                                                        .setDescription("all of it")).build());
+
+        // ProvisionUser grants roles: a user's token, even with users.write, may not call it
+        final StatusRuntimeException provision = failure(() -> asWriter.provisionUser(ProvisionUserRequest.newBuilder()
+                .setId(UUID.randomUUID().toString()).setUsername("sneaky" + suffix).setEmail("s" + suffix + "@x.test")
+                .addRoleIds("admin").build()));
+        assertThat(code(provision)).isEqualTo(Status.Code.PERMISSION_DENIED);
+    }
+
+    @Test
+    void changesOfGrantsAndDeactivationEndTheTokensInAuth() {
+        final User held = newUser("revocation.test");
+        final User other = newUser("revocation.test");
+        final String suffix = UUID.randomUUID().toString().substring(0, 8);
+        admin.createRole(CreateRoleRequest.newBuilder().setRoleId("ops" + suffix)
+                                          .setRole(Role.newBuilder().addPermissions("users.read")).build());
+        REVOKED.clear();
+
+        admin.addUserRole(AddUserRoleRequest.newBuilder().setName(held.getName()).setRole("roles/ops" + suffix).build());
+        assertThat(REVOKED).containsExactly("REASON_GRANTS_CHANGED " + held.getId());
+        // a description changes no one's rights
+        REVOKED.clear();
+        admin.updateRole(UpdateRoleRequest.newBuilder().setRole(Role.newBuilder().setName("roles/ops" + suffix)
+                                                                    .setDescription("operations")).build());
+        assertThat(REVOKED).isEmpty();
+        // the permissions of a held role: every holder, and no one else
+        admin.updateRole(UpdateRoleRequest.newBuilder().setRole(Role.newBuilder().setName("roles/ops" + suffix))
+                                          .setUpdateMask(FieldMask.newBuilder().addPaths("permissions")).build());
+        assertThat(REVOKED).containsExactly("REASON_GRANTS_CHANGED " + held.getId());
+        REVOKED.clear();
+        admin.removeUserRole(RemoveUserRoleRequest.newBuilder().setName(held.getName()).setRole("roles/ops" + suffix).build());
+        assertThat(REVOKED).containsExactly("REASON_GRANTS_CHANGED " + held.getId());
+        REVOKED.clear();
+        admin.addUserRole(AddUserRoleRequest.newBuilder().setName(other.getName()).setRole("roles/ops" + suffix).build());
+        REVOKED.clear();
+        admin.deleteRole(DeleteRoleRequest.newBuilder().setName("roles/ops" + suffix).setForce(true).build());
+        assertThat(REVOKED).containsExactly("REASON_GRANTS_CHANGED " + other.getId());
+
+        // deactivation ends sessions, tokens and keys; reactivation asks nothing of auth (login only)
+        REVOKED.clear();
+        setActive(held.getId(), false);
+        assertThat(REVOKED).containsExactly("REASON_DEACTIVATED " + held.getId());
+        REVOKED.clear();
+        setActive(held.getId(), true);
+        admin.updateUser(UpdateUserRequest.newBuilder().setUser(User.newBuilder().setName(held.getName()).setFirstName("H"))
+                                          .build());
+        assertThat(REVOKED).isEmpty();
+    }
+
+    @Test
     void theLastAdministratorKeepsTheRole() {
         final User second = newUser("admins.test");
         admin.addUserRole(AddUserRoleRequest.newBuilder().setName(second.getName()).setRole("roles/admin").build());
@@ -888,7 +999,8 @@ class UsersServiceIT {
                         unauthenticated, denied, denied, ok),
                 new Row("ProvisionUser", s -> t -> s.provisionUser(ProvisionUserRequest.newBuilder()
                         .setId(t.userId()).setUsername("p" + t.roleId()).setEmail(t.roleId() + "@matrix.test").build()),
-                        unauthenticated, denied, denied, ok));
+                        // it grants roles: auth's own service token only, never a user's, not even an administrator's
+                        unauthenticated, denied, denied, denied));
         assertThat(rows.stream().map(Row::rpc).toList())
                 .as("every RPC of the contract has a row")
                 .containsExactlyInAnyOrderElementsOf(UsersServiceGrpc.getServiceDescriptor().getMethods().stream()
@@ -951,6 +1063,14 @@ class UsersServiceIT {
         public void disableAccount(DisableAccountRequest request, StreamObserver<DisableAccountResponse> response) {
             DISABLED.add(request.getAccountId());
             response.onNext(DisableAccountResponse.getDefaultInstance());
+            response.onCompleted();
+        }
+
+        @Override
+        public void revokeAccountAccess(RevokeAccountAccessRequest request,
+                                        StreamObserver<RevokeAccountAccessResponse> response) {
+            request.getAccountIdsList().forEach(id -> REVOKED.add(request.getReason().name() + " " + id));
+            response.onNext(RevokeAccountAccessResponse.newBuilder().setAccounts(request.getAccountIdsCount()).build());
             response.onCompleted();
         }
     }

@@ -31,12 +31,21 @@ public record Principal(String subject, String username, Kind kind, Set<String> 
 
     /** Whether a permission is granted, directly or through a wildcard ({@code files.*}, {@code *}). */
     public boolean hasPermission(String permission) {
-        if (permissions.contains(permission) || permissions.contains("*")) {
+        return grants(permissions, permission);
+    }
+
+    /**
+     * Whether {@code held} grants {@code permission}: literally, through {@code *}, or through a
+     * wildcard of a prefix ({@code files.*} grants {@code files.read} and {@code files.*}). A wildcard
+     * is granted only by itself or a wider one, so {@code *} only by {@code *}.
+     */
+    public static boolean grants(Set<String> held, String permission) {
+        if (held.contains(permission) || held.contains("*")) {
             return true;
         }
         int dot = permission.lastIndexOf('.');
         while (dot > 0) {
-            if (permissions.contains(permission.substring(0, dot) + ".*")) {
+            if (held.contains(permission.substring(0, dot) + ".*")) {
                 return true;
             }
             dot = permission.lastIndexOf('.', dot - 1);
