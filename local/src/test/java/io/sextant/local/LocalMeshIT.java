@@ -14,6 +14,7 @@ import java.security.interfaces.RSAPublicKey;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -303,6 +304,81 @@ class LocalMeshIT {
         assertThat(validated.body().path("roles").toString()).contains("auditor");
         assertThat(validated.body().path("permissions").toString()).contains("users.read");
         assertThat(call("GET", "/v1/users?page_size=5", null, newAccess).status()).isEqualTo(200);
+    }
+
+    private static JsonNode refresh(JsonNode tokens) throws Exception {
+        final Reply refreshed = call("POST", "/v1/auth/refresh",
+                                     "{\"refreshToken\":\"" + tokens.path("refreshToken").asText() + "\"}", null);
+        assertThat(refreshed.status()).as(refreshed.raw().body()).isEqualTo(200);
+        return refreshed.body();
+    }
+
+    private static Reply exchange(String apiKey) throws Exception {
+        return call("POST", "/v1/auth/token", "{\"apiKey\":\"" + apiKey + "\"}", null);
+    }
+
+    /** Issue 8, items 1-3: the ways a probe of the running mesh kept or widened rights it should not have. */
+    @Test
+    void rightsGoNoFurtherThanTheGrantorsAndEndWhenTakenAway() throws Exception {
+        final String admin = adminToken();
+        final String suffix = UUID.randomUUID().toString().substring(0, 8);
+        assertThat(call("POST", "/v1/roles?role_id=writers" + suffix,
+                        "{\"permissions\":[\"users.write\",\"users.read\"]}", admin).status()).isEqualTo(200);
+        assertThat(call("POST", "/v1/roles?role_id=managers" + suffix,
+                        "{\"permissions\":[\"roles.manage\"]}", admin).status()).isEqualTo(200);
+        final String username = newUsername();
+        final JsonNode login = registerAndLogin(username);
+        Poll.until(() -> assertThat(call("GET", "/v1/users/me", null, login.path("accessToken").asText()).status())
+                .isEqualTo(200));
+        final String user = call("GET", "/v1/users/me", null, login.path("accessToken").asText()).body().path("name").asText();
+        assertThat(call("POST", "/v1/" + user + "/roles", "{\"role\":\"roles/writers" + suffix + "\"}", admin).status())
+                .isEqualTo(200);
+
+        // 1. users.write does not lead to roles.manage, * or admin
+        final JsonNode writer = refresh(login);
+        final String writerAccess = writer.path("accessToken").asText();
+        for (String role : List.of("roles/managers" + suffix, "roles/admin")) {
+            assertError(call("POST", "/v1/" + user + "/roles", "{\"role\":\"" + role + "\"}", writerAccess),
+                        403, "ROLE_EXCEEDS_CALLER");
+        }
+        assertThat(call("GET", "/v1/auth/validate", null, writerAccess).body().path("permissions").toString())
+                .doesNotContain("roles.manage").doesNotContain("*");
+
+        // 2 and 3. a key made while holding users.read; the role is taken away: the access token ends
+        // within a second, the next refresh and exchange carry what is left
+        final Reply created = call("POST", "/v1/auth/api-keys", "{\"displayName\":\"k\",\"scopes\":[\"users.read\"]}",
+                                   writerAccess);
+        assertThat(created.status()).as(created.raw().body()).isEqualTo(200);
+        final String key = created.body().path("apiKey").path("key").asText();
+        final String service = exchange(key).body().path("accessToken").asText();
+        assertThat(call("GET", "/v1/users?page_size=1", null, service).status()).isEqualTo(200);
+        assertThat(call("DELETE", "/v1/" + user + "/roles/writers" + suffix, null, admin).status()).isEqualTo(200);
+        Poll.until(Duration.ofSeconds(2), () -> {
+            assertError(call("GET", "/v1/users?page_size=1", null, writerAccess), 401, "TOKEN_REVOKED");
+            assertError(call("GET", "/v1/users?page_size=1", null, service), 401, "TOKEN_REVOKED");
+        });
+        final JsonNode demoted = refresh(writer);
+        assertError(call("GET", "/v1/users?page_size=1", null, demoted.path("accessToken").asText()), 403, "PERMISSION_DENIED");
+        final Reply reexchanged = exchange(key);
+        assertThat(reexchanged.status()).isEqualTo(200);
+        assertError(call("GET", "/v1/users?page_size=1", null, reexchanged.body().path("accessToken").asText()),
+                    403, "PERMISSION_DENIED");
+
+        // 3. deactivation ends the access token, the session and the key within a second
+        final String demotedAccess = demoted.path("accessToken").asText();
+        assertThat(call("PATCH", "/v1/" + user + "?update_mask=active", "{\"active\":false}", admin).status())
+                .isEqualTo(200);
+        Poll.until(Duration.ofSeconds(2), () -> assertError(call("GET", "/v1/users/me", null, demotedAccess), 401,
+                                                            "TOKEN_REVOKED"));
+        assertError(exchange(key), 401, "API_KEY_INVALID");
+        assertError(call("POST", "/v1/auth/refresh", "{\"refreshToken\":\"" + demoted.path("refreshToken").asText() + "\"}",
+                         null), 401, "REFRESH_TOKEN_INVALID");
+        final String credentials = "{\"username\":\"" + username + "\",\"password\":\"" + PASSWORD + "\"}";
+        assertError(call("POST", "/v1/auth/login", credentials, null), 401, "INVALID_CREDENTIALS");
+        // reactivated: login again, the key stays revoked
+        assertThat(call("PATCH", "/v1/" + user + "?update_mask=active", "{\"active\":true}", admin).status()).isEqualTo(200);
+        assertThat(call("POST", "/v1/auth/login", credentials, null).status()).isEqualTo(200);
+        assertError(exchange(key), 401, "API_KEY_INVALID");
     }
 
     @Test
