@@ -19,9 +19,15 @@ import io.sextant.platform.error.ServiceException;
  *   <tr><td>SESSION_MAX_AGE</td><td>default 90d: a session ends then, however often it was refreshed</td></tr>
  *   <tr><td>SERVICE_TOKEN_TTL</td><td>default 10m</td></tr>
  *   <tr><td>KEY_ROTATION_INTERVAL</td><td>default 30d: a new signing key then; 0 turns automatic rotation off</td></tr>
- *   <tr><td>LOGIN_MAX_FAILURES_PER_ACCOUNT</td><td>default 5 in LOGIN_FAILURE_WINDOW, then locked for LOGIN_LOCK_DURATION</td></tr>
- *   <tr><td>LOGIN_MAX_FAILURES_PER_CLIENT</td><td>default 20 in LOGIN_FAILURE_WINDOW from one address</td></tr>
+ *   <tr><td>LOGIN_MAX_FAILURES_PER_ACCOUNT</td><td>default 5 in LOGIN_FAILURE_WINDOW on one account from one
+ *       address, then that address (only) is locked out of that account for LOGIN_LOCK_DURATION</td></tr>
+ *   <tr><td>LOGIN_MAX_FAILURES_PER_ACCOUNT_TOTAL</td><td>default 100 in LOGIN_FAILURE_WINDOW on one account from all
+ *       addresses together, then it is locked for LOGIN_LOCK_DURATION to every address that has not logged in to it
+ *       (or confirmed a password reset of it) within LOGIN_KNOWN_CLIENT_TTL</td></tr>
+ *   <tr><td>LOGIN_MAX_FAILURES_PER_CLIENT</td><td>default 20 in LOGIN_FAILURE_WINDOW from one address (an IPv6
+ *       address counts as its /64), whatever the accounts, then 429 for LOGIN_LOCK_DURATION</td></tr>
  *   <tr><td>LOGIN_FAILURE_WINDOW, LOGIN_LOCK_DURATION</td><td>default 15m each</td></tr>
+ *   <tr><td>LOGIN_KNOWN_CLIENT_TTL</td><td>default 90d: how long an address an account logged in from stays known</td></tr>
  *   <tr><td>PASSWORD_RESET_TTL</td><td>default 30m</td></tr>
  *   <tr><td>USERS_TARGET</td><td>default localhost:8002: host:port[,host:port...] of the users service (grants, profiles)</td></tr>
  *   <tr><td>USERS_DEADLINE</td><td>default 2s: the deadline of each call to the users service</td></tr>
@@ -31,8 +37,9 @@ import io.sextant.platform.error.ServiceException;
  */
 public record AuthConfig(ServiceConfig service, byte[] keyEncryptionKey, Duration accessTokenTtl,
                          Duration refreshTokenTtl, Duration sessionMaxAge, Duration serviceTokenTtl,
-                         Duration keyRotationInterval, int maxFailuresPerAccount, int maxFailuresPerClient,
-                         Duration failureWindow, Duration lockDuration, Duration passwordResetTtl,
+                         Duration keyRotationInterval, int maxFailuresPerAccount, int maxFailuresPerAccountTotal,
+                         int maxFailuresPerClient, Duration failureWindow, Duration lockDuration,
+                         Duration knownClientTtl, Duration passwordResetTtl,
                          String usersTarget, Duration usersDeadline, BootstrapAdmin bootstrapAdmin) {
 
     public static final int DEFAULT_PORT = 8001;
@@ -72,9 +79,11 @@ public record AuthConfig(ServiceConfig service, byte[] keyEncryptionKey, Duratio
                 env.duration("SERVICE_TOKEN_TTL", Duration.ofMinutes(10)),
                 env.duration("KEY_ROTATION_INTERVAL", Duration.ofDays(30)),
                 env.integer("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5, 1, 1000),
+                env.integer("LOGIN_MAX_FAILURES_PER_ACCOUNT_TOTAL", 100, 1, 1_000_000),
                 env.integer("LOGIN_MAX_FAILURES_PER_CLIENT", 20, 1, 100_000),
                 env.duration("LOGIN_FAILURE_WINDOW", Duration.ofMinutes(15)),
                 env.duration("LOGIN_LOCK_DURATION", Duration.ofMinutes(15)),
+                env.duration("LOGIN_KNOWN_CLIENT_TTL", Duration.ofDays(90)),
                 env.duration("PASSWORD_RESET_TTL", Duration.ofMinutes(30)),
                 env.string("USERS_TARGET", "localhost:8002"),
                 env.duration("USERS_DEADLINE", Duration.ofSeconds(2)),

@@ -266,7 +266,7 @@ final class AuthServiceImpl extends AuthServiceGrpc.AuthServiceImplBase {
         final Optional<AccountRow> found = jdbi.withExtension(AccountDao.class, dao -> dao.findByLogin(request.getUsername()));
         final String accountKey = LoginThrottle.accountKey(
                 found.map(a -> a.id().toString()).orElse(request.getUsername().toLowerCase(Locale.ROOT)));
-        final boolean locked = throttle.attemptOnAccount(accountKey);
+        final boolean locked = throttle.attemptOnAccount(accountKey, address);
         // always verify, so an unknown user, a locked account and a wrong password cost the same
         final boolean passwordOk = hasher.verify(request.getPassword(), found.map(AccountRow::passwordHash).orElse(null));
         if (found.isEmpty() || !passwordOk || locked || found.get().disabled()) {
@@ -406,7 +406,7 @@ final class AuthServiceImpl extends AuthServiceGrpc.AuthServiceImplBase {
         final String address = ClientAddress.current();
         final String accountKey = LoginThrottle.accountKey(account.id().toString());
         throttle.attemptFromClient(address);
-        final boolean locked = throttle.attemptOnAccount(accountKey);
+        final boolean locked = throttle.attemptOnAccount(accountKey, address);
         if (!hasher.verify(request.getCurrentPassword(), account.passwordHash()) || locked) {
             throw Errors.invalidField("current_password", "is not the account's current password");
         }
@@ -464,7 +464,7 @@ final class AuthServiceImpl extends AuthServiceGrpc.AuthServiceImplBase {
     public void confirmPasswordReset(ConfirmPasswordResetRequest request,
                                      StreamObserver<ConfirmPasswordResetResponse> response) {
         final Instant now = clock.instant();
-        jdbi.useTransaction(handle -> {
+        final UUID resetAccountId = jdbi.inTransaction(handle -> {
             final PasswordResetDao resets = handle.attach(PasswordResetDao.class);
             final UUID accountId = resets.consume(Secrets.hash(request.getResetToken()))
                                          .orElseThrow(() -> Errors.invalidField(
@@ -476,7 +476,10 @@ final class AuthServiceImpl extends AuthServiceGrpc.AuthServiceImplBase {
             accounts.updatePassword(accountId, hasher.hash(request.getNewPassword()), now);
             resets.invalidateAll(accountId);
             revokeOtherSessions(handle, accountId, null, "password reset", now);
+            return accountId;
         });
+        // the owner proved the mailbox from here: guessing elsewhere cannot lock this address out
+        throttle.trust(LoginThrottle.accountKey(resetAccountId.toString()), ClientAddress.current());
         feed.pollNow();
         reply(response, ConfirmPasswordResetResponse.getDefaultInstance());
     }

@@ -1,38 +1,60 @@
 package io.sextant.auth;
 
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Map;
 
 import org.jdbi.v3.core.Jdbi;
+
+import com.google.common.net.InetAddresses;
 
 import io.sextant.auth.db.ThrottleDao;
 import io.sextant.platform.error.Errors;
 
 /**
- * Brute-force protection, shared by every auth replica through the database. Every attempt is
- * counted before the password is checked (so concurrent guesses cannot all slip under the limit),
- * per account and per client address, and taken back when it succeeds. Past the limit within the
- * window, an account is locked (and answers exactly like a wrong password) and an address is
- * refused with 429.
+ * Brute-force protection, shared by every auth replica through the database, built so that guessing
+ * cannot lock an owner out (OWASP's authentication cheat sheet warns that a lockout is a denial of
+ * service in an attacker's hands). Every attempt is counted before the password is checked (so
+ * concurrent guesses cannot all slip under a limit), under three counters:
+ * <ul>
+ *   <li>per client address, across accounts: past LOGIN_MAX_FAILURES_PER_CLIENT the address is refused
+ *       with 429 (an IPv6 address counts as its /64, which one client can rotate through);</li>
+ *   <li>per account and address: past LOGIN_MAX_FAILURES_PER_ACCOUNT that address, and only that one,
+ *       is locked out of the account;</li>
+ *   <li>per account, across addresses: past LOGIN_MAX_FAILURES_PER_ACCOUNT_TOTAL (guessing spread over
+ *       many addresses) the account is locked to every address that has not logged in to it (or
+ *       confirmed a password reset of it) within LOGIN_KNOWN_CLIENT_TTL; the owner's usual addresses
+ *       still get in.</li>
+ * </ul>
+ * A locked account answers exactly like a wrong password. A success forgets the failures of its
+ * account and address, takes back its attempt from the other counters (without forgiving anyone
+ * else's failures) and remembers the address for the account.
  */
 final class LoginThrottle {
 
     private final Jdbi jdbi;
     private final Clock clock;
     private final int maxPerAccount;
+    private final int maxPerAccountTotal;
     private final int maxPerClient;
     private final Duration window;
     private final Duration lock;
+    private final Duration knownClientTtl;
 
     LoginThrottle(Jdbi jdbi, Clock clock, AuthConfig config) {
         this.jdbi = jdbi;
         this.clock = clock;
         this.maxPerAccount = config.maxFailuresPerAccount();
+        this.maxPerAccountTotal = config.maxFailuresPerAccountTotal();
         this.maxPerClient = config.maxFailuresPerClient();
         this.window = config.failureWindow();
         this.lock = config.lockDuration();
+        this.knownClientTtl = config.knownClientTtl();
     }
 
     static String accountKey(String accountOrLogin) {
@@ -40,7 +62,32 @@ final class LoginThrottle {
     }
 
     private static String clientKey(String address) {
-        return "client:" + address;
+        return "client:" + client(address);
+    }
+
+    private static String accountClientKey(String accountKey, String address) {
+        return accountKey + "|" + clientKey(address);
+    }
+
+    /**
+     * The client as the counters know it: the address, or for IPv6 its /64, since a single host is
+     * usually given a whole /64 and could otherwise change address for every guess.
+     */
+    static String client(String address) {
+        if (!InetAddresses.isInetAddress(address)) {
+            return address;
+        }
+        final InetAddress parsed = InetAddresses.forString(address);
+        if (!(parsed instanceof Inet6Address)) {
+            return parsed.getHostAddress();
+        }
+        final byte[] prefix = Arrays.copyOf(parsed.getAddress(), 16);
+        Arrays.fill(prefix, 8, 16, (byte) 0);
+        try {
+            return InetAddresses.toAddrString(InetAddress.getByAddress(prefix)) + "/64";
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException("16 bytes are an IPv6 address", e);
+        }
     }
 
     /** Counts an attempt from the address; refuses it with 429 when the address is over its limit. */
@@ -58,25 +105,60 @@ final class LoginThrottle {
         }
     }
 
-    /** Counts an attempt on the account; returns whether the account is locked (then it must fail). */
-    boolean attemptOnAccount(String accountKey) {
+    /**
+     * Counts an attempt on the account from the address; returns whether the account is locked to
+     * that address (then the attempt must fail like a wrong password). Takes the same steps whether
+     * the account exists or not.
+     */
+    boolean attemptOnAccount(String accountKey, String address) {
         final Instant now = clock.instant();
-        return jdbi.withExtension(ThrottleDao.class, dao -> dao.attempt(
-                accountKey, now, now.minus(window), maxPerAccount, now.plus(lock))) > maxPerAccount;
+        return jdbi.withHandle(handle -> {
+            final ThrottleDao dao = handle.attach(ThrottleDao.class);
+            final boolean fromHere = dao.attempt(accountClientKey(accountKey, address), now, now.minus(window),
+                                                 maxPerAccount, now.plus(lock)) > maxPerAccount;
+            final boolean fromEverywhere = dao.attempt(accountKey, now, now.minus(window),
+                                                       maxPerAccountTotal, now.plus(lock)) > maxPerAccountTotal;
+            final boolean known = dao.isKnown(accountKey, client(address), now.minus(knownClientTtl));
+            return fromHere || (fromEverywhere && !known);
+        });
     }
 
-    /** The attempt succeeded: the account's failures are forgotten and the address's attempt taken back. */
+    /**
+     * The attempt succeeded: the failures of the account from the address are forgotten, the
+     * attempt taken back from the account's and the address's counts, and the address remembered
+     * for the account.
+     */
     void succeeded(String accountKey, String address) {
-        jdbi.useExtension(ThrottleDao.class, dao -> {
+        final Instant now = clock.instant();
+        jdbi.useHandle(handle -> {
+            final ThrottleDao dao = handle.attach(ThrottleDao.class);
             if (accountKey != null) {
-                dao.clear(accountKey);
+                dao.clear(accountClientKey(accountKey, address));
+                dao.release(accountKey);
+                dao.remember(accountKey, client(address), now);
             }
             dao.release(clientKey(address));
         });
     }
 
+    /**
+     * The owner of the account showed up at the address by other means (a password reset confirmed
+     * with the mailed token): the address is known to the account from now on, and not locked out.
+     */
+    void trust(String accountKey, String address) {
+        final Instant now = clock.instant();
+        jdbi.useHandle(handle -> {
+            final ThrottleDao dao = handle.attach(ThrottleDao.class);
+            dao.clear(accountClientKey(accountKey, address));
+            dao.remember(accountKey, client(address), now);
+        });
+    }
+
     void purge() {
-        final Instant before = clock.instant().minus(window).minus(lock);
-        jdbi.useExtension(ThrottleDao.class, dao -> dao.purge(before));
+        final Instant now = clock.instant();
+        jdbi.useExtension(ThrottleDao.class, dao -> {
+            dao.purge(now.minus(window).minus(lock));
+            dao.purgeKnown(now.minus(knownClientTtl));
+        });
     }
 }

@@ -27,12 +27,13 @@ import io.sextant.auth.v1.WatchRevocationsResponse;
 import io.sextant.platform.identity.RevocationSet;
 
 /**
- * Streams revocations to the verifiers of the mesh. Every auth replica polls the revocations table
- * in id order every 200 ms (so a revocation written by any replica reaches every stream within a
- * second), keeps the ones in force in memory, feeds its own verifier, and pushes each new batch to
- * its subscribers. A subscriber first gets the snapshot of everything in force. A subscriber that
- * cannot keep up is disconnected (it reconnects and re-reads the snapshot) rather than buffered
- * without bound.
+ * Streams revocations to the verifiers of the mesh, each id (token, session, subject) as its
+ * SHA-256 only: every service watches without a credential, so what the stream says must be of no
+ * use to anyone else. Every auth replica polls the revocations table in id order every 200 ms (so a
+ * revocation written by any replica reaches every stream within a second), keeps the ones in force
+ * in memory, feeds its own verifier, and pushes each new batch to its subscribers. A subscriber
+ * first gets the snapshot of everything in force. A subscriber that cannot keep up is disconnected
+ * (it reconnects and re-reads the snapshot) rather than buffered without bound.
  */
 final class RevocationFeed implements AutoCloseable {
 
@@ -209,10 +210,11 @@ final class RevocationFeed implements AutoCloseable {
         final Revocation.Builder builder = Revocation.newBuilder()
                                                      .setExpireTime(timestamp(row.expiresAt()))
                                                      .setRevokeTime(timestamp(row.revokedAt()));
+        // hashed: the stream needs no credential, so it must not reveal the ids it revokes
         switch (row.kind()) {
-            case "token" -> builder.setTokenId(row.target());
-            case "session" -> builder.setSessionId(row.target());
-            default -> builder.setSubject(row.target());
+            case "token" -> builder.setTokenIdSha256(RevocationSet.sha256(row.target()));
+            case "session" -> builder.setSessionIdSha256(RevocationSet.sha256(row.target()));
+            default -> builder.setSubjectSha256(RevocationSet.sha256(row.target()));
         }
         return builder.build();
     }

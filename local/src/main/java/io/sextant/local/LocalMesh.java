@@ -49,6 +49,16 @@ public final class LocalMesh implements AutoCloseable {
             "CORS_ALLOWED_ORIGINS", "http://localhost:*,http://127.0.0.1:*",
             "RATE_LIMIT_AUTH", "100/1m");
 
+    /**
+     * What the backends of a local mesh do unlike deployed ones (each can still be set in the
+     * environment): only the gateway is the public door, so the backends listen on loopback, where
+     * only this machine reaches them, and believe X-Forwarded-For only from the gateway, which calls
+     * them from loopback and sends the client address it resolved.
+     */
+    static final Map<String, String> LOCAL_BACKEND_DEFAULTS = Map.of(
+            "BIND_ADDRESS", "127.0.0.1",
+            "TRUSTED_PROXIES", "127.0.0.1/32");
+
     /** The first administrator of a local mesh; its password is generated (see {@link #admin()}). */
     static final String ADMIN_USERNAME = "admin";
     static final String ADMIN_EMAIL = "admin@sextant.local";
@@ -103,6 +113,7 @@ public final class LocalMesh implements AutoCloseable {
                 values.put("DB_USER", db.user());
                 values.put("DB_PASSWORD", db.password());
                 values.put("DB_POOL_SIZE", "5");
+                putUnlessSet(values, LOCAL_BACKEND_DEFAULTS);
                 if (name.equals("auth") && admin.generated()) {
                     values.put("BOOTSTRAP_ADMIN_USERNAME", admin.username());
                     values.put("BOOTSTRAP_ADMIN_EMAIL", admin.email());
@@ -114,17 +125,22 @@ public final class LocalMesh implements AutoCloseable {
             final Map<String, String> gateway = new HashMap<>(common);
             gateway.put("PORT", String.valueOf(ports.get("gateway")));
             // local development: browser dev servers on any localhost port, and logins scripted often
-            for (Map.Entry<String, String> local : LOCAL_GATEWAY_DEFAULTS.entrySet()) {
-                if (!gateway.containsKey(local.getKey()) && System.getenv(local.getKey()) == null) {
-                    gateway.put(local.getKey(), local.getValue());
-                }
-            }
+            putUnlessSet(gateway, LOCAL_GATEWAY_DEFAULTS);
             servers.put("gateway", Gateway.newServer(GatewayConfig.read(Env.system().with(gateway))).start());
         } catch (RuntimeException e) {
             new LocalMesh(postgres, servers, settings, admin).close();
             throw e;
         }
         return new LocalMesh(postgres, servers, settings, admin);
+    }
+
+    /** Adds the local defaults that neither the overrides (already in values) nor the environment set. */
+    private static void putUnlessSet(Map<String, String> values, Map<String, String> defaults) {
+        for (Map.Entry<String, String> local : defaults.entrySet()) {
+            if (!values.containsKey(local.getKey()) && System.getenv(local.getKey()) == null) {
+                values.put(local.getKey(), local.getValue());
+            }
+        }
     }
 
     /**

@@ -1,7 +1,9 @@
 package io.sextant.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
 
+import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -37,6 +39,7 @@ import io.sextant.auth.v1.GetMeRequest;
 import io.sextant.auth.v1.LoginRequest;
 import io.sextant.auth.v1.RegisterRequest;
 import io.sextant.platform.testing.Poll;
+import io.sextant.platform.testing.TestServers;
 
 /**
  * The whole mesh from {@code local/}, driven as clients drive it: REST/JSON through the gateway,
@@ -212,6 +215,23 @@ class LocalMeshIT {
         // ACCESS_TOKEN_TTL=10s here, and verifiers allow 5 s of clock skew
         Thread.sleep(16_000);
         assertError(call("GET", "/v1/auth/me", null, access), 401, "TOKEN_EXPIRED");
+    }
+
+    @Test
+    void onlyTheGatewayIsReachableFromOtherMachines() {
+        final List<InetAddress> others = TestServers.nonLoopbackAddresses();
+        assumeThat(others).as("this machine has an address other than loopback").isNotEmpty();
+        assertThat(TestServers.accepts(others.get(0), mesh.port("gateway"))).as("the gateway is the public door").isTrue();
+        // the backends running now (another test may have stopped one)
+        final Map<String, Integer> backends = new java.util.HashMap<>(mesh.ports());
+        backends.remove("gateway");
+        assertThat(backends).isNotEmpty();
+        backends.forEach((backend, port) -> {
+            assertThat(TestServers.accepts(InetAddress.getLoopbackAddress(), port)).as(backend).isTrue();
+            for (InetAddress other : others) {
+                assertThat(TestServers.accepts(other, port)).as("%s reachable on %s", backend, other).isFalse();
+            }
+        });
     }
 
     @Test

@@ -43,4 +43,17 @@ public interface ThrottleDao {
 
     @SqlUpdate("DELETE FROM login_throttle WHERE window_start < :before AND (locked_until IS NULL OR locked_until < :before)")
     int purge(@Bind("before") Instant before);
+
+    /** Whether the account was logged in to from the address since the given time. */
+    @SqlQuery("SELECT EXISTS (SELECT 1 FROM login_known_clients"
+              + " WHERE account_key = :account AND address = :address AND last_seen_at > :since)")
+    boolean isKnown(@Bind("account") String accountKey, @Bind("address") String address, @Bind("since") Instant since);
+
+    /** Remembers that the owner of the account was at the address. */
+    @SqlUpdate("INSERT INTO login_known_clients (account_key, address, last_seen_at) VALUES (:account, :address, :now)"
+               + " ON CONFLICT (account_key, address) DO UPDATE SET last_seen_at = excluded.last_seen_at")
+    void remember(@Bind("account") String accountKey, @Bind("address") String address, @Bind("now") Instant now);
+
+    @SqlUpdate("DELETE FROM login_known_clients WHERE last_seen_at < :before")
+    int purgeKnown(@Bind("before") Instant before);
 }

@@ -5,6 +5,8 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.Locale;
 
+import com.google.common.net.InetAddresses;
+
 import io.sextant.platform.db.DbConfig;
 
 /**
@@ -13,16 +15,19 @@ import io.sextant.platform.db.DbConfig;
  *
  * <table>
  *   <tr><td>PORT</td><td>the one port for gRPC, health, metrics and docs</td></tr>
+ *   <tr><td>BIND_ADDRESS</td><td>the IP address to listen on (127.0.0.1: this machine only); default every interface,
+ *       where a cluster's sidecar and the pod network reach the service</td></tr>
  *   <tr><td>DB_URL, DB_USER, DB_PASSWORD, DB_POOL_SIZE</td><td>the service's own PostgreSQL database</td></tr>
  *   <tr><td>AUTH_TARGET</td><td>host:port of the auth service (JWKS and revocations)</td></tr>
  *   <tr><td>SHUTDOWN_GRACE</td><td>how long in-flight calls may finish on shutdown</td></tr>
- *   <tr><td>TRUSTED_PROXIES</td><td>CIDRs whose X-Forwarded-For is believed</td></tr>
+ *   <tr><td>TRUSTED_PROXIES</td><td>CIDRs whose X-Forwarded-For is believed; default none (the peer is the client)</td></tr>
  *   <tr><td>OTEL_EXPORTER_OTLP_ENDPOINT</td><td>where spans go, if anywhere</td></tr>
  * </table>
  */
 public record ServiceConfig(
         String serviceName,
         int port,
+        InetAddress bindAddress,
         DbConfig db,
         String authTarget,
         Duration shutdownGrace,
@@ -30,20 +35,28 @@ public record ServiceConfig(
         URI otlpEndpoint,
         Env env) {
 
-    /** Private networks and loopback: where the gateway (or a mesh sidecar) calls a service from. */
-    public static final String PRIVATE_NETWORKS = "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7";
-
     /**
      * Reads the common settings of the named service; the default port is the service's own, and
-     * TRUSTED_PROXIES defaults to {@link #PRIVATE_NETWORKS}, where its callers are.
+     * TRUSTED_PROXIES defaults to nobody: anyone who can reach a service directly could otherwise
+     * write any client address into X-Forwarded-For and so rotate past the per-address limits.
+     * Where a proxy (the gateway) calls the service, its address is configured.
      */
     public static ServiceConfig read(String serviceName, int defaultPort, Env env) {
-        return read(serviceName, defaultPort, PRIVATE_NETWORKS, env);
+        return read(serviceName, defaultPort, "", env);
     }
 
     /** As {@link #read(String, int, Env)}, with another default for TRUSTED_PROXIES ("" trusts nobody). */
     public static ServiceConfig read(String serviceName, int defaultPort, String defaultTrustedProxies, Env env) {
         final int port = env.port("PORT", defaultPort);
+        final String bind = env.string("BIND_ADDRESS", "");
+        InetAddress bindAddress = null;
+        if (!bind.isEmpty()) {
+            if (InetAddresses.isInetAddress(bind)) {
+                bindAddress = InetAddresses.forString(bind);
+            } else {
+                env.problem("BIND_ADDRESS", "has '" + bind + "', which is not an IP address such as 127.0.0.1 or ::1");
+            }
+        }
         final String defaultDb = "sextant_" + serviceName.toLowerCase(Locale.ROOT);
         final DbConfig db = new DbConfig(
                 env.string("DB_URL", "jdbc:postgresql://localhost:5432/" + defaultDb),
@@ -64,7 +77,7 @@ public record ServiceConfig(
             }
         }
         final URI otlp = env.uri("OTEL_EXPORTER_OTLP_ENDPOINT", null);
-        return new ServiceConfig(serviceName, port, db, authTarget, grace, trusted, otlp, env);
+        return new ServiceConfig(serviceName, port, bindAddress, db, authTarget, grace, trusted, otlp, env);
     }
 
     /** Checks a comma-separated list of host:port endpoints. */

@@ -1,6 +1,7 @@
 package io.sextant.platform.server;
 
 import java.io.StringWriter;
+import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -81,7 +82,7 @@ public final class SextantServer implements AutoCloseable {
     /** Starts listening; returns once the port is bound. */
     public SextantServer start() {
         server.start().join();
-        log.info("{} listening on :{}", name, port());
+        log.info("{} listening on {}", name, server.activePort().localAddress());
         return this;
     }
 
@@ -246,10 +247,13 @@ public final class SextantServer implements AutoCloseable {
             closeables.add(tracing);
 
             final ServerBuilder sb = Server.builder();
+            // BIND_ADDRESS unset: every interface, as a cluster's sidecar and pod network need
+            final InetSocketAddress listen = config.bindAddress() == null ? new InetSocketAddress(config.port())
+                                                                          : new InetSocketAddress(config.bindAddress(), config.port());
             if (tlsCertificate != null) {
-                sb.https(config.port()).tls(tlsCertificate.toFile(), tlsKey.toFile());
+                sb.https(listen).tls(tlsCertificate.toFile(), tlsKey.toFile());
             } else {
-                sb.http(config.port());
+                sb.http(listen);
             }
             sb.requestTimeout(Duration.ofSeconds(30))
               .maxRequestLength(16 * 1024 * 1024)

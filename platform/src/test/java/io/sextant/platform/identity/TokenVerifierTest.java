@@ -210,6 +210,27 @@ class TokenVerifierTest {
     }
 
     @Test
+    void revocations_named_by_their_hashes_refuse_the_tokens_they_name() {
+        final Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        final String byToken = KEY.sign(KEY.userToken("u1").withJWTId("jti-hashed"));
+        final String bySession = KEY.sign(KEY.userToken("u1").withClaim("sid", "session-hashed"));
+        final String bySubject = KEY.sign(KEY.userToken("u2").withIssuedAt(now.minus(Duration.ofMinutes(5))));
+        final String fine = KEY.sign(KEY.userToken("u1").withClaim("sid", "session-fine"));
+
+        revocations.add(Revocation.newBuilder().setTokenIdSha256(RevocationSet.sha256("jti-hashed"))
+                                  .setExpireTime(inAnHour()).build());
+        revocations.add(Revocation.newBuilder().setSessionIdSha256(RevocationSet.sha256("session-hashed"))
+                                  .setExpireTime(inAnHour()).build());
+        revocations.add(Revocation.newBuilder().setSubjectSha256(RevocationSet.sha256("u2"))
+                                  .setRevokeTime(timestamp(now.minusSeconds(60))).setExpireTime(inAnHour()).build());
+
+        assertThat(refusal(byToken).reason()).isEqualTo("TOKEN_REVOKED");
+        assertThat(refusal(bySession).reason()).isEqualTo("TOKEN_REVOKED");
+        assertThat(refusal(bySubject).reason()).isEqualTo("TOKEN_REVOKED");
+        assertThat(verifier.verify(fine).sessionId()).isEqualTo("session-fine");
+    }
+
+    @Test
     void every_token_of_a_revoked_session_is_token_revoked() {
         final String first = KEY.sign(KEY.userToken("u1").withClaim("sid", "session-a"));
         final String second = KEY.sign(KEY.userToken("u1").withClaim("sid", "session-a"));

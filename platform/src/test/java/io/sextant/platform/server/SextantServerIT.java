@@ -6,8 +6,12 @@ import static io.sextant.platform.testing.GrpcErrors.errorInfo;
 import static io.sextant.platform.testing.GrpcErrors.failure;
 import static io.sextant.platform.testing.TestServers.get;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
 
+import java.net.InetAddress;
 import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.AfterAll;
@@ -102,6 +106,10 @@ class SextantServerIT {
     }
 
     private static AuthServiceGrpc.AuthServiceBlockingStub auth() {
+        return auth(port);
+    }
+
+    private static AuthServiceGrpc.AuthServiceBlockingStub auth(int port) {
         return TestServers.grpc(port).build(AuthServiceGrpc.AuthServiceBlockingStub.class);
     }
 
@@ -178,6 +186,27 @@ class SextantServerIT {
         final StatusRuntimeException e = failure(() -> auth().validateToken(ValidateTokenRequest.getDefaultInstance()));
 
         assertThat(e.getStatus().getDescription()).containsPattern("[0-9a-f]{32}");
+    }
+
+    // --- the address it listens on ------------------------------------------------------------
+
+    @Test
+    void bind_address_keeps_the_server_off_every_other_interface() {
+        final List<InetAddress> others = TestServers.nonLoopbackAddresses();
+        assumeThat(others).as("this machine has an address other than loopback").isNotEmpty();
+        assertThat(TestServers.accepts(others.get(0), port))
+                .as("by default a server listens on every interface, where a cluster's sidecar reaches it")
+                .isTrue();
+
+        try (SextantServer loopbackOnly = SextantServer.builder(TestServers.config("auth", Map.of("BIND_ADDRESS", "127.0.0.1")))
+                                                       .grpcService(new TestAuthService())
+                                                       .build()
+                                                       .start()) {
+            assertThat(auth(loopbackOnly.port()).register(validRegistration()).getMessage()).isEqualTo("welcome, alice");
+            for (InetAddress other : others) {
+                assertThat(TestServers.accepts(other, loopbackOnly.port())).as("reachable on %s", other).isFalse();
+            }
+        }
     }
 
     // --- health, metrics, docs -----------------------------------------------------------------

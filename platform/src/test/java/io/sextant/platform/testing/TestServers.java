@@ -1,11 +1,22 @@
 package io.sextant.platform.testing;
 
+import java.io.UncheckedIOException;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.Socket;
+import java.net.SocketException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import com.linecorp.armeria.client.grpc.GrpcClientBuilder;
@@ -39,6 +50,39 @@ public final class TestServers {
 
     public static ServiceConfig config(String serviceName) {
         return config(serviceName, Map.of());
+    }
+
+    /**
+     * This machine's addresses other than loopback (where a server listening on every interface is
+     * reachable from other machines), IPv4 first.
+     */
+    public static List<InetAddress> nonLoopbackAddresses() {
+        final List<InetAddress> addresses = new ArrayList<>();
+        try {
+            for (NetworkInterface networkInterface : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+                if (networkInterface.isUp() && !networkInterface.isLoopback()) {
+                    for (InetAddress address : Collections.list(networkInterface.getInetAddresses())) {
+                        if (!address.isLoopbackAddress() && !address.isLinkLocalAddress()) {
+                            addresses.add(address);
+                        }
+                    }
+                }
+            }
+        } catch (SocketException e) {
+            throw new UncheckedIOException(e);
+        }
+        addresses.sort(Comparator.comparing(address -> address instanceof Inet6Address));
+        return addresses;
+    }
+
+    /** Whether a TCP connection to the address and port is accepted. */
+    public static boolean accepts(InetAddress address, int port) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(address, port), 2000);
+            return true;
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 
     /** A gRPC client builder for a server on this machine. */
