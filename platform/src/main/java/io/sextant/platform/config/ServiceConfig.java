@@ -12,7 +12,12 @@ import io.sextant.platform.db.DbConfig;
  * same {@link Env} before calling {@link Env#check()}.
  *
  * <table>
- *   <tr><td>PORT</td><td>the one port for gRPC, health, metrics and docs</td></tr>
+ *   <tr><td>PORT</td><td>the one port for gRPC, health, docs and (unless METRICS_PORT says otherwise) metrics</td></tr>
+ *   <tr><td>METRICS_PORT</td><td>the management port that serves {@code GET /metrics} instead of PORT
+ *       (0: any free port); unset: metrics on PORT, except for the gateway, whose PORT is public and whose
+ *       metrics are on 9000 by default</td></tr>
+ *   <tr><td>METRICS_ADDRESS</td><td>the IP address the management port binds to; 127.0.0.1 (set 0.0.0.0
+ *       for a Prometheus outside the host or pod)</td></tr>
  *   <tr><td>DB_URL, DB_USER, DB_PASSWORD, DB_POOL_SIZE</td><td>the service's own PostgreSQL database</td></tr>
  *   <tr><td>AUTH_TARGET</td><td>host:port of the auth service (JWKS and revocations)</td></tr>
  *   <tr><td>SHUTDOWN_GRACE</td><td>how long in-flight calls may finish on shutdown</td></tr>
@@ -28,7 +33,12 @@ public record ServiceConfig(
         Duration shutdownGrace,
         String trustedProxies,
         URI otlpEndpoint,
+        int metricsPort,
+        String metricsAddress,
         Env env) {
+
+    /** {@link #metricsPort()} when {@code GET /metrics} is served on PORT, beside the API. */
+    public static final int METRICS_ON_SERVICE_PORT = -1;
 
     /** Private networks and loopback: where the gateway (or a mesh sidecar) calls a service from. */
     public static final String PRIVATE_NETWORKS = "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7";
@@ -43,7 +53,26 @@ public record ServiceConfig(
 
     /** As {@link #read(String, int, Env)}, with another default for TRUSTED_PROXIES ("" trusts nobody). */
     public static ServiceConfig read(String serviceName, int defaultPort, String defaultTrustedProxies, Env env) {
+        return read(serviceName, defaultPort, defaultTrustedProxies, METRICS_ON_SERVICE_PORT, env);
+    }
+
+    /**
+     * As {@link #read(String, int, String, Env)}, with a default for METRICS_PORT: a service whose PORT
+     * is public (the gateway) keeps its metrics on a management port of their own.
+     */
+    public static ServiceConfig read(String serviceName, int defaultPort, String defaultTrustedProxies,
+                                     int defaultMetricsPort, Env env) {
         final int port = env.port("PORT", defaultPort);
+        final int metricsPort = env.port("METRICS_PORT", defaultMetricsPort);
+        if (metricsPort > 0 && metricsPort == port) {
+            env.problem("METRICS_PORT", "is " + metricsPort + ", the same as PORT: metrics need a port of their own"
+                                        + " (unset METRICS_PORT to serve them on PORT)");
+        }
+        final String metricsAddress = env.string("METRICS_ADDRESS", "127.0.0.1");
+        if (!isIpAddress(metricsAddress)) {
+            env.problem("METRICS_ADDRESS", "is '" + metricsAddress + "', which is not an IP address such as 127.0.0.1,"
+                                           + " ::1 or 0.0.0.0");
+        }
         final String defaultDb = "sextant_" + serviceName.toLowerCase(Locale.ROOT);
         final DbConfig db = new DbConfig(
                 env.string("DB_URL", "jdbc:postgresql://localhost:5432/" + defaultDb),
@@ -64,7 +93,8 @@ public record ServiceConfig(
             }
         }
         final URI otlp = env.uri("OTEL_EXPORTER_OTLP_ENDPOINT", null);
-        return new ServiceConfig(serviceName, port, db, authTarget, grace, trusted, otlp, env);
+        return new ServiceConfig(serviceName, port, db, authTarget, grace, trusted, otlp, metricsPort, metricsAddress,
+                                 env);
     }
 
     /** Checks a comma-separated list of host:port endpoints. */
@@ -84,6 +114,19 @@ public record ServiceConfig(
             if (!ok) {
                 env.problem(name, "has '" + e + "', which is not host:port");
             }
+        }
+    }
+
+    /** An IPv4 or IPv6 literal (never a name: checking it must not resolve anything). */
+    private static boolean isIpAddress(String text) {
+        if (!text.matches("[0-9.]+|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*")) {
+            return false;
+        }
+        try {
+            InetAddress.getByName(text);
+            return true;
+        } catch (Exception e) {
+            return false;
         }
     }
 
