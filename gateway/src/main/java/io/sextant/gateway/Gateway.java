@@ -118,10 +118,11 @@ public final class Gateway {
     private static GrpcServiceBuilder grpcService() {
         return GrpcService.builder()
                 .supportedSerializationFormats(GrpcSerializationFormats.values())
-                // Armeria ignores unknown JSON fields by default; a typo in a field name must be a 400
-                .jsonMarshallerFactory(descriptor -> GrpcJsonMarshaller.builder()
+                // Armeria ignores unknown JSON fields by default; a typo in a field name must be a 400,
+                // and so must a value of the wrong JSON type (StrictJsonMarshaller)
+                .jsonMarshallerFactory(descriptor -> new StrictJsonMarshaller(GrpcJsonMarshaller.builder()
                         .jsonMarshallerCustomizer(marshaller -> marshaller.ignoringUnknownFields(false))
-                        .build(descriptor))
+                        .build(descriptor)))
                 .exceptionHandler(new GatewayExceptionHandler())
                 .maxRequestMessageLength(MAX_MESSAGE_LENGTH)
                 .maxResponseMessageLength(MAX_MESSAGE_LENGTH);

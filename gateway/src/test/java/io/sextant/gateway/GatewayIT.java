@@ -570,6 +570,31 @@ class GatewayIT {
         assertThat(answer.headers().get("grpc-encoding")).isNotNull();
     }
 
+    @Test
+    void bodyFollowedByMoreThanOneJsonValueIs400() throws Exception {
+        for (String body : List.of(LOGIN + " xx", LOGIN + " {}", LOGIN + LOGIN, "\"alice\" \"x\"")) {
+            final JsonNode error = assertError(post("/v1/auth/login", body), 400, "INVALID_ARGUMENT");
+            assertThat(error.get("message").asText()).as(body).contains("one JSON value");
+        }
+        // whitespace after the value is fine
+        assertThat(post("/v1/auth/login", LOGIN + " \n\t ").status().code()).isEqualTo(200);
+    }
+
+    @Test
+    void numberOrBooleanForAStringFieldIs400NamingTheField() throws Exception {
+        for (String username : List.of("123", "true", "1.5", "[\"alice\"]")) {
+            final JsonNode error = assertError(
+                    post("/v1/auth/login", "{\"username\": " + username + ", \"password\": \"correct horse battery\"}"),
+                    400, "INVALID_ARGUMENT");
+            assertThat(error.get("message").asText()).as(username).contains("username");
+            assertThat(error.at("/details/field_violations/0/field").asText()).isEqualTo("username");
+        }
+        // null is the field's default, as ProtoJSON says: here an empty username, which validation refuses
+        final JsonNode empty = assertError(post("/v1/auth/login", "{\"username\": null, \"password\": \"x\"}"),
+                                           400, "INVALID_ARGUMENT");
+        assertThat(empty.at("/details/domain").asText()).isEqualTo("auth.sextant.io");
+    }
+
     // --- helpers ---
 
     private static final String LOGIN = "{\"username\": \"alice\", \"password\": \"correct horse battery\"}";
