@@ -65,8 +65,8 @@ public record ServiceConfig(
         final int port = env.port("PORT", defaultPort);
         final int metricsPort = env.port("METRICS_PORT", defaultMetricsPort);
         if (metricsPort > 0 && metricsPort == port) {
-            env.problem("METRICS_PORT", "is " + metricsPort + ", the same as PORT: metrics need a port of their own"
-                                        + " (unset METRICS_PORT to serve them on PORT)");
+            env.problem("METRICS_PORT", "is " + metricsPort + (env.raw("METRICS_PORT") == null ? " (its default)" : "")
+                                        + ", the same as PORT: set METRICS_PORT to a port of its own");
         }
         final String metricsAddress = env.string("METRICS_ADDRESS", "127.0.0.1");
         if (!isIpAddress(metricsAddress)) {

@@ -1,5 +1,6 @@
 package io.sextant.platform.server;
 
+import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.server.DecoratingHttpServiceFunction;
@@ -13,7 +14,8 @@ import com.linecorp.armeria.server.docs.DocService;
  * included).
  *
  * <p>The API's answers (JSON, gRPC, health, errors) carry tokens and personal data: no cache may keep
- * them ({@code Cache-Control: no-store}, and {@code Pragma: no-cache} for HTTP/1.0 caches), and no
+ * them ({@code Cache-Control: no-store}, and {@code Pragma: no-cache} for HTTP/1.0 caches; a route that
+ * sets its own Cache-Control, such as the gateway's public {@code /openapi.json}, keeps it), and no
  * browser needs to render them, so their policy allows nothing ({@link #API_POLICY}). {@code /docs} is
  * a page: its policy ({@link #DOCS_POLICY}) lets it load its own scripts, styles, fonts and editor
  * workers from its origin and call the API there, and nothing from elsewhere (the web fonts it asks
@@ -52,6 +54,15 @@ public final class SecurityHeaders implements DecoratingHttpServiceFunction {
         if (tls) {
             ctx.setAdditionalResponseHeader("strict-transport-security", "max-age=31536000; includeSubDomains");
         }
-        return delegate.serve(ctx, req);
+        return delegate.serve(ctx, req).mapHeaders(headers -> {
+            if (headers.contains(HttpHeaderNames.CACHE_CONTROL)) {
+                // the service chose its own caching (a public document with an entity tag): it stays
+                ctx.mutateAdditionalResponseHeaders(additional -> {
+                    additional.remove(HttpHeaderNames.CACHE_CONTROL);
+                    additional.remove(HttpHeaderNames.PRAGMA);
+                });
+            }
+            return headers;
+        });
     }
 }
