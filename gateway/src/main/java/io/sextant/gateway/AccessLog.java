@@ -39,8 +39,8 @@ final class AccessLog implements AccessLogWriter {
         final String rpc = requestLog.isAvailable(com.linecorp.armeria.common.logging.RequestLogProperty.NAME)
                            && requestLog.serviceName() != null && requestLog.name() != null
                            ? requestLog.serviceName() + "/" + requestLog.name() : "";
-        final String grpcStatus = requestLog.responseTrailers().get("grpc-status",
-                                                                     requestLog.responseHeaders().get("grpc-status", ""));
+        final String grpcStatus = requestLog.responseTrailers().get(
+                "grpc-status", requestLog.responseHeaders().get("grpc-status", RestResponseHeaders.grpcStatus(context)));
         log.info("{} {} {} {} {} {} {} {} {} {} {}", keyValue("method", requestLog.requestHeaders().method().name()),
                  keyValue("route", rpc.isEmpty() ? route : rpc),
                  keyValue("status", requestLog.responseHeaders().status().code()),

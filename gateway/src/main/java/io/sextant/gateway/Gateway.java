@@ -26,7 +26,8 @@ import io.sextant.platform.server.SextantServer;
  * The gateway: on one port, the public API of every service behind it as REST/JSON (transcoded
  * from the {@code google.api.http} rules of the contracts), gRPC and gRPC-Web, every call forwarded
  * to its service; {@code GET /health} with the health of every service; and the platform's
- * {@code /health/ready}, {@code /metrics} and {@code /docs}. Every error is the REST error body.
+ * {@code /health/ready} and {@code /docs}. Every error is the REST error body. Its metrics are on the
+ * management port (METRICS_PORT), not on this public one.
  */
 public final class Gateway {
 
@@ -70,7 +71,7 @@ public final class Gateway {
         }
         final byte[] openApi = OpenApiDocument.generate(Backend.ALL); // once, at start-up
         return server.healthService(new BackendHealth(probes, config.healthTimeout()))
-                     .decorator(new SecurityHeaders(edge.tls()))
+                     .decorator(new RestResponseHeaders())
                      .decorator(new PlainTextErrors())
                      .decorator(new RequestGuard())
                      .customize(sb -> {
@@ -117,10 +118,11 @@ public final class Gateway {
     private static GrpcServiceBuilder grpcService() {
         return GrpcService.builder()
                 .supportedSerializationFormats(GrpcSerializationFormats.values())
-                // Armeria ignores unknown JSON fields by default; a typo in a field name must be a 400
-                .jsonMarshallerFactory(descriptor -> GrpcJsonMarshaller.builder()
+                // Armeria ignores unknown JSON fields by default; a typo in a field name must be a 400,
+                // and so must a value of the wrong JSON type (StrictJsonMarshaller)
+                .jsonMarshallerFactory(descriptor -> new StrictJsonMarshaller(GrpcJsonMarshaller.builder()
                         .jsonMarshallerCustomizer(marshaller -> marshaller.ignoringUnknownFields(false))
-                        .build(descriptor))
+                        .build(descriptor)))
                 .exceptionHandler(new GatewayExceptionHandler())
                 .maxRequestMessageLength(MAX_MESSAGE_LENGTH)
                 .maxResponseMessageLength(MAX_MESSAGE_LENGTH);

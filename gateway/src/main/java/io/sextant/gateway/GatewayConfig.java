@@ -9,7 +9,8 @@ import io.sextant.platform.config.Env;
 import io.sextant.platform.config.ServiceConfig;
 
 /**
- * The gateway's settings: the common ones of {@link ServiceConfig} (PORT defaults to 8000) and
+ * The gateway's settings: the common ones of {@link ServiceConfig} (PORT defaults to 8000; METRICS_PORT,
+ * the management port of {@code GET /metrics}, to 9000 on METRICS_ADDRESS 127.0.0.1: :PORT is public) and
  *
  * <table>
  *   <tr><td>AUTH_TARGET, USERS_TARGET, NOTIFICATION_TARGET, STORAGE_TARGET, MONITORING_TARGET</td>
@@ -33,6 +34,9 @@ public record GatewayConfig(ServiceConfig service, Map<String, String> targets, 
                             Map<String, Duration> deadlines, int retryAttempts, int circuitBreakerFailures,
                             Duration circuitBreakerOpenFor, Duration healthTimeout, EdgeConfig edge) {
 
+    /** The management port of the gateway's {@code GET /metrics}: not 8000-8005, where the mesh is. */
+    public static final int DEFAULT_METRICS_PORT = 9000;
+
     public GatewayConfig {
         targets = Collections.unmodifiableMap(new LinkedHashMap<>(targets));
         deadlines = Collections.unmodifiableMap(new LinkedHashMap<>(deadlines));
@@ -41,7 +45,7 @@ public record GatewayConfig(ServiceConfig service, Map<String, String> targets, 
     /** Reads and checks the settings; a wrong one is a {@link io.sextant.platform.config.ConfigException} naming it. */
     public static GatewayConfig read(Env env) {
         // the gateway is the edge: it believes no X-Forwarded-For unless told which proxies are in front of it
-        final ServiceConfig service = ServiceConfig.read("gateway", 8000, "", env);
+        final ServiceConfig service = ServiceConfig.read("gateway", 8000, "", DEFAULT_METRICS_PORT, env);
         final Duration backendDeadline = positive(env, "BACKEND_DEADLINE", Duration.ofSeconds(10));
         final Map<String, String> targets = new LinkedHashMap<>();
         final Map<String, Duration> deadlines = new LinkedHashMap<>();

@@ -11,7 +11,8 @@ import io.sextant.storage.v1.StorageServiceGrpc;
  * The one declared list of what a client reaches through the gateway without a valid bearer token.
  * Every other forwarded method needs one, checked at the edge before the call leaves the gateway
  * (the backend checks it again). The gateway's own routes ({@code /health}, {@code /health/ready},
- * {@code /metrics}, {@code /docs}, {@code /openapi.json}) forward nothing and are public as well.
+ * {@code /docs}, {@code /openapi.json}) forward nothing and are public as well; its {@code /metrics}
+ * are not on this port but on the management port (METRICS_PORT, loopback by default).
  */
 public final class PublicRoutes {
 

@@ -1,5 +1,12 @@
 package io.sextant.gateway;
 
+import java.io.IOException;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+
 import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.common.HttpResponse;
@@ -13,9 +20,14 @@ import com.linecorp.armeria.server.grpc.GrpcService;
 
 /**
  * Refuses with 415 a REST call whose body is not JSON: Armeria's transcoder would try to read it as
- * JSON and answer 400, though the body may be perfectly good in its own format.
+ * JSON and answer 400, though the body may be perfectly good in its own format. Refuses with 400 a
+ * JSON body that is more than one JSON value ({@code {...} xx}): the transcoder would read the first
+ * and quietly drop the rest, though the client meant something else. (The body is read whole, as the
+ * transcoder does anyway, within the server's request length limit.)
  */
 final class RequestGuard implements DecoratingHttpServiceFunction {
+
+    private static final JsonFactory JSON = new JsonFactory();
 
     @Override
     public HttpResponse serve(HttpService delegate, ServiceRequestContext ctx, HttpRequest req) throws Exception {
@@ -33,7 +45,47 @@ final class RequestGuard implements DecoratingHttpServiceFunction {
         if (req.headers().contains(GrpcHeaderNames.GRPC_ENCODING)) {
             return refuse(ctx, "grpc-encoding applies to gRPC calls only");
         }
-        return delegate.serve(ctx, req);
+        if (contentType == null || req.headers().contentLength() == 0) {
+            return delegate.serve(ctx, req);
+        }
+        return HttpResponse.of(req.aggregate().thenApply(body -> {
+            final String problem = moreThanOneValue(body.content().array());
+            if (problem != null) {
+                return RestError.ofGateway(ctx, HttpStatus.BAD_REQUEST, problem).toHttpResponse();
+            }
+            final HttpRequest whole = body.toHttpRequest();
+            ctx.updateRequest(whole);
+            try {
+                return delegate.serve(ctx, whole);
+            } catch (Exception e) {
+                return HttpResponse.ofFailure(e);
+            }
+        }));
+    }
+
+    /**
+     * What is wrong when the JSON body has something after its first value, or null. A body that is
+     * malformed before that is left to the transcoder, which says where.
+     */
+    static String moreThanOneValue(byte[] json) {
+        try (JsonParser parser = JSON.createParser(json)) {
+            if (parser.nextToken() == null) {
+                return null;
+            }
+            parser.skipChildren();
+            final JsonLocation end = parser.currentLocation();
+            try {
+                if (parser.nextToken() == null) {
+                    return null;
+                }
+            } catch (JsonProcessingException e) {
+                // not even a token follows: still more than one value
+            }
+            return "the request body must be one JSON value, but more follows it after line " + end.getLineNr()
+                   + ", column " + end.getColumnNr();
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     private static boolean isGrpc(GrpcService grpc, MediaType contentType) {

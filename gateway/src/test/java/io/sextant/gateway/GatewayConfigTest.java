@@ -18,6 +18,9 @@ class GatewayConfigTest {
         final GatewayConfig config = GatewayConfig.read(Env.of(Map.of()));
 
         assertThat(config.service().port()).isEqualTo(8000);
+        // the public port has no metrics: they are on the management port, on loopback
+        assertThat(config.service().metricsPort()).isEqualTo(GatewayConfig.DEFAULT_METRICS_PORT);
+        assertThat(config.service().metricsAddress()).isEqualTo("127.0.0.1");
         assertThat(config.targets()).containsExactly(Map.entry("auth", "localhost:8001"),
                                                      Map.entry("users", "localhost:8002"),
                                                      Map.entry("notification", "localhost:8003"),
@@ -40,9 +43,12 @@ class GatewayConfigTest {
                 "AUTH_TARGET", "dns:///auth.sextant.svc.cluster.local:8001",
                 "BACKEND_DEADLINE", "2500ms", "HEALTH_TIMEOUT", "PT0.5S")).with(
                 Map.of("STORAGE_DEADLINE", "1m", "USERS_DEADLINE", "300ms", "RETRY_MAX_ATTEMPTS", "1",
-                       "CIRCUIT_BREAKER_FAILURES", "20", "CIRCUIT_BREAKER_OPEN_FOR", "30s")));
+                       "CIRCUIT_BREAKER_FAILURES", "20", "CIRCUIT_BREAKER_OPEN_FOR", "30s", "METRICS_PORT", "9100",
+                       "METRICS_ADDRESS", "0.0.0.0")));
 
         assertThat(config.service().port()).isEqualTo(9000);
+        assertThat(config.service().metricsPort()).isEqualTo(9100);
+        assertThat(config.service().metricsAddress()).isEqualTo("0.0.0.0");
         assertThat(config.target(Backend.ALL.get(1))).isEqualTo("users-0:8002,users-1:8002");
         assertThat(config.targets().get("storage")).isEqualTo("storage:9004");
         assertThat(config.targets().get("auth")).isEqualTo("dns:///auth.sextant.svc.cluster.local:8001");

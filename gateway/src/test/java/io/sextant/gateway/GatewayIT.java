@@ -484,16 +484,132 @@ class GatewayIT {
     }
 
     @Test
-    void metricsCountForwardedCalls() {
+    void metricsCountForwardedCalls() throws Exception {
         post("/v1/auth/login", "{\"username\": \"alice\", \"password\": \"correct horse battery\"}");
 
-        final AggregatedHttpResponse response = get("/metrics");
+        // the public port has no metrics: they are on the management port, on loopback
+        assertError(get("/metrics"), 404, "NOT_FOUND");
+        final AggregatedHttpResponse response =
+                WebClient.of("http://127.0.0.1:" + gateway.metricsPort()).blocking().get("/metrics");
         assertThat(response.status().code()).isEqualTo(200);
         assertThat(response.contentUtf8())
                 .contains("grpc_server_handled_total{grpc_service=\"sextant.auth.v1.AuthService\",grpc_method=\"Login\"");
     }
 
+    // --- what every REST answer carries, and what it does not ---
+
+    @Test
+    void restAnswersAreNeverStoredByACache() {
+        final List<AggregatedHttpResponse> answers = List.of(
+                post("/v1/auth/login", LOGIN),
+                get("/v1/auth/validate"),
+                get("/v1/auth/me"),
+                post("/v1/auth/login", "{\"username\": \"alice\", \"password\": \"wrong password\"}"),
+                get("/v1/no-such-thing"));
+        for (AggregatedHttpResponse answer : answers) {
+            assertThat(answer.headers().get("cache-control")).as(answer.contentUtf8()).isEqualTo("no-store");
+            assertThat(answer.headers().get("pragma")).as(answer.contentUtf8()).isEqualTo("no-cache");
+        }
+        // a route that sets its own keeps it: health's is no-store as well
+        assertThat(get("/health").headers().get("cache-control")).isEqualTo("no-store");
+    }
+
+    @Test
+    void apiAnswersHaveAStrictContentSecurityPolicy() {
+        for (AggregatedHttpResponse answer : List.of(post("/v1/auth/login", LOGIN), get("/v1/no-such-thing"))) {
+            assertThat(answer.headers().get("content-security-policy"))
+                    .isEqualTo("default-src 'none'; frame-ancestors 'none'");
+        }
+    }
+
+    @Test
+    void docsPageHasAContentSecurityPolicyThatAllowsWhatItLoads() {
+        final AggregatedHttpResponse page = get("/docs/");
+        assertThat(page.status().code()).isEqualTo(200);
+        final String policy = page.headers().get("content-security-policy");
+        assertThat(policy).contains("default-src 'self'", "script-src 'self'", "connect-src 'self'",
+                                    "object-src 'none'", "frame-ancestors 'none'")
+                          .doesNotContain("unsafe-eval");
+        // the page's own scripts come from its origin (no inline script, which the policy would block)
+        final String html = page.contentUtf8();
+        final java.util.regex.Matcher scripts = java.util.regex.Pattern.compile("<script([^>]*)>").matcher(html);
+        int count = 0;
+        while (scripts.find()) {
+            assertThat(scripts.group(1)).contains("src=\"").doesNotContain("src=\"http", "src=\"//");
+            final String source = scripts.group(1).replaceAll(".*src=\"([^\"]+)\".*", "$1");
+            final AggregatedHttpResponse script = get("/docs/" + source);
+            assertThat(script.status().code()).as(source).isEqualTo(200);
+            assertThat(script.headers().get("content-security-policy")).isEqualTo(policy);
+            count++;
+        }
+        assertThat(count).isPositive();
+    }
+
+    @Test
+    void restAnswersCarryNoGrpcOrServerHeaders() {
+        for (AggregatedHttpResponse answer : List.of(post("/v1/auth/login", LOGIN), get("/v1/auth/me"),
+                                                     get("/v1/notifications"), get("/health"), get("/docs/"))) {
+            final List<String> names = new ArrayList<>();
+            answer.headers().names().forEach(name -> names.add(name.toString()));
+            answer.trailers().names().forEach(name -> names.add(name.toString()));
+            assertThat(names).as(answer.headers().toString())
+                             .noneMatch(name -> name.startsWith("grpc-") || name.startsWith("armeria-"))
+                             .doesNotContain("server");
+        }
+    }
+
+    @Test
+    void grpcAnswersKeepTheirGrpcHeadersButNoServerHeader() {
+        final AggregatedHttpResponse answer = http.blocking().execute(
+                RequestHeaders.builder(HttpMethod.POST, "/sextant.auth.v1.AuthService/Login")
+                              .contentType(GrpcSerializationFormats.PROTO_WEB.mediaType()).build(),
+                grpcWebFrame(login(TestAuthService.PASSWORD).toByteArray()));
+        assertThat(answer.status().code()).isEqualTo(200);
+        assertThat(answer.headers().contains("server")).isFalse();
+        // gRPC-Web puts the trailers into the body: grpc-status is there
+        assertThat(answer.content().toStringAscii()).contains("grpc-status: 0");
+        assertThat(answer.headers().get("grpc-encoding")).isNotNull();
+    }
+
+    @Test
+    void bodyFollowedByMoreThanOneJsonValueIs400() throws Exception {
+        for (String body : List.of(LOGIN + " xx", LOGIN + " {}", LOGIN + LOGIN, "\"alice\" \"x\"")) {
+            final JsonNode error = assertError(post("/v1/auth/login", body), 400, "INVALID_ARGUMENT");
+            assertThat(error.get("message").asText()).as(body).contains("one JSON value");
+        }
+        // whitespace after the value is fine
+        assertThat(post("/v1/auth/login", LOGIN + " \n\t ").status().code()).isEqualTo(200);
+    }
+
+    @Test
+    void numberOrBooleanForAStringFieldIs400NamingTheField() throws Exception {
+        for (String username : List.of("123", "true", "1.5", "[\"alice\"]")) {
+            final JsonNode error = assertError(
+                    post("/v1/auth/login", "{\"username\": " + username + ", \"password\": \"correct horse battery\"}"),
+                    400, "INVALID_ARGUMENT");
+            assertThat(error.get("message").asText()).as(username).contains("username");
+            assertThat(error.at("/details/field_violations/0/field").asText()).isEqualTo("username");
+        }
+        // null is the field's default, as ProtoJSON says: here an empty username, which validation refuses
+        final JsonNode empty = assertError(post("/v1/auth/login", "{\"username\": null, \"password\": \"x\"}"),
+                                           400, "INVALID_ARGUMENT");
+        assertThat(empty.at("/details/domain").asText()).isEqualTo("auth.sextant.io");
+    }
+
     // --- helpers ---
+
+    private static final String LOGIN = "{\"username\": \"alice\", \"password\": \"correct horse battery\"}";
+
+    /** One gRPC-Web data frame: a flag byte, the length, the message. */
+    private static byte[] grpcWebFrame(byte[] message) {
+        final byte[] frame = new byte[5 + message.length];
+        frame[1] = (byte) (message.length >>> 24);
+        frame[2] = (byte) (message.length >>> 16);
+        frame[3] = (byte) (message.length >>> 8);
+        frame[4] = (byte) message.length;
+        System.arraycopy(message, 0, frame, 5, message.length);
+        return frame;
+    }
 
     private static AggregatedHttpResponse get(String path) {
         return http.blocking().get(path);

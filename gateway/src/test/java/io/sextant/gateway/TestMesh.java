@@ -60,6 +60,7 @@ final class TestMesh {
     static SextantServer startGateway(Map<String, String> targets, Map<String, String> settings) {
         final Map<String, String> env = new HashMap<>(settings);
         env.put("PORT", "0");
+        env.putIfAbsent("METRICS_PORT", "0");
         for (Backend backend : Backend.ALL) {
             env.put(backend.targetVariable(), targets.getOrDefault(backend.name(), deadTarget()));
         }

@@ -36,7 +36,8 @@ import io.sextant.users.UsersServer;
 
 /**
  * The whole mesh in one process, for a laptop: an embedded PostgreSQL (zonky's binaries, no install)
- * with one database per service, and the six services on 8000-8005 (or on free ports, for tests).
+ * with one database per service, and the six services on 8000-8005 (or on free ports, for tests);
+ * the gateway's metrics on 9000 (base port + 1000), on loopback.
  * Data lives under the data directory and is found again on the next start.
  */
 public final class LocalMesh implements AutoCloseable {
@@ -58,6 +59,9 @@ public final class LocalMesh implements AutoCloseable {
     static final Map<String, String> LOCAL_BACKEND_DEFAULTS = Map.of(
             "BIND_ADDRESS", "127.0.0.1",
             "TRUSTED_PROXIES", "127.0.0.1/32");
+
+    /** The gateway's metrics port is the base port plus this: 9000 beside 8000-8005. */
+    static final int METRICS_PORT_OFFSET = 1000;
 
     /** The first administrator of a local mesh; its password is generated (see {@link #admin()}). */
     static final String ADMIN_USERNAME = "admin";
@@ -90,6 +94,7 @@ public final class LocalMesh implements AutoCloseable {
                 requireFree(basePort + i, basePort);
             }
         }
+        final int metricsPort = basePort > 0 ? basePort + METRICS_PORT_OFFSET : 0;
         // every service learns every target before any starts (auth calls users, users calls auth)
         final Map<String, Integer> ports = ports(basePort);
         final Map<String, String> targets = new HashMap<>();
@@ -114,6 +119,8 @@ public final class LocalMesh implements AutoCloseable {
                 values.put("DB_PASSWORD", db.password());
                 values.put("DB_POOL_SIZE", "5");
                 putUnlessSet(values, LOCAL_BACKEND_DEFAULTS);
+                // a METRICS_PORT in the environment is the gateway's: the backends keep /metrics on their port
+                values.put("METRICS_PORT", "");
                 if (name.equals("auth") && admin.generated()) {
                     values.put("BOOTSTRAP_ADMIN_USERNAME", admin.username());
                     values.put("BOOTSTRAP_ADMIN_EMAIL", admin.email());
@@ -124,6 +131,9 @@ public final class LocalMesh implements AutoCloseable {
             }
             final Map<String, String> gateway = new HashMap<>(common);
             gateway.put("PORT", String.valueOf(ports.get("gateway")));
+            if (!gateway.containsKey("METRICS_PORT") && System.getenv("METRICS_PORT") == null) {
+                gateway.put("METRICS_PORT", String.valueOf(metricsPort));
+            }
             // local development: browser dev servers on any localhost port, and logins scripted often
             putUnlessSet(gateway, LOCAL_GATEWAY_DEFAULTS);
             servers.put("gateway", Gateway.newServer(GatewayConfig.read(Env.system().with(gateway))).start());
@@ -241,6 +251,11 @@ public final class LocalMesh implements AutoCloseable {
             throw new IllegalArgumentException("no backend called " + service + "; expected one of " + BACKENDS);
         }
         servers.put(service, newServer(service, env).start());
+    }
+
+    /** The gateway's management port, which serves its {@code GET /metrics}. */
+    public int gatewayMetricsPort() {
+        return servers.get("gateway").metricsPort();
     }
 
     /** The services in start order, with their ports. */

@@ -58,7 +58,8 @@ public final class SextantUp {
         sb.append("\n  Sextant is up (").append(millis).append(" ms). Data: ").append(data).append("\n\n");
         sb.append("  REST, gRPC, gRPC-Web  http://localhost:").append(mesh.port("gateway")).append("\n");
         sb.append("  API docs              http://localhost:").append(mesh.port("gateway")).append("/docs\n");
-        sb.append("  Health                http://localhost:").append(mesh.port("gateway")).append("/health\n\n");
+        sb.append("  Health                http://localhost:").append(mesh.port("gateway")).append("/health\n");
+        sb.append("  Gateway metrics       http://127.0.0.1:").append(mesh.gatewayMetricsPort()).append("/metrics\n\n");
         for (String name : LocalMesh.BACKENDS) {
             sb.append(String.format("  %-13s gRPC localhost:%d   docs http://localhost:%d/docs%n",
                                     name, mesh.port(name), mesh.port(name)));

@@ -14,9 +14,14 @@ import io.sextant.platform.db.DbConfig;
  * same {@link Env} before calling {@link Env#check()}.
  *
  * <table>
- *   <tr><td>PORT</td><td>the one port for gRPC, health, metrics and docs</td></tr>
+ *   <tr><td>PORT</td><td>the one port for gRPC, health, docs and (unless METRICS_PORT says otherwise) metrics</td></tr>
  *   <tr><td>BIND_ADDRESS</td><td>the IP address to listen on (127.0.0.1: this machine only); default every interface,
  *       where a cluster's sidecar and the pod network reach the service</td></tr>
+ *   <tr><td>METRICS_PORT</td><td>the management port that serves {@code GET /metrics} instead of PORT
+ *       (0: any free port); unset: metrics on PORT, except for the gateway, whose PORT is public and whose
+ *       metrics are on 9000 by default</td></tr>
+ *   <tr><td>METRICS_ADDRESS</td><td>the IP address the management port binds to; 127.0.0.1 (set 0.0.0.0
+ *       for a Prometheus outside the host or pod)</td></tr>
  *   <tr><td>DB_URL, DB_USER, DB_PASSWORD, DB_POOL_SIZE</td><td>the service's own PostgreSQL database</td></tr>
  *   <tr><td>AUTH_TARGET</td><td>host:port of the auth service (JWKS and revocations)</td></tr>
  *   <tr><td>SHUTDOWN_GRACE</td><td>how long in-flight calls may finish on shutdown</td></tr>
@@ -33,7 +38,12 @@ public record ServiceConfig(
         Duration shutdownGrace,
         String trustedProxies,
         URI otlpEndpoint,
+        int metricsPort,
+        String metricsAddress,
         Env env) {
+
+    /** {@link #metricsPort()} when {@code GET /metrics} is served on PORT, beside the API. */
+    public static final int METRICS_ON_SERVICE_PORT = -1;
 
     /**
      * Reads the common settings of the named service; the default port is the service's own, and
@@ -47,6 +57,15 @@ public record ServiceConfig(
 
     /** As {@link #read(String, int, Env)}, with another default for TRUSTED_PROXIES ("" trusts nobody). */
     public static ServiceConfig read(String serviceName, int defaultPort, String defaultTrustedProxies, Env env) {
+        return read(serviceName, defaultPort, defaultTrustedProxies, METRICS_ON_SERVICE_PORT, env);
+    }
+
+    /**
+     * As {@link #read(String, int, String, Env)}, with a default for METRICS_PORT: a service whose PORT
+     * is public (the gateway) keeps its metrics on a management port of their own.
+     */
+    public static ServiceConfig read(String serviceName, int defaultPort, String defaultTrustedProxies,
+                                     int defaultMetricsPort, Env env) {
         final int port = env.port("PORT", defaultPort);
         final String bind = env.string("BIND_ADDRESS", "");
         InetAddress bindAddress = null;
@@ -56,6 +75,16 @@ public record ServiceConfig(
             } else {
                 env.problem("BIND_ADDRESS", "has '" + bind + "', which is not an IP address such as 127.0.0.1 or ::1");
             }
+        }
+        final int metricsPort = env.port("METRICS_PORT", defaultMetricsPort);
+        if (metricsPort > 0 && metricsPort == port) {
+            env.problem("METRICS_PORT", "is " + metricsPort + (env.raw("METRICS_PORT") == null ? " (its default)" : "")
+                                        + ", the same as PORT: set METRICS_PORT to a port of its own");
+        }
+        final String metricsAddress = env.string("METRICS_ADDRESS", "127.0.0.1");
+        if (!isIpAddress(metricsAddress)) {
+            env.problem("METRICS_ADDRESS", "is '" + metricsAddress + "', which is not an IP address such as 127.0.0.1,"
+                                           + " ::1 or 0.0.0.0");
         }
         final String defaultDb = "sextant_" + serviceName.toLowerCase(Locale.ROOT);
         final DbConfig db = new DbConfig(
@@ -77,7 +106,8 @@ public record ServiceConfig(
             }
         }
         final URI otlp = env.uri("OTEL_EXPORTER_OTLP_ENDPOINT", null);
-        return new ServiceConfig(serviceName, port, bindAddress, db, authTarget, grace, trusted, otlp, env);
+        return new ServiceConfig(serviceName, port, bindAddress, db, authTarget, grace, trusted, otlp, metricsPort,
+                                 metricsAddress, env);
     }
 
     /** Checks a comma-separated list of host:port endpoints. */
@@ -97,6 +127,19 @@ public record ServiceConfig(
             if (!ok) {
                 env.problem(name, "has '" + e + "', which is not host:port");
             }
+        }
+    }
+
+    /** An IPv4 or IPv6 literal (never a name: checking it must not resolve anything). */
+    private static boolean isIpAddress(String text) {
+        if (!text.matches("[0-9.]+|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*")) {
+            return false;
+        }
+        try {
+            InetAddress.getByName(text);
+            return true;
+        } catch (Exception e) {
+            return false;
         }
     }
 

@@ -1,7 +1,9 @@
 package io.sextant.platform.server;
 
 import java.io.StringWriter;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,6 +21,7 @@ import org.slf4j.LoggerFactory;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.SessionProtocol;
 import com.linecorp.armeria.common.util.EventLoopGroups;
 import com.linecorp.armeria.server.DecoratingHttpServiceFunction;
 import com.linecorp.armeria.server.HttpService;
@@ -58,6 +61,11 @@ import io.sextant.platform.telemetry.Tracing;
  * {@code GET /health} (liveness), {@code GET /health/ready} (readiness: the database answers),
  * {@code GET /metrics} (Prometheus text) and {@code /docs}. A service's {@code newServer(config)}
  * builds one with {@link #builder(ServiceConfig)}; its tests start exactly that.
+ *
+ * <p>With METRICS_PORT set ({@link ServiceConfig#metricsPort()}), {@code /metrics} is not on the
+ * service's port but on a management port of its own, bound to METRICS_ADDRESS (loopback by default):
+ * the gateway's port is public, and the metrics of a service are no business of its clients. Every
+ * answer carries the {@link SecurityHeaders}, and none names the server software.
  */
 public final class SextantServer implements AutoCloseable {
 
@@ -65,12 +73,16 @@ public final class SextantServer implements AutoCloseable {
 
     private final String name;
     private final Server server;
+    /** The management port's server, serving {@code /metrics}; null when the metrics are on the service's port. */
+    private final Server management;
     private final List<AutoCloseable> closeables;
     private final CollectorRegistry registry;
 
-    private SextantServer(String name, Server server, List<AutoCloseable> closeables, CollectorRegistry registry) {
+    private SextantServer(String name, Server server, Server management, List<AutoCloseable> closeables,
+                          CollectorRegistry registry) {
         this.name = name;
         this.server = server;
+        this.management = management;
         this.closeables = closeables;
         this.registry = registry;
     }
@@ -82,13 +94,24 @@ public final class SextantServer implements AutoCloseable {
     /** Starts listening; returns once the port is bound. */
     public SextantServer start() {
         server.start().join();
-        log.info("{} listening on {}", name, server.activePort().localAddress());
+        if (management != null) {
+            management.start().join();
+            log.info("{} listening on {}, metrics on {}", name, server.activePort().localAddress(),
+                     management.activePort().localAddress());
+        } else {
+            log.info("{} listening on {}", name, server.activePort().localAddress());
+        }
         return this;
     }
 
     /** The bound port (useful with PORT=0 in tests). */
     public int port() {
         return server.activeLocalPort();
+    }
+
+    /** The port that serves {@code GET /metrics}: the management port, or the service's own. */
+    public int metricsPort() {
+        return management != null ? management.activeLocalPort() : port();
     }
 
     public String name() {
@@ -110,6 +133,9 @@ public final class SextantServer implements AutoCloseable {
     @Override
     public void close() {
         server.stop().join();
+        if (management != null) {
+            management.stop().join(); // after the service's port: the last scrape sees the drained calls
+        }
         for (int i = closeables.size() - 1; i >= 0; i--) {
             try {
                 closeables.get(i).close();
@@ -255,7 +281,9 @@ public final class SextantServer implements AutoCloseable {
             } else {
                 sb.http(listen);
             }
-            sb.requestTimeout(Duration.ofSeconds(30))
+            // the answers say nothing of the software that made them
+            sb.disableServerHeader()
+              .requestTimeout(Duration.ofSeconds(30))
               .maxRequestLength(16 * 1024 * 1024)
               .maxNumConnections(10_000)
               .gracefulShutdownTimeout(Duration.ofMillis(200), config.shutdownGrace());
@@ -263,7 +291,8 @@ public final class SextantServer implements AutoCloseable {
             for (int i = decorators.size() - 1; i >= 0; i--) {
                 sb.decorator(decorators.get(i));
             }
-            sb.decorator(new ClientAddress(config.trustedProxies())::serve)
+            sb.decorator(new SecurityHeaders(tlsCertificate != null))
+              .decorator(new ClientAddress(config.trustedProxies())::serve)
               .decorator(tracing::serve)
               .decorator(RequestIds::serve);
 
@@ -297,10 +326,15 @@ public final class SextantServer implements AutoCloseable {
                                        ready ? "ready" : "not_ready", name,
                                        database == null ? "none" : ready ? "up" : "down");
             }, ctx.blockingTaskExecutor()));
-            sb.service("/metrics", (ctx, req) -> HttpResponse.from(
+            final HttpService metrics = (ctx, req) -> HttpResponse.from(
                     () -> HttpResponse.of(HttpStatus.OK, MediaType.parse(TextFormat.CONTENT_TYPE_004),
                                           prometheusText(registry)),
-                    ctx.blockingTaskExecutor()));
+                    ctx.blockingTaskExecutor());
+            final Server management = config.metricsPort() == ServiceConfig.METRICS_ON_SERVICE_PORT
+                                      ? null : managementServer(metrics);
+            if (management == null) {
+                sb.service("/metrics", metrics);
+            }
             sb.serviceUnder("/docs", DocService.builder().build());
             customizers.forEach(c -> c.accept(sb));
 
@@ -314,7 +348,24 @@ public final class SextantServer implements AutoCloseable {
                 closeables.add(checker::shutdownNow);
             }
             final Server server = sb.build();
-            return new SextantServer(name, server, List.copyOf(closeables), registry);
+            return new SextantServer(name, server, management, List.copyOf(closeables), registry);
+        }
+
+        /** The server of the management port: {@code GET /metrics} alone, plain HTTP, on METRICS_ADDRESS. */
+        private Server managementServer(HttpService metrics) {
+            final InetAddress address;
+            try {
+                address = InetAddress.getByName(config.metricsAddress()); // an IP literal: nothing is resolved
+            } catch (UnknownHostException e) {
+                throw new IllegalArgumentException("METRICS_ADDRESS is not an IP address: " + config.metricsAddress(), e);
+            }
+            return Server.builder()
+                         .port(new InetSocketAddress(address, config.metricsPort()), SessionProtocol.HTTP)
+                         .disableServerHeader()
+                         .gracefulShutdownTimeout(Duration.ZERO, Duration.ofSeconds(1))
+                         .decorator(new SecurityHeaders(false))
+                         .service("/metrics", metrics)
+                         .build();
         }
 
         /** The registry's samples in the Prometheus text format. */

@@ -101,6 +101,10 @@ class ServiceConfigTest {
             "BIND_ADDRESS     | localhost.example",
             "BIND_ADDRESS     | 127.0.0.256",
             "OTEL_EXPORTER_OTLP_ENDPOINT | http://bad host:4317",
+            "METRICS_PORT     | 70000",
+            "METRICS_PORT     | 8002",
+            "METRICS_ADDRESS  | metrics.example.com",
+            "METRICS_ADDRESS  | 300.1.2.3",
     })
     void a_wrong_value_is_refused_naming_the_variable(String name, String value) {
         final ConfigException e = failure(Map.of(name, value));
@@ -108,6 +112,18 @@ class ServiceConfigTest {
         assertThat(e.problems()).hasSize(1);
         assertThat(e.problems().get(0)).startsWith(name);
         assertThat(e.getMessage()).contains(name);
+    }
+
+    @Test
+    void metrics_are_on_the_service_port_unless_a_management_port_is_set() {
+        assertThat(read(Map.of()).metricsPort()).isEqualTo(ServiceConfig.METRICS_ON_SERVICE_PORT);
+        final ServiceConfig separate = read(Map.of("METRICS_PORT", "9102"));
+        assertThat(separate.metricsPort()).isEqualTo(9102);
+        assertThat(separate.metricsAddress()).isEqualTo("127.0.0.1");
+        assertThat(read(Map.of("METRICS_PORT", "0", "METRICS_ADDRESS", "::")).metricsAddress()).isEqualTo("::");
+        // a service whose port is public keeps them apart by default
+        final Env env = Env.of(Map.of());
+        assertThat(ServiceConfig.read("gateway", 8000, "", 9000, env).metricsPort()).isEqualTo(9000);
     }
 
     @Test

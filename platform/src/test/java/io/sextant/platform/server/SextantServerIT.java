@@ -212,6 +212,41 @@ class SextantServerIT {
     // --- health, metrics, docs -----------------------------------------------------------------
 
     @Test
+    void no_answer_names_the_server_software() {
+        for (String path : new String[] {"/health", "/metrics", "/docs/", "/no-such-route"}) {
+            assertThat(get(port, path).headers().firstValue("server")).as(path).isEmpty();
+        }
+    }
+
+    @Test
+    void docs_and_the_api_have_their_content_security_policies() {
+        final HttpResponse<String> docs = get(port, "/docs/");
+        assertThat(docs.statusCode()).isEqualTo(200);
+        assertThat(docs.headers().firstValue("content-security-policy")).hasValue(SecurityHeaders.DOCS_POLICY);
+        final HttpResponse<String> health = get(port, "/health");
+        assertThat(health.headers().firstValue("content-security-policy")).hasValue(SecurityHeaders.API_POLICY);
+        assertThat(health.headers().firstValue("cache-control")).hasValue("no-store");
+        assertThat(health.headers().firstValue("x-content-type-options")).hasValue("nosniff");
+    }
+
+    @Test
+    void with_a_management_port_metrics_are_there_on_loopback_and_not_on_the_service_port() {
+        final SextantServer separate = SextantServer.builder(TestServers.config("users", java.util.Map.of(
+                "METRICS_PORT", "0"))).build().start();
+        try {
+            assertThat(separate.metricsPort()).isNotEqualTo(separate.port()).isPositive();
+            assertThat(get(separate.port(), "/metrics").statusCode()).isEqualTo(404);
+            final HttpResponse<String> metrics = get(separate.metricsPort(), "/metrics");
+            assertThat(metrics.statusCode()).isEqualTo(200);
+            assertThat(metrics.body()).containsPattern("(?m)^jvm_threads_current ");
+            assertThat(metrics.headers().firstValue("server")).isEmpty();
+            assertThat(separate.armeria().activePorts()).hasSize(1); // the management port is its own server
+        } finally {
+            separate.close();
+        }
+    }
+
+    @Test
     void liveness_answers_json() {
         final HttpResponse<String> response = get(port, "/health");
 
