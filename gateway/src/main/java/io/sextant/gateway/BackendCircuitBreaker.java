@@ -26,17 +26,20 @@ import io.grpc.Status.Code;
  * rate trigger is switched off. The state machine, the half-open trial and the fail-fast path are
  * Armeria's.
  *
- * <p>A failure is what says the backend is unwell: no connection, no answer in time (the caller's
- * own deadline included: the backend had all of it), or UNAVAILABLE, INTERNAL, UNKNOWN or
- * DEADLINE_EXCEEDED from the backend. An answer such as INVALID_ARGUMENT, NOT_FOUND or
- * PERMISSION_DENIED is a success: the backend is well and said no. A stream cancelled by its
- * caller is neither: it does not count.
+ * <p>A failure is only what says the backend is unavailable or too slow for everyone: no
+ * connection, no answer in time (the caller's own deadline included: the backend had all of it),
+ * or UNAVAILABLE or DEADLINE_EXCEEDED from the backend. Every other answer is a success, INTERNAL
+ * and UNKNOWN included: the backend is up and answered, and those are errors a single caller can
+ * provoke with what it sends (a NUL byte PostgreSQL refused, a bug one odd request hits); counting
+ * them would let anyone turn the service away for everyone, again and again. An answer such as
+ * INVALID_ARGUMENT, NOT_FOUND or PERMISSION_DENIED is a success alike: the backend is well and
+ * said no. A stream cancelled by its caller is neither: it does not count.
  */
 final class BackendCircuitBreaker implements CircuitBreaker {
 
+    /** The answers that say the backend is unavailable or too slow; all others are successes. */
     private static final Set<String> FAILURE_CODES = Set.of(
-            String.valueOf(Code.UNAVAILABLE.value()), String.valueOf(Code.INTERNAL.value()),
-            String.valueOf(Code.UNKNOWN.value()), String.valueOf(Code.DEADLINE_EXCEEDED.value()));
+            String.valueOf(Code.UNAVAILABLE.value()), String.valueOf(Code.DEADLINE_EXCEEDED.value()));
 
     private static final String CANCELLED = String.valueOf(Code.CANCELLED.value());
 

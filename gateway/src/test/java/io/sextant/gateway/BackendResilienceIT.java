@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -18,8 +19,12 @@ import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.RequestHeaders;
 
+import io.grpc.stub.StreamObserver;
 import io.sextant.platform.server.SextantServer;
 import io.sextant.platform.testing.Poll;
+import io.sextant.users.v1.GetUserRequest;
+import io.sextant.users.v1.GetUserResponse;
+import io.sextant.users.v1.UsersServiceGrpc;
 
 /**
  * The gateway's resilience toward its backends, against real ones on loopback: per-service
@@ -80,6 +85,32 @@ class BackendResilienceIT {
             // the breaker is the users service's alone: auth still answers
             assertError(post(gateway, "/v1/auth/login", "{\"username\": \"a\", \"password\": \"b\"}"),
                         401, "INVALID_CREDENTIALS");
+        } finally {
+            TestMesh.closeAll(gateway, backend);
+        }
+    }
+
+    @Test
+    void internalErrorsACallerProvokesNeverOpenTheBreaker() throws Exception {
+        // a backend that answers, but fails on what one caller sends (as PostgreSQL did on a NUL byte)
+        final AtomicInteger calls = new AtomicInteger();
+        final SextantServer backend = TestMesh.startService("users", new UsersServiceGrpc.UsersServiceImplBase() {
+            @Override
+            public void getUser(GetUserRequest request, StreamObserver<GetUserResponse> response) {
+                calls.incrementAndGet();
+                throw new IllegalStateException("ERROR: invalid byte sequence for encoding \"UTF8\": 0x00");
+            }
+        });
+        final SextantServer gateway = startGateway(
+                Map.of("users", TestMesh.target(backend)),
+                Map.of("CIRCUIT_BREAKER_FAILURES", "3", "CIRCUIT_BREAKER_OPEN_FOR", "10m", "RETRY_MAX_ATTEMPTS", "1"));
+        try {
+            for (int i = 0; i < 10; i++) {
+                final AggregatedHttpResponse response = get(gateway, A_USER);
+                assertThat(response.status().code()).as(response.contentUtf8()).isEqualTo(500);
+                assertThat(response.contentUtf8()).doesNotContain("BACKEND_CIRCUIT_OPEN");
+            }
+            assertThat(calls).as("calls that reached the backend").hasValue(10);
         } finally {
             TestMesh.closeAll(gateway, backend);
         }
