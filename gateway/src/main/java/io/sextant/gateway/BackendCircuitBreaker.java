@@ -5,14 +5,18 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
+import com.linecorp.armeria.client.ClientRequestContext;
 import com.linecorp.armeria.client.HttpClient;
 import com.linecorp.armeria.client.circuitbreaker.CircuitBreaker;
 import com.linecorp.armeria.client.circuitbreaker.CircuitBreakerClient;
 import com.linecorp.armeria.client.circuitbreaker.CircuitBreakerRule;
 import com.linecorp.armeria.client.circuitbreaker.CircuitState;
+import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.common.grpc.protocol.GrpcHeaderNames;
+import com.linecorp.armeria.server.ServiceRequestContext;
 
 import io.grpc.Status.Code;
+import io.netty.util.AttributeKey;
 
 /**
  * The circuit breaker of one backend: Armeria's, opened by {@code failures} calls in a row that
@@ -27,13 +31,15 @@ import io.grpc.Status.Code;
  * Armeria's.
  *
  * <p>A failure is only what says the backend is unavailable or too slow for everyone: no
- * connection, no answer in time (the caller's own deadline included: the backend had all of it),
- * or UNAVAILABLE or DEADLINE_EXCEEDED from the backend. Every other answer is a success, INTERNAL
- * and UNKNOWN included: the backend is up and answered, and those are errors a single caller can
- * provoke with what it sends (a NUL byte PostgreSQL refused, a bug one odd request hits); counting
- * them would let anyone turn the service away for everyone, again and again. An answer such as
- * INVALID_ARGUMENT, NOT_FOUND or PERMISSION_DENIED is a success alike: the backend is well and
- * said no. A stream cancelled by its caller is neither: it does not count.
+ * connection, no answer within the gateway's deadline for the backend, or UNAVAILABLE or
+ * DEADLINE_EXCEEDED from the backend. A timeout of a deadline the caller made shorter than the
+ * gateway's (a gRPC caller's own, or any stream's, which has only the caller's) is ignored, and so
+ * is the end of a call its caller cancelled: a caller sending 1 ms deadlines, or hanging up, says
+ * nothing of the backend. Every other answer is a success, INTERNAL and UNKNOWN included: the
+ * backend is up and answered, and those are errors a single caller can provoke with what it sends
+ * (a NUL byte PostgreSQL refused, a bug one odd request hits); counting them would let anyone turn
+ * the service away for everyone, again and again. An answer such as INVALID_ARGUMENT, NOT_FOUND or
+ * PERMISSION_DENIED is a success alike: the backend is well and said no.
  */
 final class BackendCircuitBreaker implements CircuitBreaker {
 
@@ -42,16 +48,31 @@ final class BackendCircuitBreaker implements CircuitBreaker {
             String.valueOf(Code.UNAVAILABLE.value()), String.valueOf(Code.DEADLINE_EXCEEDED.value()));
 
     private static final String CANCELLED = String.valueOf(Code.CANCELLED.value());
+    private static final String DEADLINE_EXCEEDED = String.valueOf(Code.DEADLINE_EXCEEDED.value());
+
+    /** Set on a call whose deadline is the caller's own, shorter than the gateway's for the backend. */
+    private static final AttributeKey<Boolean> CALLERS_DEADLINE =
+            AttributeKey.valueOf(BackendCircuitBreaker.class, "CALLERS_DEADLINE");
+    /** Set on a call its caller cancelled (or gave up on) before the backend answered. */
+    private static final AttributeKey<Boolean> CALLER_CANCELLED =
+            AttributeKey.valueOf(BackendCircuitBreaker.class, "CALLER_CANCELLED");
 
     /** Which outcomes count; the first rule that matches decides. */
     static final CircuitBreakerRule RULE = CircuitBreakerRule.of(
+            // the caller went away, and the gateway cancelled the backend call: nothing learnt of the backend
+            CircuitBreakerRule.builder((ctx, headers) -> marked(ctx, CALLER_CANCELLED)).onException().thenIgnore(),
+            // too slow for a deadline the caller chose: the caller's doing, whatever the backend
+            CircuitBreakerRule.builder(BackendCircuitBreaker::hasCallersDeadline).onTimeoutException().thenIgnore(),
+            CircuitBreakerRule.builder(BackendCircuitBreaker::hasCallersDeadline)
+                              .onGrpcTrailers((ctx, trailers) -> DEADLINE_EXCEEDED.equals(
+                                      trailers.get(GrpcHeaderNames.GRPC_STATUS)))
+                              .thenIgnore(),
             CircuitBreakerRule.builder()
                               .onGrpcTrailers((ctx, trailers) -> FAILURE_CODES.contains(
                                       trailers.get(GrpcHeaderNames.GRPC_STATUS)))
                               .thenFailure(),
             // cancelled by its caller, who went away: says nothing of the backend (Armeria's client
-            // closes such a call with CANCELLED as if the backend had answered it). Only streams:
-            // a unary call goes through the RetryingClient, which runs it to the backend's answer.
+            // may close such a call with CANCELLED as if the backend had answered it)
             CircuitBreakerRule.builder()
                               .onGrpcTrailers((ctx, trailers) -> CANCELLED.equals(trailers.get(GrpcHeaderNames.GRPC_STATUS)))
                               .thenIgnore(),
@@ -71,6 +92,33 @@ final class BackendCircuitBreaker implements CircuitBreaker {
                                  .circuitOpenWindow(openFor)
                                  .trialRequestInterval(openFor)
                                  .build();
+    }
+
+    /**
+     * Marks the call being served as one whose backend call has the caller's own deadline (shorter
+     * than the gateway's, or a stream's): its timeout will not count as a failure of the backend.
+     */
+    static void callersDeadline(ServiceRequestContext served) {
+        served.setAttr(CALLERS_DEADLINE, Boolean.TRUE);
+    }
+
+    /**
+     * Marks the call being served as cancelled by its caller (a cancel, a disconnect, its own deadline
+     * run out): the end of the backend call the gateway then cancels does not count as a failure.
+     */
+    static void callerCancelled(ServiceRequestContext served) {
+        if (served != null) {
+            served.setAttr(CALLER_CANCELLED, Boolean.TRUE);
+        }
+    }
+
+    private static boolean hasCallersDeadline(ClientRequestContext ctx, RequestHeaders headers) {
+        return marked(ctx, CALLERS_DEADLINE);
+    }
+
+    private static boolean marked(ClientRequestContext ctx, AttributeKey<Boolean> mark) {
+        final ServiceRequestContext served = ctx.root();
+        return served != null && Boolean.TRUE.equals(served.attr(mark));
     }
 
     /** The client decorator that applies this breaker. */

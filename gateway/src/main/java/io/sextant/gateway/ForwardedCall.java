@@ -14,6 +14,7 @@ import com.google.rpc.RetryInfo;
 
 import com.linecorp.armeria.client.circuitbreaker.FailFastException;
 import com.linecorp.armeria.client.retry.RetryLimitedException;
+import com.linecorp.armeria.server.ServiceRequestContext;
 
 import io.grpc.ClientCall;
 import io.grpc.Metadata;
@@ -45,6 +46,8 @@ final class ForwardedCall<Q, R> {
     private final ServerCall<Q, R> serverCall;
     private final ClientCall<Q, R> clientCall;
     private final String backend;
+    /** The gateway's side of the call (null outside a server, in tests). */
+    private final ServiceRequestContext served;
     // Guarded by this: a message that was not requested because the side it goes to was not ready.
     private boolean requestOwedToCaller;
     private boolean requestOwedToBackend;
@@ -55,6 +58,7 @@ final class ForwardedCall<Q, R> {
         this.serverCall = serverCall;
         this.clientCall = clientCall;
         this.backend = backend;
+        this.served = ServiceRequestContext.currentOrNull();
     }
 
     /**
@@ -120,6 +124,7 @@ final class ForwardedCall<Q, R> {
         @Override
         public void onCancel() {
             if (!refused && started) {
+                BackendCircuitBreaker.callerCancelled(served);
                 clientCall.cancel("the caller cancelled the call", null);
             }
         }
