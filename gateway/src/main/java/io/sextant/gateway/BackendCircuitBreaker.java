@@ -53,14 +53,14 @@ final class BackendCircuitBreaker implements CircuitBreaker {
     /** Set on a call whose deadline is the caller's own, shorter than the gateway's for the backend. */
     private static final AttributeKey<Boolean> CALLERS_DEADLINE =
             AttributeKey.valueOf(BackendCircuitBreaker.class, "CALLERS_DEADLINE");
-    /** Set on a call its caller cancelled (or gave up on) before the backend answered. */
-    private static final AttributeKey<Boolean> CALLER_CANCELLED =
-            AttributeKey.valueOf(BackendCircuitBreaker.class, "CALLER_CANCELLED");
+    /** Set on a call whose backend call the gateway cancelled for its caller's doing. */
+    private static final AttributeKey<Boolean> CANCELLED_FOR_CALLER =
+            AttributeKey.valueOf(BackendCircuitBreaker.class, "CANCELLED_FOR_CALLER");
 
     /** Which outcomes count; the first rule that matches decides. */
     static final CircuitBreakerRule RULE = CircuitBreakerRule.of(
-            // the caller went away, and the gateway cancelled the backend call: nothing learnt of the backend
-            CircuitBreakerRule.builder((ctx, headers) -> marked(ctx, CALLER_CANCELLED)).onException().thenIgnore(),
+            // the gateway cancelled the backend call for the caller's doing: nothing learnt of the backend
+            CircuitBreakerRule.builder((ctx, headers) -> marked(ctx, CANCELLED_FOR_CALLER)).onException().thenIgnore(),
             // too slow for a deadline the caller chose: the caller's doing, whatever the backend
             CircuitBreakerRule.builder(BackendCircuitBreaker::hasCallersDeadline).onTimeoutException().thenIgnore(),
             CircuitBreakerRule.builder(BackendCircuitBreaker::hasCallersDeadline)
@@ -103,12 +103,13 @@ final class BackendCircuitBreaker implements CircuitBreaker {
     }
 
     /**
-     * Marks the call being served as cancelled by its caller (a cancel, a disconnect, its own deadline
-     * run out): the end of the backend call the gateway then cancels does not count as a failure.
+     * Marks the call being served as one whose backend call the gateway cancels for its caller's
+     * doing (the caller cancelled, hung up or ran out of its own deadline, or sent a message the
+     * gateway refused midway through a stream): how that backend call ends does not count.
      */
-    static void callerCancelled(ServiceRequestContext served) {
+    static void cancelledForCaller(ServiceRequestContext served) {
         if (served != null) {
-            served.setAttr(CALLER_CANCELLED, Boolean.TRUE);
+            served.setAttr(CANCELLED_FOR_CALLER, Boolean.TRUE);
         }
     }
 

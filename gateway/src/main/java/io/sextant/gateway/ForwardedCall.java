@@ -35,7 +35,9 @@ import io.sextant.platform.telemetry.RequestIds;
  * for it, so a slow reader slows the writer instead of filling the gateway's memory.
  *
  * <p>A message with text no backend can store ({@link StorableText}: a NUL, a lone surrogate from
- * JSON) is refused with INVALID_ARGUMENT naming the field, and the backend call is cancelled.
+ * JSON) is refused with INVALID_ARGUMENT naming the field; the backend call starts only with a first
+ * message that passes, so a refused unary call never reaches the backend (a stream refused midway
+ * is cancelled).
  */
 final class ForwardedCall<Q, R> {
 
@@ -124,7 +126,7 @@ final class ForwardedCall<Q, R> {
         @Override
         public void onCancel() {
             if (!refused && started) {
-                BackendCircuitBreaker.callerCancelled(served);
+                BackendCircuitBreaker.cancelledForCaller(served);
                 clientCall.cancel("the caller cancelled the call", null);
             }
         }
@@ -201,11 +203,12 @@ final class ForwardedCall<Q, R> {
 
     /**
      * Answers the caller with the refusal, and cancels the call to the backend if a stream had
-     * started it (a stream cancelled midway does not count for the backend's circuit breaker).
+     * started it (which does not count for the backend's circuit breaker: the caller's doing).
      */
     private void refuse(StatusRuntimeException refusal, boolean backendCallStarted) {
         refused = true;
         if (backendCallStarted) {
+            BackendCircuitBreaker.cancelledForCaller(served);
             clientCall.cancel("the gateway refused a message of the caller", null);
         }
         serverCall.close(refusal.getStatus(), refusal.getTrailers() == null ? new Metadata() : refusal.getTrailers());
