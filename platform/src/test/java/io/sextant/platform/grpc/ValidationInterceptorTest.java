@@ -1,11 +1,13 @@
 package io.sextant.platform.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.ListValue;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
@@ -91,6 +93,23 @@ class ValidationInterceptorTest {
 
         final LoginRequest emoji = LoginRequest.newBuilder().setUsername("al\ud83d\ude00ce").setPassword("pw").build();
         assertThat(ValidationInterceptor.validate(emoji)).isEmpty();
+    }
+
+    @Test
+    void whatProtobufItselfDoesWithTextPostgresCannotStore() throws Exception {
+        // invalid UTF-8 never becomes a string: protobuf-java refuses it when it parses a proto3 string
+        final byte[] invalidUtf8 = {0x0a, 0x02, (byte) 0xc3, 0x28}; // username = C3 28
+        assertThatThrownBy(() -> LoginRequest.parseFrom(invalidUtf8)).isInstanceOf(InvalidProtocolBufferException.class);
+        // nor does a surrogate encoded as UTF-8 bytes (CESU-8 style)
+        final byte[] encodedSurrogate = {0x0a, 0x03, (byte) 0xed, (byte) 0xa0, (byte) 0x80};
+        assertThatThrownBy(() -> LoginRequest.parseFrom(encodedSurrogate))
+                .isInstanceOf(InvalidProtocolBufferException.class);
+        // a NUL is valid UTF-8 and arrives as it is
+        assertThat(LoginRequest.parseFrom(new byte[] {0x0a, 0x01, 0x00}).getUsername()).isEqualTo("\u0000");
+        // a lone surrogate, which JSON can carry, is changed to '?' when encoded: a gateway that
+        // turns JSON into protobuf must refuse it, or the backend stores text the client never sent
+        final LoginRequest lone = LoginRequest.newBuilder().setUsername("a\ud800").build();
+        assertThat(LoginRequest.parseFrom(lone.toByteArray()).getUsername()).isEqualTo("a?");
     }
 
     @Test
