@@ -127,6 +127,21 @@ class AuthServiceIT {
     }
 
     @Test
+    void aNulByteIsInvalidArgumentNamingTheFieldNotAnInternalError() {
+        final StatusRuntimeException loginWithNul = failure(() -> login("alice\u0000", PASSWORD));
+        assertThat(loginWithNul.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(badRequest(loginWithNul).getFieldViolationsList())
+                .extracting(v -> v.getField() + " " + v.getReason())
+                .containsExactly("username string.no_nul");
+
+        final Token owner = registerAndLogin(newUsername());
+        final StatusRuntimeException keyWithNul = failure(() -> as(owner).createApiKey(CreateApiKeyRequest.newBuilder()
+                .setApiKey(ApiKey.newBuilder().setDisplayName("billing\u0000worker")).build()));
+        assertThat(keyWithNul.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(badRequest(keyWithNul).getFieldViolations(0).getField()).isEqualTo("api_key.display_name");
+    }
+
+    @Test
     void registerLoginMeValidateAndLoginByEmail() {
         final String username = newUsername();
         final Token token = registerAndLogin(username);

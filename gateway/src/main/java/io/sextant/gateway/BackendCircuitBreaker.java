@@ -5,14 +5,18 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
+import com.linecorp.armeria.client.ClientRequestContext;
 import com.linecorp.armeria.client.HttpClient;
 import com.linecorp.armeria.client.circuitbreaker.CircuitBreaker;
 import com.linecorp.armeria.client.circuitbreaker.CircuitBreakerClient;
 import com.linecorp.armeria.client.circuitbreaker.CircuitBreakerRule;
 import com.linecorp.armeria.client.circuitbreaker.CircuitState;
+import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.common.grpc.protocol.GrpcHeaderNames;
+import com.linecorp.armeria.server.ServiceRequestContext;
 
 import io.grpc.Status.Code;
+import io.netty.util.AttributeKey;
 
 /**
  * The circuit breaker of one backend: Armeria's, opened by {@code failures} calls in a row that
@@ -26,29 +30,49 @@ import io.grpc.Status.Code;
  * rate trigger is switched off. The state machine, the half-open trial and the fail-fast path are
  * Armeria's.
  *
- * <p>A failure is what says the backend is unwell: no connection, no answer in time (the caller's
- * own deadline included: the backend had all of it), or UNAVAILABLE, INTERNAL, UNKNOWN or
- * DEADLINE_EXCEEDED from the backend. An answer such as INVALID_ARGUMENT, NOT_FOUND or
- * PERMISSION_DENIED is a success: the backend is well and said no. A stream cancelled by its
- * caller is neither: it does not count.
+ * <p>A failure is only what says the backend is unavailable or too slow for everyone: no
+ * connection, no answer within the gateway's deadline for the backend, or UNAVAILABLE or
+ * DEADLINE_EXCEEDED from the backend. A timeout of a deadline the caller made shorter than the
+ * gateway's (a gRPC caller's own, or any stream's, which has only the caller's) is ignored, and so
+ * is the end of a call its caller cancelled: a caller sending 1 ms deadlines, or hanging up, says
+ * nothing of the backend. Every other answer is a success, INTERNAL and UNKNOWN included: the
+ * backend is up and answered, and those are errors a single caller can provoke with what it sends
+ * (a NUL byte PostgreSQL refused, a bug one odd request hits); counting them would let anyone turn
+ * the service away for everyone, again and again. An answer such as INVALID_ARGUMENT, NOT_FOUND or
+ * PERMISSION_DENIED is a success alike: the backend is well and said no.
  */
 final class BackendCircuitBreaker implements CircuitBreaker {
 
+    /** The answers that say the backend is unavailable or too slow; all others are successes. */
     private static final Set<String> FAILURE_CODES = Set.of(
-            String.valueOf(Code.UNAVAILABLE.value()), String.valueOf(Code.INTERNAL.value()),
-            String.valueOf(Code.UNKNOWN.value()), String.valueOf(Code.DEADLINE_EXCEEDED.value()));
+            String.valueOf(Code.UNAVAILABLE.value()), String.valueOf(Code.DEADLINE_EXCEEDED.value()));
 
     private static final String CANCELLED = String.valueOf(Code.CANCELLED.value());
+    private static final String DEADLINE_EXCEEDED = String.valueOf(Code.DEADLINE_EXCEEDED.value());
+
+    /** Set on a call whose deadline is the caller's own, shorter than the gateway's for the backend. */
+    private static final AttributeKey<Boolean> CALLERS_DEADLINE =
+            AttributeKey.valueOf(BackendCircuitBreaker.class, "CALLERS_DEADLINE");
+    /** Set on a call whose backend call the gateway cancelled for its caller's doing. */
+    private static final AttributeKey<Boolean> CANCELLED_FOR_CALLER =
+            AttributeKey.valueOf(BackendCircuitBreaker.class, "CANCELLED_FOR_CALLER");
 
     /** Which outcomes count; the first rule that matches decides. */
     static final CircuitBreakerRule RULE = CircuitBreakerRule.of(
+            // the gateway cancelled the backend call for the caller's doing: nothing learnt of the backend
+            CircuitBreakerRule.builder((ctx, headers) -> marked(ctx, CANCELLED_FOR_CALLER)).onException().thenIgnore(),
+            // too slow for a deadline the caller chose: the caller's doing, whatever the backend
+            CircuitBreakerRule.builder(BackendCircuitBreaker::hasCallersDeadline).onTimeoutException().thenIgnore(),
+            CircuitBreakerRule.builder(BackendCircuitBreaker::hasCallersDeadline)
+                              .onGrpcTrailers((ctx, trailers) -> DEADLINE_EXCEEDED.equals(
+                                      trailers.get(GrpcHeaderNames.GRPC_STATUS)))
+                              .thenIgnore(),
             CircuitBreakerRule.builder()
                               .onGrpcTrailers((ctx, trailers) -> FAILURE_CODES.contains(
                                       trailers.get(GrpcHeaderNames.GRPC_STATUS)))
                               .thenFailure(),
             // cancelled by its caller, who went away: says nothing of the backend (Armeria's client
-            // closes such a call with CANCELLED as if the backend had answered it). Only streams:
-            // a unary call goes through the RetryingClient, which runs it to the backend's answer.
+            // may close such a call with CANCELLED as if the backend had answered it)
             CircuitBreakerRule.builder()
                               .onGrpcTrailers((ctx, trailers) -> CANCELLED.equals(trailers.get(GrpcHeaderNames.GRPC_STATUS)))
                               .thenIgnore(),
@@ -68,6 +92,34 @@ final class BackendCircuitBreaker implements CircuitBreaker {
                                  .circuitOpenWindow(openFor)
                                  .trialRequestInterval(openFor)
                                  .build();
+    }
+
+    /**
+     * Marks the call being served as one whose backend call has the caller's own deadline (shorter
+     * than the gateway's, or a stream's): its timeout will not count as a failure of the backend.
+     */
+    static void callersDeadline(ServiceRequestContext served) {
+        served.setAttr(CALLERS_DEADLINE, Boolean.TRUE);
+    }
+
+    /**
+     * Marks the call being served as one whose backend call the gateway cancels for its caller's
+     * doing (the caller cancelled, hung up or ran out of its own deadline, or sent a message the
+     * gateway refused midway through a stream): how that backend call ends does not count.
+     */
+    static void cancelledForCaller(ServiceRequestContext served) {
+        if (served != null) {
+            served.setAttr(CANCELLED_FOR_CALLER, Boolean.TRUE);
+        }
+    }
+
+    private static boolean hasCallersDeadline(ClientRequestContext ctx, RequestHeaders headers) {
+        return marked(ctx, CALLERS_DEADLINE);
+    }
+
+    private static boolean marked(ClientRequestContext ctx, AttributeKey<Boolean> mark) {
+        final ServiceRequestContext served = ctx.root();
+        return served != null && Boolean.TRUE.equals(served.attr(mark));
     }
 
     /** The client decorator that applies this breaker. */

@@ -25,6 +25,7 @@ import io.sextant.platform.error.Errors;
 import io.sextant.platform.error.GrpcErrorMapper;
 import io.sextant.platform.error.ServiceException;
 import io.sextant.platform.identity.AuthInterceptor;
+import io.sextant.platform.identity.AuthorizationHeader;
 import io.sextant.platform.identity.Principal;
 import io.sextant.platform.identity.RemoteIdentity;
 import io.sextant.platform.identity.TokenVerifier;
@@ -33,15 +34,16 @@ import io.sextant.platform.telemetry.CallContext;
 
 /**
  * The gateway's checks of every forwarded call, REST, gRPC and gRPC-Web alike, before anything is
- * sent to a backend: the bearer token (except on {@link PublicRoutes}), verified with the keys and
- * the pushed revocations of auth; then the rate limit of the call's {@link RouteGroup}, with the
- * {@code RateLimit-*} headers on every answer and {@code 429} with {@code Retry-After} once spent.
+ * sent to a backend: exactly one {@code Authorization} header (two are refused on every route, as
+ * the edge and the backend could read different ones), its bearer token (except on
+ * {@link PublicRoutes}) verified with the keys and the pushed revocations of auth, and that checked
+ * value is what the backend gets ({@link AuthorizationHeader#checked}); then the rate limit of the
+ * call's {@link RouteGroup}, with the {@code RateLimit-*} headers on every answer and {@code 429}
+ * with {@code Retry-After} once spent.
  */
 final class EdgeGuard implements ServerInterceptor {
 
     private static final Logger log = LoggerFactory.getLogger(EdgeGuard.class);
-    private static final Metadata.Key<String> AUTHORIZATION =
-            Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
     private static final long WARN_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private final TokenVerifier verifier;
@@ -74,12 +76,22 @@ final class EdgeGuard implements ServerInterceptor {
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
                                                        ServerCallHandler<Q, R> next) {
         final String method = call.getMethodDescriptor().getFullMethodName();
+        final ServiceRequestContext ctx = ServiceRequestContext.current();
+        final String header;
+        try {
+            // REST, gRPC and gRPC-Web alike: a second header would be the one another reader takes
+            header = AuthorizationHeader.single(headers);
+        } catch (ServiceException e) {
+            return refuse(call, e);
+        }
         if (PublicRoutes.isPublic(method)) {
+            // not checked here, but the only one there is: the backend decides (a stale one is ignored)
+            AuthorizationHeader.checked(ctx, header);
             return limit(method, null, call, headers, next);
         }
         final String token;
         try {
-            token = bearerToken(headers.get(AUTHORIZATION));
+            token = bearerToken(header);
         } catch (ServiceException e) {
             return refuse(call, e);
         }
@@ -91,13 +103,18 @@ final class EdgeGuard implements ServerInterceptor {
             } catch (ServiceException e) {
                 return refuse(call, e);
             }
+            AuthorizationHeader.checked(ctx, header);
             return limit(method, principal, call, headers, next);
         }
         // a key this gateway has not seen (just rotated, or made up): fetching auth's keys blocks, so
         // verify on a blocking thread and start the call when that is done
-        return offEventLoop(() -> verifier.verify(token), (principal, failure) ->
-                failure == null ? limit(method, principal, call, headers, next)
-                                : refuse(call, serviceException(failure)));
+        return offEventLoop(() -> verifier.verify(token), (principal, failure) -> {
+            if (failure != null) {
+                return refuse(call, serviceException(failure));
+            }
+            AuthorizationHeader.checked(ctx, header);
+            return limit(method, principal, call, headers, next);
+        });
     }
 
     /** Records the caller, then applies the rate limit of the method's group (off the event loop if it blocks). */

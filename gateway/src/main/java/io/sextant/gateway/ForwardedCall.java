@@ -1,16 +1,20 @@
 package io.sextant.gateway;
 
+import java.util.List;
 import java.util.Map;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import com.google.protobuf.Any;
+import com.google.protobuf.Message;
 import com.google.protobuf.util.Durations;
+import com.google.rpc.BadRequest.FieldViolation;
 import com.google.rpc.RetryInfo;
 
 import com.linecorp.armeria.client.circuitbreaker.FailFastException;
 import com.linecorp.armeria.client.retry.RetryLimitedException;
+import com.linecorp.armeria.server.ServiceRequestContext;
 
 import io.grpc.ClientCall;
 import io.grpc.Metadata;
@@ -21,6 +25,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import io.sextant.platform.error.Errors;
 import io.sextant.platform.error.GrpcErrorMapper;
+import io.sextant.platform.grpc.StorableText;
 import io.sextant.platform.telemetry.RequestIds;
 
 /**
@@ -28,6 +33,11 @@ import io.sextant.platform.telemetry.RequestIds;
  * cancellation go one way, headers, messages and the final status the other. Flow control holds in
  * both directions: the next message is requested from one side only once the other side is ready
  * for it, so a slow reader slows the writer instead of filling the gateway's memory.
+ *
+ * <p>A message with text no backend can store ({@link StorableText}: a NUL, a lone surrogate from
+ * JSON) is refused with INVALID_ARGUMENT naming the field; the backend call starts only with a first
+ * message that passes, so a refused unary call never reaches the backend (a stream refused midway
+ * is cancelled).
  */
 final class ForwardedCall<Q, R> {
 
@@ -38,33 +48,63 @@ final class ForwardedCall<Q, R> {
     private final ServerCall<Q, R> serverCall;
     private final ClientCall<Q, R> clientCall;
     private final String backend;
+    /** The gateway's side of the call (null outside a server, in tests). */
+    private final ServiceRequestContext served;
     // Guarded by this: a message that was not requested because the side it goes to was not ready.
     private boolean requestOwedToCaller;
     private boolean requestOwedToBackend;
+    /** Whether the gateway refused a message of the caller and closed the call itself. */
+    private volatile boolean refused;
 
     private ForwardedCall(ServerCall<Q, R> serverCall, ClientCall<Q, R> clientCall, String backend) {
         this.serverCall = serverCall;
         this.clientCall = clientCall;
         this.backend = backend;
+        this.served = ServiceRequestContext.currentOrNull();
     }
 
-    /** Starts forwarding the call; returns the listener of the gateway's side of it. */
+    /**
+     * Starts forwarding the call; returns the listener of the gateway's side of it. The call to the
+     * backend starts with the caller's first message that passes the gateway's checks (or its
+     * half-close): a refused first message costs the backend nothing, not even a call to cancel.
+     */
     static <Q, R> ServerCall.Listener<Q> start(ServerCall<Q, R> serverCall, ClientCall<Q, R> clientCall,
                                                String backend) {
         final ForwardedCall<Q, R> call = new ForwardedCall<>(serverCall, clientCall, backend);
-        // Only what ServiceClients' decorators add goes to the backend (authorization, request id,
-        // trace context, client address), not the caller's other headers.
-        clientCall.start(call.new FromBackend(), new Metadata());
         serverCall.request(1);
-        clientCall.request(1);
         return call.new FromCaller();
     }
 
-    /** What the caller sends, on its way to the backend. */
+    /** What the caller sends, on its way to the backend (its callbacks come one at a time). */
     private final class FromCaller extends ServerCall.Listener<Q> {
+
+        /** Whether the call to the backend has started. */
+        private boolean started;
+
+        private void startBackendCall() {
+            if (!started) {
+                started = true;
+                // Only what ServiceClients' decorators add goes to the backend (authorization, request
+                // id, trace context, client address), not the caller's other headers.
+                clientCall.start(new FromBackend(), new Metadata());
+                clientCall.request(1);
+            }
+        }
 
         @Override
         public void onMessage(Q message) {
+            if (refused) {
+                return;
+            }
+            final List<FieldViolation> unstorable = StorableText.violations((Message) message);
+            if (!unstorable.isEmpty()) {
+                // text the backend could not store, or that protobuf would carry changed (a lone
+                // surrogate from JSON becomes '?'): refused here, naming the field, like the backend would
+                refuse(GrpcErrorMapper.toStatusException(Errors.invalidFields(unstorable), RestError.DOMAIN),
+                       started);
+                return;
+            }
+            startBackendCall();
             clientCall.sendMessage(message);
             synchronized (ForwardedCall.this) {
                 if (clientCall.isReady()) {
@@ -77,12 +117,18 @@ final class ForwardedCall<Q, R> {
 
         @Override
         public void onHalfClose() {
-            clientCall.halfClose();
+            if (!refused) {
+                startBackendCall(); // a call without a message: the backend says what it makes of it
+                clientCall.halfClose();
+            }
         }
 
         @Override
         public void onCancel() {
-            clientCall.cancel("the caller cancelled the call", null);
+            if (!refused && started) {
+                BackendCircuitBreaker.cancelledForCaller(served);
+                clientCall.cancel("the caller cancelled the call", null);
+            }
         }
 
         @Override
@@ -101,6 +147,9 @@ final class ForwardedCall<Q, R> {
 
         @Override
         public void onHeaders(Metadata headers) {
+            if (refused) {
+                return;
+            }
             // The backend's response headers are its own (request id, content type): the gateway
             // answers with its own.
             serverCall.sendHeaders(new Metadata());
@@ -130,6 +179,9 @@ final class ForwardedCall<Q, R> {
 
         @Override
         public void onClose(Status status, Metadata trailers) {
+            if (refused) {
+                return; // the caller has its answer already
+            }
             final byte[] details = trailers.get(STATUS_DETAILS);
             if (details == null && !status.isOk()
                 && (status.getCause() != null || status.getCode() == Code.DEADLINE_EXCEEDED)) {
@@ -147,6 +199,19 @@ final class ForwardedCall<Q, R> {
             // Without its cause: the backend's status is final, the gateway's exception handler must not remap it.
             serverCall.close(Status.fromCode(status.getCode()).withDescription(status.getDescription()), forwarded);
         }
+    }
+
+    /**
+     * Answers the caller with the refusal, and cancels the call to the backend if a stream had
+     * started it (which does not count for the backend's circuit breaker: the caller's doing).
+     */
+    private void refuse(StatusRuntimeException refusal, boolean backendCallStarted) {
+        refused = true;
+        if (backendCallStarted) {
+            BackendCircuitBreaker.cancelledForCaller(served);
+            clientCall.cancel("the gateway refused a message of the caller", null);
+        }
+        serverCall.close(refusal.getStatus(), refusal.getTrailers() == null ? new Metadata() : refusal.getTrailers());
     }
 
     private StatusRuntimeException callFailure(Status status) {

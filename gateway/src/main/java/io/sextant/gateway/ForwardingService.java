@@ -71,13 +71,20 @@ final class ForwardingService {
                 // its messages stays within the gRPC service's message length limit.
                 ctx.setMaxRequestLength(0);
             }
-            return ForwardedCall.start(serverCall, channel.newCall(method, callOptions(method.getType(), backendDeadline)),
+            final long callerNanos = callerRemainingNanos();
+            if (ctx != null && (method.getType() != MethodType.UNARY || callerNanos < backendDeadline.toNanos())) {
+                // the caller's deadline, not the gateway's, bounds this call: its timeout is no sign
+                // of an unwell backend (a caller must not open the breaker with 1 ms deadlines)
+                BackendCircuitBreaker.callersDeadline(ctx);
+            }
+            return ForwardedCall.start(serverCall, channel.newCall(method, callOptions(method.getType(), callerNanos,
+                                                                                       backendDeadline)),
                                        backend);
         });
     }
 
-    private static CallOptions callOptions(MethodType type, Duration backendDeadline) {
-        long nanos = callerRemainingNanos();
+    private static CallOptions callOptions(MethodType type, long callerNanos, Duration backendDeadline) {
+        long nanos = callerNanos;
         if (type == MethodType.UNARY) {
             nanos = Math.min(nanos, backendDeadline.toNanos());
         }

@@ -2,9 +2,12 @@ package io.sextant.gateway;
 
 import static io.sextant.gateway.GatewayIT.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -13,13 +16,22 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import com.linecorp.armeria.client.WebClient;
+import com.linecorp.armeria.client.grpc.GrpcClients;
 import com.linecorp.armeria.common.AggregatedHttpResponse;
 import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.RequestHeaders;
 
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
 import io.sextant.platform.server.SextantServer;
 import io.sextant.platform.testing.Poll;
+import io.sextant.users.v1.GetUserRequest;
+import io.sextant.users.v1.GetUserResponse;
+import io.sextant.users.v1.ListUsersRequest;
+import io.sextant.users.v1.UsersServiceGrpc;
+import io.sextant.users.v1.UsersServiceGrpc.UsersServiceBlockingStub;
 
 /**
  * The gateway's resilience toward its backends, against real ones on loopback: per-service
@@ -80,6 +92,60 @@ class BackendResilienceIT {
             // the breaker is the users service's alone: auth still answers
             assertError(post(gateway, "/v1/auth/login", "{\"username\": \"a\", \"password\": \"b\"}"),
                         401, "INVALID_CREDENTIALS");
+        } finally {
+            TestMesh.closeAll(gateway, backend);
+        }
+    }
+
+    @Test
+    void internalErrorsACallerProvokesNeverOpenTheBreaker() throws Exception {
+        // a backend that answers, but fails on what one caller sends (as PostgreSQL did on a NUL byte)
+        final AtomicInteger calls = new AtomicInteger();
+        final SextantServer backend = TestMesh.startService("users", new UsersServiceGrpc.UsersServiceImplBase() {
+            @Override
+            public void getUser(GetUserRequest request, StreamObserver<GetUserResponse> response) {
+                calls.incrementAndGet();
+                throw new IllegalStateException("ERROR: invalid byte sequence for encoding \"UTF8\": 0x00");
+            }
+        });
+        final SextantServer gateway = startGateway(
+                Map.of("users", TestMesh.target(backend)),
+                Map.of("CIRCUIT_BREAKER_FAILURES", "3", "CIRCUIT_BREAKER_OPEN_FOR", "10m", "RETRY_MAX_ATTEMPTS", "1"));
+        try {
+            for (int i = 0; i < 10; i++) {
+                final AggregatedHttpResponse response = get(gateway, A_USER);
+                assertThat(response.status().code()).as(response.contentUtf8()).isEqualTo(500);
+                assertThat(response.contentUtf8()).doesNotContain("BACKEND_CIRCUIT_OPEN");
+            }
+            assertThat(calls).as("calls that reached the backend").hasValue(10);
+        } finally {
+            TestMesh.closeAll(gateway, backend);
+        }
+    }
+
+    @Test
+    void timeoutsOfACallersOwnShortDeadlineNeverOpenTheBreaker() throws Exception {
+        final TestUsersService users = new TestUsersService();
+        users.delayMillis = 300; // well within the gateway's deadline for users
+        final SextantServer backend = TestMesh.startService("users", users);
+        final SextantServer gateway = startGateway(
+                Map.of("users", TestMesh.target(backend)),
+                Map.of("CIRCUIT_BREAKER_FAILURES", "3", "CIRCUIT_BREAKER_OPEN_FOR", "10m", "RETRY_MAX_ATTEMPTS", "1",
+                       "BACKEND_DEADLINE", "20s"));
+        try {
+            final UsersServiceBlockingStub stub = GrpcClients.builder("http://127.0.0.1:" + gateway.port())
+                                                             .addHeader("authorization", TestAuthService.BEARER)
+                                                             .build(UsersServiceBlockingStub.class);
+            for (int i = 0; i < 10; i++) {
+                // a caller that gives the backend 20 ms for a call that takes 300
+                assertThatThrownBy(() -> stub.withDeadlineAfter(20, TimeUnit.MILLISECONDS)
+                                             .listUsers(ListUsersRequest.getDefaultInstance()))
+                        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(e.getStatus().getCode())
+                                .isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+            }
+            // everyone else still gets through
+            final AggregatedHttpResponse response = get(gateway, "/v1/users");
+            assertThat(response.status().code()).as(response.contentUtf8()).isEqualTo(200);
         } finally {
             TestMesh.closeAll(gateway, backend);
         }

@@ -1,10 +1,12 @@
 package io.sextant.gateway;
 
 import static io.sextant.gateway.GatewayIT.assertError;
+import static io.sextant.platform.testing.GrpcErrors.errorInfo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,13 +30,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import com.linecorp.armeria.client.ClientFactory;
+import com.linecorp.armeria.client.Endpoint;
 import com.linecorp.armeria.client.WebClient;
+import com.linecorp.armeria.client.grpc.GrpcClientBuilder;
 import com.linecorp.armeria.client.grpc.GrpcClients;
 import com.linecorp.armeria.common.AggregatedHttpResponse;
 import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.common.RequestHeadersBuilder;
+import com.linecorp.armeria.common.SessionProtocol;
+import com.linecorp.armeria.common.grpc.GrpcSerializationFormats;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -156,6 +162,71 @@ class EdgeIT {
             assertThat(client.blocking().get("/docs/").status().code()).isEqualTo(200);
         } finally {
             TestMesh.closeAll(gateway);
+        }
+    }
+
+    @Test
+    void twoAuthorizationHeadersAreRefusedWhateverTheirOrder() throws Exception {
+        final SextantServer gateway = gateway(Map.of("RATE_LIMIT_USER", "off", "RATE_LIMIT_AUTH", "off"));
+        try {
+            final WebClient client = client(gateway);
+            final String forged = "Bearer " + TestKeys.generate(TestAuthService.KEYS.kid()).token("admin");
+            final int before = authService.validateCalls.get();
+            for (List<String> pair : List.of(List.of(TestAuthService.BEARER, forged),
+                                             List.of(forged, TestAuthService.BEARER),
+                                             List.of(TestAuthService.BEARER, TestAuthService.BEARER))) {
+                final RequestHeadersBuilder headers = RequestHeaders.builder(HttpMethod.GET, "/v1/auth/validate");
+                pair.forEach(value -> headers.add("authorization", value));
+                final JsonNode body = assertError(client.blocking().execute(headers.build()), 401,
+                                                  "MULTIPLE_AUTHORIZATION_HEADERS");
+                assertThat(body.get("message").asText()).contains("exactly one");
+
+                // HTTP/1.1 as curl sends it, the two header lines as they are
+                assertThat(rawHttp1(gateway, "GET /v1/auth/validate HTTP/1.1\r\nHost: localhost\r\n"
+                                             + "Authorization: " + pair.get(0) + "\r\nAuthorization: " + pair.get(1)
+                                             + "\r\nConnection: close\r\n\r\n"))
+                        .startsWith("HTTP/1.1 401").contains("MULTIPLE_AUTHORIZATION_HEADERS");
+
+                // a public route too: which of the two would the backend read?
+                final RequestHeadersBuilder login = RequestHeaders.builder(HttpMethod.POST, "/v1/auth/login")
+                                                                  .contentType(MediaType.JSON_UTF_8);
+                pair.forEach(value -> login.add("authorization", value));
+                assertError(client.blocking().execute(login.build(), LOGIN), 401, "MULTIPLE_AUTHORIZATION_HEADERS");
+
+                for (boolean web : List.of(false, true)) {
+                    final GrpcClientBuilder grpc = web ? GrpcClients.builder(SessionProtocol.H1C,
+                                                               Endpoint.of("127.0.0.1", gateway.port()))
+                                                      .serializationFormat(GrpcSerializationFormats.PROTO_WEB)
+                                         : GrpcClients.builder("http://127.0.0.1:" + gateway.port());
+                    pair.forEach(value -> grpc.addHeader("authorization", value));
+                    final AuthServiceBlockingStub stub = grpc.build(AuthServiceBlockingStub.class);
+                    assertThatThrownBy(() -> stub.validateToken(ValidateTokenRequest.getDefaultInstance()))
+                            .as(web ? "gRPC-Web" : "gRPC")
+                            .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                                assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+                                assertThat(errorInfo(e).getReason())
+                                        .isEqualTo("MULTIPLE_AUTHORIZATION_HEADERS");
+                            });
+                }
+            }
+            assertThat(authService.validateCalls.get()).as("calls that reached auth").isEqualTo(before);
+
+            // one header: what reaches the backend is exactly the one the edge checked
+            assertThat(validate(client, TestAuthService.BEARER).status().code()).isEqualTo(200);
+            assertThat(authService.lastValidateHeaders.get().getAll("authorization"))
+                    .containsExactly(TestAuthService.BEARER);
+        } finally {
+            TestMesh.closeAll(gateway);
+        }
+    }
+
+    /** Sends a request as the given bytes over a plain socket; returns the whole answer. */
+    private static String rawHttp1(SextantServer gateway, String request) throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", gateway.port())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+            socket.getOutputStream().flush();
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
         }
     }
 

@@ -644,6 +644,27 @@ class UsersServiceIT {
     // ---- own profile and mass assignment
 
     @Test
+    void aNulByteAnywhereIsInvalidArgumentNamingTheFieldAndNothingIsStored() {
+        final User before = alice.getMyProfile(GetMyProfileRequest.getDefaultInstance()).getUser();
+
+        final StatusRuntimeException e = failure(() -> alice.updateMyProfile(UpdateMyProfileRequest.newBuilder()
+                .setUser(User.newBuilder().setLastName("Nul\u0000").putMetadata("theme", "dark\u0000"))
+                .build()));
+
+        assertThat(code(e)).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(badRequest(e).getFieldViolationsList())
+                .extracting(v -> v.getField() + " " + v.getReason())
+                .containsExactlyInAnyOrder("user.last_name string.no_nul", "user.metadata[\"theme\"] string.no_nul");
+        final StatusRuntimeException role = failure(() -> admin.createRole(CreateRoleRequest.newBuilder()
+                .setRoleId("nul" + UUID.randomUUID().toString().substring(0, 8))
+                .setRole(Role.newBuilder().setDescription("\u0000"))
+                .build()));
+        assertThat(code(role)).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(badRequest(role).getFieldViolations(0).getField()).isEqualTo("role.description");
+        assertThat(alice.getMyProfile(GetMyProfileRequest.getDefaultInstance()).getUser()).isEqualTo(before);
+    }
+
+    @Test
     void aUserChangesTheOwnProfileButNeverTheOwnRolesOrActiveState() {
         final User me = alice.getMyProfile(GetMyProfileRequest.getDefaultInstance()).getUser();
         assertThat(me.getId()).isEqualTo(ALICE_ID);

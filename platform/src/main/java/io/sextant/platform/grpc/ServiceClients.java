@@ -19,6 +19,7 @@ import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.SessionProtocol;
 import com.linecorp.armeria.server.ServiceRequestContext;
 
+import io.sextant.platform.identity.AuthorizationHeader;
 import io.sextant.platform.telemetry.RequestIds;
 import io.sextant.platform.telemetry.Tracing;
 
@@ -75,7 +76,10 @@ public final class ServiceClients {
                       .decorator(Tracing::propagate);
     }
 
-    /** Sends the request id and the caller's bearer token of the call being served, if any. */
+    /**
+     * Sends the request id and the caller's bearer token of the call being served, if any: the
+     * {@code Authorization} value the server checked ({@link AuthorizationHeader#checked}).
+     */
     private static HttpResponse propagate(HttpClient delegate, ClientRequestContext ctx, HttpRequest req)
             throws Exception {
         final ServiceRequestContext served = ctx.root();
@@ -87,7 +91,8 @@ public final class ServiceClients {
         if (requestId != null && !req.headers().contains(RequestIds.HEADER)) {
             headers.set(RequestIds.HEADER, requestId);
         }
-        final String authorization = served.request().headers().get(HttpHeaderNames.AUTHORIZATION);
+        // the value this server verified, not the raw header read again (which of two would it be?)
+        final String authorization = AuthorizationHeader.checked(served);
         if (authorization != null && !req.headers().contains(HttpHeaderNames.AUTHORIZATION)) {
             headers.set(HttpHeaderNames.AUTHORIZATION, authorization);
         }

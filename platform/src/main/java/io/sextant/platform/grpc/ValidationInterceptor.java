@@ -25,6 +25,10 @@ import io.sextant.platform.error.GrpcErrorMapper;
  * Enforces the protovalidate ({@code buf.validate}) constraints of the contracts on every request
  * message before it reaches a service: a violation answers INVALID_ARGUMENT with one BadRequest
  * field violation per bad field, so every client, in every language, sees the same rules.
+ *
+ * <p>Besides the contract's own rules, one that holds for every string of every message, however
+ * deep: text the database cannot store ({@link StorableText}: a NUL, half of a surrogate pair) is
+ * refused here, naming the field, rather than failing in PostgreSQL as an internal error.
  */
 public final class ValidationInterceptor implements ServerInterceptor {
 
@@ -74,7 +78,10 @@ public final class ValidationInterceptor implements ServerInterceptor {
         };
     }
 
-    /** The violations of a message's constraints, as BadRequest field violations (empty when valid). */
+    /**
+     * The violations of a message's constraints and of text that cannot be stored, as BadRequest
+     * field violations (empty when valid).
+     */
     public static List<FieldViolation> validate(Message message) {
         final ValidationResult result;
         try {
@@ -83,8 +90,9 @@ public final class ValidationInterceptor implements ServerInterceptor {
             throw Status.INTERNAL.withDescription("the contract's constraints cannot be evaluated: " + e.getMessage())
                                  .asRuntimeException();
         }
+        final List<FieldViolation> unstorable = StorableText.violations(message);
         if (result.isSuccess()) {
-            return List.of();
+            return unstorable;
         }
         final List<FieldViolation> out = new ArrayList<>();
         for (var violation : result.getViolations()) {
@@ -95,6 +103,7 @@ public final class ValidationInterceptor implements ServerInterceptor {
                                   .setReason(proto.getRuleId())
                                   .build());
         }
+        out.addAll(unstorable);
         return out;
     }
 
@@ -107,7 +116,11 @@ public final class ValidationInterceptor implements ServerInterceptor {
             sb.append(element.getFieldName());
             switch (element.getSubscriptCase()) {
                 case INDEX -> sb.append('[').append(element.getIndex()).append(']');
-                case STRING_KEY -> sb.append("[\"").append(element.getStringKey()).append("\"]");
+                case STRING_KEY -> {
+                    sb.append('[');
+                    StorableText.appendQuoted(sb, element.getStringKey());
+                    sb.append(']');
+                }
                 case INT_KEY -> sb.append('[').append(element.getIntKey()).append(']');
                 case UINT_KEY -> sb.append('[').append(element.getUintKey()).append(']');
                 case BOOL_KEY -> sb.append('[').append(element.getBoolKey()).append(']');

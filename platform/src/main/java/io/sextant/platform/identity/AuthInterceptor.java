@@ -2,6 +2,8 @@ package io.sextant.platform.identity;
 
 import java.util.Set;
 
+import com.linecorp.armeria.server.ServiceRequestContext;
+
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Metadata;
@@ -18,10 +20,10 @@ import io.sextant.platform.telemetry.CallContext;
  * {@link Principal} available through {@link Authz}. A call without a token proceeds anonymously
  * (each RPC decides with {@link Authz} whether that is enough); a call with a bad token is refused
  * with UNAUTHENTICATED, except on the public methods, where a stale token must not stop a login.
+ * A call with more than one {@code Authorization} header is refused on every method
+ * ({@link AuthorizationHeader}); the verified value is the one calls made on its behalf pass on.
  */
 public final class AuthInterceptor implements ServerInterceptor {
-
-    static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
     private final TokenVerifier verifier;
     private final Set<String> publicMethods;
@@ -39,7 +41,13 @@ public final class AuthInterceptor implements ServerInterceptor {
     @Override
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
                                                        ServerCallHandler<Q, R> next) {
-        final String header = headers.get(AUTHORIZATION);
+        final String header;
+        try {
+            // two headers are refused everywhere, public methods too: which one counts would be a guess
+            header = AuthorizationHeader.single(headers);
+        } catch (ServiceException e) {
+            return refuse(call, e);
+        }
         final boolean isPublic = publicMethods.contains(call.getMethodDescriptor().getFullMethodName());
         if (header == null || header.isBlank()) {
             return next.startCall(call, headers);
@@ -51,12 +59,17 @@ public final class AuthInterceptor implements ServerInterceptor {
             if (isPublic) {
                 return next.startCall(call, headers);
             }
-            final var status = GrpcErrorMapper.toStatusException(e, domain);
-            call.close(status.getStatus(), status.getTrailers() == null ? new Metadata() : status.getTrailers());
-            return new ServerCall.Listener<>() { };
+            return refuse(call, e);
         }
         CallContext.setUserId(principal.subject());
+        AuthorizationHeader.checked(ServiceRequestContext.currentOrNull(), header);
         return Contexts.interceptCall(Context.current().withValue(Authz.PRINCIPAL, principal), call, headers, next);
+    }
+
+    private <Q, R> ServerCall.Listener<Q> refuse(ServerCall<Q, R> call, ServiceException e) {
+        final var status = GrpcErrorMapper.toStatusException(e, domain);
+        call.close(status.getStatus(), status.getTrailers() == null ? new Metadata() : status.getTrailers());
+        return new ServerCall.Listener<>() { };
     }
 
     /** The token of an {@code Authorization: Bearer <token>} header; UNAUTHENTICATED for another form. */

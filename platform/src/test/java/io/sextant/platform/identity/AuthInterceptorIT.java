@@ -174,6 +174,23 @@ class AuthInterceptorIT {
     }
 
     @Test
+    void a_call_with_two_authorization_entries_is_refused_whatever_their_order() {
+        final String valid = "Bearer " + KEY.token("user-19");
+        final String forged = "Bearer " + TestKeys.generate("key-1").token("admin");
+        for (List<String> entries : List.of(List.of(valid, forged), List.of(forged, valid), List.of(valid, valid))) {
+            final var builder = TestServers.grpc(server.port());
+            entries.forEach(entry -> builder.addHeader("authorization", entry));
+            final AuthServiceGrpc.AuthServiceBlockingStub twice = builder.build(AuthServiceGrpc.AuthServiceBlockingStub.class);
+
+            final StatusRuntimeException e = failure(() -> twice.getMe(GetMeRequest.getDefaultInstance()));
+            assertUnauthenticated(e, "MULTIPLE_AUTHORIZATION_HEADERS");
+            assertThat(e.getStatus().getDescription()).contains("exactly one");
+            // not even where a bad token is ignored: which of the two counts would be a guess
+            assertUnauthenticated(failure(() -> twice.login(login())), "MULTIPLE_AUTHORIZATION_HEADERS");
+        }
+    }
+
+    @Test
     void an_expired_token_is_refused_as_expired() {
         final Instant longAgo = Instant.now().minus(Duration.ofHours(1));
         final String expired = KEY.sign(KEY.userToken("user-1").withIssuedAt(longAgo)
