@@ -273,6 +273,8 @@ final class AuthServiceImpl extends AuthServiceGrpc.AuthServiceImplBase {
             throw Errors.unauthenticated("INVALID_CREDENTIALS", INVALID_CREDENTIALS);
         }
         final AccountRow account = found.get();
+        // read before users is asked: a change of the grants committed after this moment revokes the token
+        final Instant grantsAt = clock.instant();
         final Grants granted = grants.of(account.id());
         if (!granted.active()) {
             // deactivated in users: exactly the answer of a wrong password
@@ -293,7 +295,7 @@ final class AuthServiceImpl extends AuthServiceGrpc.AuthServiceImplBase {
         });
         final TokenIssuer.Issued access = issuer.userToken(account.id(), account.username(), sessionId,
                                                            granted.roles(), granted.permissions(), config.accessTokenTtl(),
-                                                           lastRevocation(account.id().toString()));
+                                                           grantsAt);
         reply(response, LoginResponse.newBuilder().setToken(issuer.toToken(access, refreshToken)).build());
     }
 
@@ -333,13 +335,14 @@ final class AuthServiceImpl extends AuthServiceGrpc.AuthServiceImplBase {
                                        .filter(a -> !a.disabled())
                                        .orElseThrow(() -> Errors.unauthenticated("REFRESH_TOKEN_INVALID",
                                                                                  "the refresh token is not valid; log in again"));
+        final Instant grantsAt = clock.instant();
         final Grants granted = grants.of(account.id());
         if (!granted.active()) {
             throw Errors.unauthenticated("REFRESH_TOKEN_INVALID", "the refresh token is not valid; log in again");
         }
         final TokenIssuer.Issued access = issuer.userToken(account.id(), account.username(), session.sessionId(),
                                                            granted.roles(), granted.permissions(), config.accessTokenTtl(),
-                                                           lastRevocation(account.id().toString()));
+                                                           grantsAt);
         reply(response, RefreshTokenResponse.newBuilder().setToken(issuer.toToken(access, next)).build());
     }
 
@@ -578,6 +581,7 @@ final class AuthServiceImpl extends AuthServiceGrpc.AuthServiceImplBase {
         final ApiKeyRow row = key.get();
         // a key carries what its owner may do now, never more: the scopes stored at creation, cut to
         // the owner's permissions of today; a deactivated owner's key works no longer
+        final Instant grantsAt = clock.instant();
         final Grants owner = grants.of(row.ownerId());
         if (owner.isFallback()) {
             throw Errors.of(Code.UNAVAILABLE, "GRANTS_UNAVAILABLE",
@@ -592,7 +596,7 @@ final class AuthServiceImpl extends AuthServiceGrpc.AuthServiceImplBase {
         jdbi.useExtension(ApiKeyDao.class, dao -> dao.touch(row.id(), clock.instant()));
         final String subject = "api-keys/" + row.id();
         final TokenIssuer.Issued token = issuer.serviceToken(subject, scopes, config.serviceTokenTtl(),
-                                                             lastRevocation(subject));
+                                                             grantsAt);
         reply(response, ExchangeApiKeyResponse.newBuilder().setToken(issuer.toToken(token, "")).build());
     }
 
@@ -618,11 +622,6 @@ final class AuthServiceImpl extends AuthServiceGrpc.AuthServiceImplBase {
     }
 
     // --- helpers
-
-    /** When the subject's tokens were last revoked (null if no such revocation is in force). */
-    private Instant lastRevocation(String subject) {
-        return jdbi.withExtension(RevocationDao.class, dao -> dao.lastSubjectRevocation(subject)).orElse(null);
-    }
 
     private void revokeSession(Handle handle, UUID sessionId, String reason, Instant now) {
         if (handle.attach(SessionDao.class).revoke(sessionId, reason, now)) {

@@ -30,7 +30,7 @@ final class ServiceIdentity {
     /** The value of the Authorization header of a call: {@code Bearer <token>}, renewed when half its life is gone. */
     synchronized String authorization() {
         if (current == null || clock.instant().isAfter(current.expiresAt().minus(ttl.dividedBy(2)))) {
-            current = issuer.serviceToken(SUBJECT, PERMISSIONS, ttl, null);
+            current = issuer.serviceToken(SUBJECT, PERMISSIONS, ttl, clock.instant());
         }
         return "Bearer " + current.token();
     }

@@ -3,7 +3,6 @@ package io.sextant.auth;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.UUID;
 
@@ -30,32 +29,18 @@ final class TokenIssuer {
     /**
      * A user's access token.
      *
-     * @param revokedUpTo when the tokens of the account were last revoked (null if they never were):
-     *                    verifiers refuse a token of the subject whose {@code iat} is not after it
+     * @param grantsAt when the grants it carries were read (before asking users for them): a
+     *                 revocation of the subject after that moment refuses the token, one before it
+     *                 does not (claim {@code grants_at}, in milliseconds)
      */
     Issued userToken(UUID accountId, String username, UUID sessionId, List<String> roles, List<String> permissions,
-                     Duration ttl, Instant revokedUpTo) {
-        return sign(accountId.toString(), username, "user", sessionId.toString(), roles, permissions, ttl, revokedUpTo);
+                     Duration ttl, Instant grantsAt) {
+        return sign(accountId.toString(), username, "user", sessionId.toString(), roles, permissions, ttl, grantsAt);
     }
 
-    /** A service token; {@code revokedUpTo} as for {@link #userToken}. */
-    Issued serviceToken(String subject, List<String> scopes, Duration ttl, Instant revokedUpTo) {
-        return sign(subject, "", "service", null, List.of(), scopes, ttl, revokedUpTo);
-    }
-
-    /**
-     * The {@code iat} of a token issued now: now, or, when the subject's tokens were revoked within
-     * the current second, the next whole second. A JWT's {@code iat} has whole seconds, and verifiers
-     * refuse a token of a revoked subject whose {@code iat} is not after the revocation, so a token
-     * issued in the same second right after a revocation would be refused with the ones before it.
-     * At most a second ahead: well within the verifiers' leeway.
-     */
-    static Instant issuedAt(Instant now, Instant revokedUpTo) {
-        final Instant whole = now.truncatedTo(ChronoUnit.SECONDS);
-        if (revokedUpTo == null || whole.isAfter(revokedUpTo)) {
-            return now;
-        }
-        return revokedUpTo.truncatedTo(ChronoUnit.SECONDS).plusSeconds(1);
+    /** A service token; {@code grantsAt} as for {@link #userToken}. */
+    Issued serviceToken(String subject, List<String> scopes, Duration ttl, Instant grantsAt) {
+        return sign(subject, "", "service", null, List.of(), scopes, ttl, grantsAt);
     }
 
     /** The wire form of an issued access token with its refresh token ("" for services). */
@@ -69,10 +54,9 @@ final class TokenIssuer {
     }
 
     private Issued sign(String subject, String username, String kind, String sessionId, List<String> roles,
-                        List<String> permissions, Duration ttl, Instant revokedUpTo) {
+                        List<String> permissions, Duration ttl, Instant grantsAt) {
         final SigningKeys.SigningKey key = keys.current();
         final Instant now = clock.instant();
-        final Instant issuedAt = issuedAt(now, revokedUpTo);
         final Instant expiresAt = now.plus(ttl);
         final String tokenId = UUID.randomUUID().toString();
         final var builder = JWT.create()
@@ -80,12 +64,13 @@ final class TokenIssuer {
                                .withIssuer(TokenVerifier.ISSUER)
                                .withSubject(subject)
                                .withJWTId(tokenId)
-                               .withIssuedAt(issuedAt)
+                               .withIssuedAt(now)
                                .withNotBefore(now)
                                .withExpiresAt(expiresAt)
                                .withClaim(TokenVerifier.CLAIM_KIND, kind)
                                .withClaim(TokenVerifier.CLAIM_ROLES, roles)
-                               .withClaim(TokenVerifier.CLAIM_PERMISSIONS, permissions);
+                               .withClaim(TokenVerifier.CLAIM_PERMISSIONS, permissions)
+                               .withClaim(TokenVerifier.CLAIM_GRANTS_AT, grantsAt.toEpochMilli());
         if (!username.isEmpty()) {
             builder.withClaim(TokenVerifier.CLAIM_USERNAME, username);
         }

@@ -2,7 +2,6 @@ package io.sextant.auth.db;
 
 import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
 
 import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
 import org.jdbi.v3.sqlobject.customizer.Bind;
@@ -16,14 +15,6 @@ public interface RevocationDao {
     @SqlUpdate("INSERT INTO revocations (kind, target, revoked_at, expires_at) VALUES (:kind, :target, :now, :expiresAt)")
     void insert(@Bind("kind") String kind, @Bind("target") String target, @Bind("now") Instant now,
                 @Bind("expiresAt") Instant expiresAt);
-
-    /**
-     * When the subject's tokens were last revoked, if a revocation of them is in force: a token
-     * issued for the subject must have a later {@code iat}, or verifiers refuse it.
-     */
-    @SqlQuery("SELECT max(revoked_at) FROM revocations WHERE kind = 'subject' AND target = :subject"
-              + " AND expires_at > now()")
-    Optional<Instant> lastSubjectRevocation(@Bind("subject") String subject);
 
     @SqlQuery("SELECT id, kind, target, revoked_at, expires_at FROM revocations"
               + " WHERE id > :after AND expires_at > now() ORDER BY id LIMIT :limit")

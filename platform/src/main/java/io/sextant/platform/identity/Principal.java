@@ -14,7 +14,8 @@ import java.util.Set;
  * @param permissions permissions granted, possibly with wildcards ({@code files.*})
  * @param sessionId   the session ({@code sid}) of a user token; empty for services
  * @param tokenId     the token's {@code jti}
- * @param issuedAt    {@code iat}
+ * @param issuedAt    when the token's grants were read ({@code grants_at}, milliseconds), or its {@code iat}
+ *                    for a token without it: what revocations of the subject compare with
  * @param expiresAt   {@code exp}
  * @param token       the raw token, to pass on to services called on the caller's behalf
  */

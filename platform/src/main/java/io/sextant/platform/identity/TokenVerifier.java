@@ -35,6 +35,12 @@ public final class TokenVerifier {
     public static final String CLAIM_ROLES = "roles";
     public static final String CLAIM_PERMISSIONS = "permissions";
     public static final String CLAIM_SESSION = "sid";
+    /**
+     * When auth read the grants the token carries, in milliseconds since the epoch: what a
+     * revocation of the token's subject is compared with. {@code iat} has whole seconds, too coarse
+     * for "revoke what was issued before this change, not the refresh right after it".
+     */
+    public static final String CLAIM_GRANTS_AT = "grants_at";
 
     private static final long LEEWAY_SECONDS = 5;
     /** The longest lifetime auth can be configured to give a token (ACCESS_TOKEN_TTL, SERVICE_TOKEN_TTL). */
@@ -131,7 +137,13 @@ public final class TokenVerifier {
                              set(jwt.getClaim(CLAIM_ROLES).asList(String.class)),
                              set(jwt.getClaim(CLAIM_PERMISSIONS).asList(String.class)),
                              sid == null ? "" : sid, jwt.getId(),
-                             jwt.getIssuedAtAsInstant(), jwt.getExpiresAtAsInstant(), token);
+                             issuedAt(jwt), jwt.getExpiresAtAsInstant(), token);
+    }
+
+    /** The token's {@code grants_at} if it has one (tokens of older auth versions do not), else its {@code iat}. */
+    private static Instant issuedAt(DecodedJWT jwt) {
+        final Long grantsAt = jwt.getClaim(CLAIM_GRANTS_AT).asLong();
+        return grantsAt == null ? jwt.getIssuedAtAsInstant() : Instant.ofEpochMilli(grantsAt);
     }
 
     private static Set<String> set(List<String> values) {

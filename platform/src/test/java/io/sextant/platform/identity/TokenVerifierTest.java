@@ -263,6 +263,23 @@ class TokenVerifierTest {
     }
 
     @Test
+    void grants_at_tells_apart_tokens_issued_in_the_same_second_before_and_after_a_subject_revocation() {
+        // a role change at .500: the token whose grants were read at .400 goes, the refresh at .600
+        // that read the new grants stays, though both have the same whole-second iat
+        final Instant second = Instant.now().truncatedTo(ChronoUnit.SECONDS).minusSeconds(2);
+        final Instant revokedAt = second.plusMillis(500);
+        final String before = KEY.sign(KEY.userToken("u1").withIssuedAt(second)
+                                          .withClaim(TokenVerifier.CLAIM_GRANTS_AT, second.plusMillis(400).toEpochMilli()));
+        final String after = KEY.sign(KEY.userToken("u1").withIssuedAt(second)
+                                         .withClaim(TokenVerifier.CLAIM_GRANTS_AT, second.plusMillis(600).toEpochMilli()));
+        revocations.add(Revocation.newBuilder().setSubjectSha256(RevocationSet.sha256("u1"))
+                                  .setRevokeTime(timestamp(revokedAt)).setExpireTime(inAnHour()).build());
+
+        assertThat(refusal(before).reason()).isEqualTo("TOKEN_REVOKED");
+        assertThat(verifier.verify(after).issuedAt()).isEqualTo(second.plusMillis(600));
+    }
+
+    @Test
     void an_earlier_subject_revocation_does_not_undo_a_later_one() {
         final Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         final String token = KEY.sign(KEY.userToken("u1").withIssuedAt(now.minus(Duration.ofMinutes(5))));
