@@ -41,6 +41,8 @@ final class ForwardedCall<Q, R> {
     // Guarded by this: a message that was not requested because the side it goes to was not ready.
     private boolean requestOwedToCaller;
     private boolean requestOwedToBackend;
+    // Guarded by this: whether the backend's call has started (on the caller's first message or half-close).
+    private boolean started;
 
     private ForwardedCall(ServerCall<Q, R> serverCall, ClientCall<Q, R> clientCall, String backend) {
         this.serverCall = serverCall;
@@ -52,12 +54,28 @@ final class ForwardedCall<Q, R> {
     static <Q, R> ServerCall.Listener<Q> start(ServerCall<Q, R> serverCall, ClientCall<Q, R> clientCall,
                                                String backend) {
         final ForwardedCall<Q, R> call = new ForwardedCall<>(serverCall, clientCall, backend);
+        serverCall.request(1);
+        return call.new FromCaller();
+    }
+
+    /**
+     * Starts the backend's call, once: on the caller's first message (or a half-close without one),
+     * not when the caller's call starts. A request the gateway cannot read (a REST body that does not
+     * fit the request message) is then refused without a backend call, instead of one cancelled,
+     * which the backend's circuit breaker counted as the backend failing: a few such requests in a
+     * row opened it for everyone (issue 8, found by RestTranscodingFuzzIT).
+     */
+    private void startBackendCall() {
+        synchronized (this) {
+            if (started) {
+                return;
+            }
+            started = true;
+        }
         // Only what ServiceClients' decorators add goes to the backend (authorization, request id,
         // trace context, client address), not the caller's other headers.
-        clientCall.start(call.new FromBackend(), new Metadata());
-        serverCall.request(1);
+        clientCall.start(new FromBackend(), new Metadata());
         clientCall.request(1);
-        return call.new FromCaller();
     }
 
     /** What the caller sends, on its way to the backend. */
@@ -65,6 +83,7 @@ final class ForwardedCall<Q, R> {
 
         @Override
         public void onMessage(Q message) {
+            startBackendCall();
             clientCall.sendMessage(message);
             synchronized (ForwardedCall.this) {
                 if (clientCall.isReady()) {
@@ -77,11 +96,17 @@ final class ForwardedCall<Q, R> {
 
         @Override
         public void onHalfClose() {
+            startBackendCall();
             clientCall.halfClose();
         }
 
         @Override
         public void onCancel() {
+            synchronized (ForwardedCall.this) {
+                if (!started) {
+                    return; // nothing went to the backend
+                }
+            }
             clientCall.cancel("the caller cancelled the call", null);
         }
 

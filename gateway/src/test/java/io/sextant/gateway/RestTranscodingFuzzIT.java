@@ -46,7 +46,10 @@ import io.sextant.users.v1.UsersServiceGrpc;
  *   <li>no 5xx caused by the request: 500, 502 or a broken connection is a finding; 501 UNIMPLEMENTED
  *       (a method auth's stand-in lacks) and 503/504 for a route of a service that is down are not;</li>
  *   <li>every error is the REST error body ({@code error}, {@code message}, {@code timestamp}, ...);</li>
- *   <li>no body carries stack trace text.</li>
+ *   <li>no body carries stack trace text;</li>
+ *   <li>no input opens a backend's circuit breaker (the DESIGN's "no single caller's bad input may open
+ *       a breaker for everyone"): the breakers open after one failure here, and a request to each
+ *       backend after every input must not be turned away.</li>
  * </ul>
  *
  * <p>Without {@code JAZZER_FUZZ} this runs the inputs under {@code RestTranscodingFuzzITInputs/} as
@@ -62,6 +65,9 @@ class RestTranscodingFuzzIT {
     private static final List<String> DOWN_ROUTES =
             List.of("/v1/notifications", "/v1/templates", "/v1/files", "/v1/folders", "/v1/shared", "/v1/logs",
                     "/v1/health", "/v1/services", "/v1/alerts", "/v1/dashboard", "/dashboard", "/health");
+    /** A request to each backend that is up, sent after every input: its breaker must still be closed. */
+    private static final List<String> PROBES =
+            List.of("/v1/users/0f8fad5b-d9cb-469f-a165-70867728950e", "/v1/auth/validate");
     /** A qualified Java class or frame name, as a stack trace has them. */
     private static final Pattern STACK_TRACE =
             Pattern.compile("\\bat [\\w$]+(\\.[\\w$]+)+\\(|\\.java:\\d+\\)|\\b(java|javax|io|com|org)\\.[\\w.$]+(Exception|Error)\\b");
@@ -79,6 +85,9 @@ class RestTranscodingFuzzIT {
         users = TestMesh.startService("users", AnsweringStandIn.of(UsersServiceGrpc.getServiceDescriptor()));
         gateway = TestMesh.startGateway(Map.of("auth", TestMesh.target(auth), "users", TestMesh.target(users)),
                                         Map.of("BACKEND_DEADLINE", "5s", "HEALTH_TIMEOUT", "1s",
+                                               // one failure opens a breaker: the probes after each input
+                                               // see at once whether the input counted as the backend failing
+                                               "CIRCUIT_BREAKER_FAILURES", "1",
                                                // thousands of requests a second from one client: limits have EdgeIT
                                                "RATE_LIMIT_AUTH", "off", "RATE_LIMIT_USER", "off",
                                                "TRUSTED_PROXIES", "10.0.0.0/8"));
@@ -129,6 +138,14 @@ class RestTranscodingFuzzIT {
             throw new AssertionError("no answer to " + request + ": " + e.getCause(), e.getCause());
         }
         check(request, response);
+        // DESIGN: no single caller's bad input may open a breaker for everyone
+        for (String probe : PROBES) {
+            final AggregatedHttpResponse answer = http.execute(RequestHeaders.builder(HttpMethod.GET, probe)
+                    .add(HttpHeaderNames.AUTHORIZATION, TestAuthService.BEARER).build()).aggregate().join();
+            assertThat(answer.contentUtf8()).as("after " + request + " (answered " + response.status() + " "
+                                                + response.contentUtf8() + "), GET " + probe)
+                                            .doesNotContain("BACKEND_CIRCUIT_OPEN");
+        }
     }
 
     private static boolean refusedByTheClient(CompletionException e) {
