@@ -1,8 +1,8 @@
 package io.sextant.users;
 
+import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,6 +31,10 @@ record UserFilter(String sql, Map<String, Object> parameters) {
     static final String EXPECTED = "expected comparisons joined by AND: role = \"<role id>\", active = true|false,"
                                    + " email_domain = \"<domain>\", locale = \"<tag>\", or create_time/update_time"
                                    + " with =, !=, <, <=, >, >= and an RFC 3339 time in double quotes";
+
+    /** The times a filter may name: RFC 3339's four-digit years, in UTC. */
+    private static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
+    private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999999999Z");
 
     static UserFilter parse(String filter) {
         return new Parser(filter).parse();
@@ -114,9 +118,14 @@ record UserFilter(String sql, Map<String, Object> parameters) {
                     final Instant time;
                     try {
                         time = OffsetDateTime.parse(value).toInstant();
-                    } catch (DateTimeParseException e) {
+                    } catch (DateTimeException e) {
                         throw bad(valueAt, field + " takes an RFC 3339 time such as \"2026-01-01T00:00:00Z\", not \""
                                            + value + "\"");
+                    }
+                    // RFC 3339 has four-digit years; ISO 8601's longer ones ("+999999999-...") would
+                    // overflow OffsetDateTime in UTC or PostgreSQL's timestamptz (a 500 instead of a 400)
+                    if (time.isBefore(EARLIEST) || time.isAfter(LATEST)) {
+                        throw bad(valueAt, field + " takes a time from year 0001 to 9999 (UTC), not \"" + value + "\"");
                     }
                     conditions.add("p." + field + " " + (op.equals("!=") ? "<>" : op) + " "
                                    + bind(OffsetDateTime.ofInstant(time, java.time.ZoneOffset.UTC)));

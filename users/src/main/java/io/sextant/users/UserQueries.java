@@ -39,7 +39,7 @@ final class UserQueries {
     record Page(List<ProfileRow> rows, String nextPageToken) {}
 
     /** One key of an order: an order_by field, its column, and whether it sorts descending. */
-    private record Key(String field, String column, boolean timestamp, boolean descending) {
+    record Key(String field, String column, boolean timestamp, boolean descending) {
 
         String value(ProfileRow row) {
             return switch (field) {
@@ -56,8 +56,11 @@ final class UserQueries {
 
     private UserQueries() {}
 
-    /** Parses order_by (its syntax is checked by the contract already); empty means {@code create_time desc}. */
-    private static List<Key> order(String orderBy) {
+    /**
+     * Parses order_by (its syntax is checked by the contract already); empty means {@code create_time desc}.
+     * Package-private for its fuzz test.
+     */
+    static List<Key> order(String orderBy) {
         final String text = orderBy.isBlank() ? "create_time desc" : orderBy;
         final List<Key> keys = new ArrayList<>();
         final Set<String> seen = new HashSet<>();
@@ -75,6 +78,11 @@ final class UserQueries {
                                                                  + " update_time, username, email, last_name or display_name");
             };
             keys.add(new Key(field, column, field.endsWith("_time"), descending));
+        }
+        if (keys.isEmpty()) {
+            // "," (or ",,"): split drops the empty parts; the keyset query needs at least one key
+            throw Errors.invalidField("order_by", "names no field; expected create_time, update_time, username, email,"
+                                                  + " last_name or display_name");
         }
         return keys;
     }
