@@ -1,8 +1,6 @@
 package io.sextant.users;
 
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -19,8 +17,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
-import com.google.protobuf.FieldMask;
-import com.google.protobuf.Timestamp;
 
 import io.grpc.Status.Code;
 import io.grpc.stub.StreamObserver;
@@ -33,11 +29,15 @@ import io.sextant.platform.db.PageToken;
 import io.sextant.platform.error.Errors;
 import io.sextant.platform.identity.Authz;
 import io.sextant.platform.identity.Principal;
+import io.sextant.platform.resource.Page;
+import io.sextant.platform.resource.ProtoTime;
+import io.sextant.platform.resource.UpdateMask;
 import io.sextant.users.db.ProfileDao;
 import io.sextant.users.db.ProfileFields;
 import io.sextant.users.db.ProfileRow;
 import io.sextant.users.db.RoleDao;
 import io.sextant.users.db.RoleRow;
+import io.sextant.users.db.UserQueries;
 import io.sextant.users.v1.AddUserRoleRequest;
 import io.sextant.users.v1.AddUserRoleResponse;
 import io.sextant.users.v1.CreateRoleRequest;
@@ -96,11 +96,11 @@ final class UsersServiceImpl extends UsersServiceGrpc.UsersServiceImplBase {
     /** Accounts per RevokeAccountAccess call (the contract's limit). */
     static final int REVOKE_BATCH = 1000;
 
-    /** The fields UpdateUser may change; UpdateMyProfile may change them without {@code active}. */
-    static final List<String> USER_FIELDS = List.of("first_name", "last_name", "display_name", "phone", "avatar_file",
-                                                     "locale", "time_zone", "metadata", "active");
-    static final List<String> PERSONAL_FIELDS = USER_FIELDS.subList(0, USER_FIELDS.size() - 1);
-    static final List<String> ROLE_FIELDS = List.of("description", "permissions");
+    /** The fields UpdateUser may change; UpdateMyProfile may change them without {@code active}, and without {@code *}. */
+    static final UpdateMask USER_FIELDS = UpdateMask.of(User.getDescriptor(), "first_name", "last_name", "display_name",
+                                                        "phone", "avatar_file", "locale", "time_zone", "metadata", "active");
+    static final UpdateMask PERSONAL_FIELDS = USER_FIELDS.without("active").withoutStar();
+    static final UpdateMask ROLE_FIELDS = UpdateMask.of(Role.getDescriptor(), "description", "permissions");
 
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Reads a stored metadata object (a reader made once: it resolves the type only here). */
@@ -121,7 +121,7 @@ final class UsersServiceImpl extends UsersServiceGrpc.UsersServiceImplBase {
         Authz.requirePermission(USERS_READ);
         final ListUsersResponse.Builder out = ListUsersResponse.newBuilder();
         jdbi.useTransaction(handle -> {
-            final UserQueries.Page page = UserQueries.list(handle, request.getFilter(), request.getOrderBy(),
+            final Page<ProfileRow> page = UserQueries.list(handle, request.getFilter(), request.getOrderBy(),
                                                            request.getPageSize(), request.getPageToken());
             page.rows().forEach(row -> out.addUsers(toUser(row)));
             final UserQueries.Total total = UserQueries.count(handle, request.getFilter());
@@ -133,7 +133,7 @@ final class UsersServiceImpl extends UsersServiceGrpc.UsersServiceImplBase {
     @Override
     public void searchUsers(SearchUsersRequest request, StreamObserver<SearchUsersResponse> response) {
         Authz.requirePermission(USERS_READ);
-        final UserQueries.Page page = jdbi.withHandle(handle -> UserQueries.search(
+        final Page<ProfileRow> page = jdbi.withHandle(handle -> UserQueries.search(
                 handle, request.getQuery(), request.getPageSize(), request.getPageToken()));
         final SearchUsersResponse.Builder out = SearchUsersResponse.newBuilder().setNextPageToken(page.nextPageToken());
         page.rows().forEach(row -> out.addUsers(toUser(row)));
@@ -161,7 +161,7 @@ final class UsersServiceImpl extends UsersServiceGrpc.UsersServiceImplBase {
                                                                        .build())
                                     .getAccount();
         final UUID id = UUID.fromString(account.getId());
-        final ProfileFields fields = apply(blankFields(), user, USER_FIELDS);
+        final ProfileFields fields = profileFields(UpdateMask.apply(User.getDefaultInstance(), user, USER_FIELDS.fields()));
         final ProfileRow row = jdbi.inTransaction(handle -> {
             final ProfileDao profiles = handle.attach(ProfileDao.class);
             // the ProvisionUser from auth's outbox may have come first: then this fills the profile in
@@ -177,8 +177,7 @@ final class UsersServiceImpl extends UsersServiceGrpc.UsersServiceImplBase {
     public void updateUser(UpdateUserRequest request, StreamObserver<UpdateUserResponse> response) {
         final UUID id = userId("user.name", request.getUser().getName());
         Authz.requirePermission(USERS_WRITE);
-        final List<String> paths = maskPaths(request.hasUpdateMask() ? request.getUpdateMask() : null,
-                                             request.getUser(), USER_FIELDS, true);
+        final List<String> paths = USER_FIELDS.paths(request.getUpdateMask(), request.getUser());
         reply(response, UpdateUserResponse.newBuilder().setUser(toUser(update(id, request.getUser(), paths))).build());
     }
 
@@ -196,7 +195,7 @@ final class UsersServiceImpl extends UsersServiceGrpc.UsersServiceImplBase {
             throw Errors.invalidField("user.email", "cannot be changed here (auth owns it): leave it empty or send"
                                                     + " the stored address");
         }
-        reply(response, ReplaceUserResponse.newBuilder().setUser(toUser(update(id, user, USER_FIELDS))).build());
+        reply(response, ReplaceUserResponse.newBuilder().setUser(toUser(update(id, user, USER_FIELDS.fields()))).build());
     }
 
     @Override
@@ -243,8 +242,7 @@ final class UsersServiceImpl extends UsersServiceGrpc.UsersServiceImplBase {
                                           + " changes only the caller's profile");
         }
         // active and the roles are never taken from this request
-        final List<String> paths = maskPaths(request.hasUpdateMask() ? request.getUpdateMask() : null,
-                                             request.getUser(), PERSONAL_FIELDS, false);
+        final List<String> paths = PERSONAL_FIELDS.paths(request.getUpdateMask(), request.getUser());
         final ProfileRow row = update(UUID.fromString(self), request.getUser(), paths);
         reply(response, UpdateMyProfileResponse.newBuilder().setUser(toUser(row)).build());
     }
@@ -390,18 +388,7 @@ final class UsersServiceImpl extends UsersServiceGrpc.UsersServiceImplBase {
         final Role role = request.getRole();
         final String id = roleId("role.name", role.getName());
         final Principal caller = Authz.requirePermission(ROLES_MANAGE);
-        final List<String> paths;
-        if (!request.hasUpdateMask() || request.getUpdateMask().getPathsCount() == 0) {
-            paths = new ArrayList<>();
-            if (!role.getDescription().isEmpty()) {
-                paths.add("description");
-            }
-            if (role.getPermissionsCount() > 0) {
-                paths.add("permissions");
-            }
-        } else {
-            paths = expand(request.getUpdateMask(), ROLE_FIELDS);
-        }
+        final List<String> paths = ROLE_FIELDS.paths(request.getUpdateMask(), role);
         final List<UUID> holders = new ArrayList<>();
         final RoleRow row = jdbi.inTransaction(handle -> {
             final RoleDao roles = handle.attach(RoleDao.class);
@@ -520,7 +507,7 @@ final class UsersServiceImpl extends UsersServiceGrpc.UsersServiceImplBase {
                 throw Errors.notFound("user", "users/" + id);
             }
             final ProfileRow existing = profiles.find(id).orElseThrow();
-            final ProfileFields changed = apply(fieldsOf(existing), user, paths);
+            final ProfileFields changed = profileFields(UpdateMask.apply(editable(existing), user, paths));
             if (existing.active() && !changed.active() && existing.roleIds().contains(ADMIN)) {
                 requireAnotherAdmin(handle, id);
             }
@@ -533,77 +520,26 @@ final class UsersServiceImpl extends UsersServiceGrpc.UsersServiceImplBase {
         return row;
     }
 
-    /**
-     * The mask's paths, checked against {@code allowed} ({@code *} means all of them when
-     * {@code starAllowed}); without a mask, the allowed fields that are set in {@code user}.
-     */
-    private static List<String> maskPaths(FieldMask mask, User user, List<String> allowed, boolean starAllowed) {
-        if (mask == null || mask.getPathsCount() == 0) {
-            final List<String> paths = new ArrayList<>();
-            for (String field : allowed) {
-                if (isSet(user, field)) {
-                    paths.add(field);
-                }
-            }
-            return paths;
-        }
-        if (!starAllowed && mask.getPathsList().contains("*")) {
-            throw Errors.invalidField("update_mask", "may name only " + String.join(", ", allowed));
-        }
-        return expand(mask, allowed);
+    /** The fields of a stored profile that an update may change, as the User message a request carries them in. */
+    private static User editable(ProfileRow row) {
+        return User.newBuilder()
+                   .setFirstName(row.firstName())
+                   .setLastName(row.lastName())
+                   .setDisplayName(row.displayName())
+                   .setPhone(row.phone())
+                   .setAvatarFile(row.avatarFile())
+                   .setLocale(row.locale())
+                   .setTimeZone(row.timeZone())
+                   .putAllMetadata(metadata(row.metadata()))
+                   .setActive(row.active())
+                   .build();
     }
 
-    private static List<String> expand(FieldMask mask, List<String> allowed) {
-        final Set<String> paths = new LinkedHashSet<>();
-        for (String path : mask.getPathsList()) {
-            if (path.equals("*")) {
-                paths.addAll(allowed);
-            } else if (allowed.contains(path)) {
-                paths.add(path);
-            } else {
-                throw Errors.invalidField("update_mask", "'" + path + "' cannot be changed; the mask may name only "
-                                                         + String.join(", ", allowed) + " or *");
-            }
-        }
-        return List.copyOf(paths);
-    }
-
-    private static boolean isSet(User user, String field) {
-        return switch (field) {
-            case "first_name" -> !user.getFirstName().isEmpty();
-            case "last_name" -> !user.getLastName().isEmpty();
-            case "display_name" -> !user.getDisplayName().isEmpty();
-            case "phone" -> !user.getPhone().isEmpty();
-            case "avatar_file" -> !user.getAvatarFile().isEmpty();
-            case "locale" -> !user.getLocale().isEmpty();
-            case "time_zone" -> !user.getTimeZone().isEmpty();
-            case "metadata" -> user.getMetadataCount() > 0;
-            case "active" -> user.hasActive();
-            default -> throw new IllegalArgumentException(field);
-        };
-    }
-
-    /** {@code base} with the named fields taken from {@code user} (an empty value clears; unset active is true). */
-    private static ProfileFields apply(ProfileFields base, User user, List<String> paths) {
-        return new ProfileFields(
-                paths.contains("first_name") ? user.getFirstName() : base.firstName(),
-                paths.contains("last_name") ? user.getLastName() : base.lastName(),
-                paths.contains("display_name") ? user.getDisplayName() : base.displayName(),
-                paths.contains("phone") ? user.getPhone() : base.phone(),
-                paths.contains("avatar_file") ? user.getAvatarFile() : base.avatarFile(),
-                paths.contains("locale") ? user.getLocale() : base.locale(),
-                paths.contains("time_zone") ? user.getTimeZone() : base.timeZone(),
-                paths.contains("metadata") ? json(user.getMetadataMap()) : base.metadata(),
-                paths.contains("active") ? !user.hasActive() || user.getActive() : base.active());
-    }
-
-    private static ProfileFields blankFields() {
-        return new ProfileFields("", "", "", "", "", "", "", "{}", true);
-    }
-
-    private static ProfileFields fieldsOf(ProfileRow row) {
-        return new ProfileFields(row.firstName(), row.lastName(), row.displayName(), row.phone(), row.avatarFile(),
-                                 row.locale(), row.timeZone(), row.metadata(), row.active());
+    /** What is stored of a user's editable fields (an unset {@code active} is true). */
+    private static ProfileFields profileFields(User user) {
+        return new ProfileFields(user.getFirstName(), user.getLastName(), user.getDisplayName(), user.getPhone(),
+                                 user.getAvatarFile(), user.getLocale(), user.getTimeZone(), json(user.getMetadataMap()),
+                                 !user.hasActive() || user.getActive());
     }
 
     private ProfileRow load(UUID id) {
@@ -656,8 +592,8 @@ final class UsersServiceImpl extends UsersServiceGrpc.UsersServiceImplBase {
                                       .setTimeZone(row.timeZone())
                                       .putAllMetadata(metadata(row.metadata()))
                                       .setActive(row.active())
-                                      .setCreateTime(timestamp(row.createTime()))
-                                      .setUpdateTime(timestamp(row.updateTime()));
+                                      .setCreateTime(ProtoTime.timestamp(row.createTime()))
+                                      .setUpdateTime(ProtoTime.timestamp(row.updateTime()));
         row.roleIds().forEach(role -> user.addRoles("roles/" + role));
         return user.build();
     }
@@ -668,13 +604,9 @@ final class UsersServiceImpl extends UsersServiceGrpc.UsersServiceImplBase {
                    .setDescription(row.description())
                    .addAllPermissions(row.permissions())
                    .setBuiltIn(row.builtIn())
-                   .setCreateTime(timestamp(row.createTime()))
-                   .setUpdateTime(timestamp(row.updateTime()))
+                   .setCreateTime(ProtoTime.timestamp(row.createTime()))
+                   .setUpdateTime(ProtoTime.timestamp(row.updateTime()))
                    .build();
-    }
-
-    static Timestamp timestamp(Instant instant) {
-        return Timestamp.newBuilder().setSeconds(instant.getEpochSecond()).setNanos(instant.getNano()).build();
     }
 
     private static String json(Map<String, String> metadata) {

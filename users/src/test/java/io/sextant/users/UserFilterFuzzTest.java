@@ -15,6 +15,10 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 
 import io.grpc.Status;
 import io.sextant.platform.error.ServiceException;
+import io.sextant.platform.resource.OrderKey;
+import io.sextant.platform.resource.SqlFilter;
+import io.sextant.users.db.ProfileRow;
+import io.sextant.users.db.UserQueries;
 
 /**
  * Fuzzes ListUsers' {@code filter} and {@code order_by} parsers with arbitrary text (an input is the
@@ -28,7 +32,7 @@ import io.sextant.platform.error.ServiceException;
  */
 class UserFilterFuzzTest {
 
-    /** One condition of what {@link UserFilter} emits; every value is a {@code :f<n>} parameter. */
+    /** One condition of what {@link UserQueries#FILTER} emits; every value is a {@code :f<n>} parameter. */
     private static final String CONDITION =
             "(?:EXISTS \\(SELECT 1 FROM user_roles fr WHERE fr\\.user_id = p\\.id AND fr\\.role_id = :f\\d+\\)"
             + "|p\\.email_domain = :f\\d+|p\\.locale = :f\\d+|p\\.active (?:=|<>) :f\\d+"
@@ -49,9 +53,9 @@ class UserFilterFuzzTest {
     @FuzzTest(maxDuration = "15s")
     void filter(byte[] input) {
         final String text = new String(input, StandardCharsets.UTF_8);
-        final UserFilter filter;
+        final SqlFilter filter;
         try {
-            filter = UserFilter.parse(text);
+            filter = UserQueries.filter(text);
         } catch (ServiceException e) {
             assertInvalid(e, "filter", text);
             return;
@@ -75,7 +79,7 @@ class UserFilterFuzzTest {
     @FuzzTest(maxDuration = "15s")
     void orderBy(byte[] input) {
         final String text = new String(input, StandardCharsets.UTF_8);
-        final List<UserQueries.Key> keys;
+        final List<OrderKey<ProfileRow>> keys;
         try {
             keys = UserQueries.order(text);
         } catch (ServiceException e) {
@@ -86,7 +90,7 @@ class UserFilterFuzzTest {
         }
         assertThat(keys).as("keys of '%s'", text).isNotEmpty();
         final Set<String> fields = new HashSet<>();
-        for (UserQueries.Key key : keys) {
+        for (OrderKey<ProfileRow> key : keys) {
             assertThat(ORDER_COLUMNS).as("column of '%s'", text).contains(key.column());
             assertThat(fields.add(key.field())).as("'%s' names %s once", text, key.field()).isTrue();
         }

@@ -21,9 +21,10 @@ import io.prometheus.client.CollectorRegistry;
 import io.sextant.platform.db.Database;
 import io.sextant.platform.error.ServiceException;
 import io.sextant.platform.testing.TestPostgres;
+import io.sextant.users.db.UserQueries;
 
 /**
- * The SQL that {@link UserFilter} and order_by emit is valid PostgreSQL: every filter and order of
+ * The SQL that {@link UserQueries#FILTER} and order_by emit is valid PostgreSQL: every filter and order of
  * {@link UserFilterFuzzTest}'s corpus, and a few edge values, run as ListUsers' and its count's
  * queries against the real (embedded) database. An input either is INVALID_ARGUMENT or its queries run.
  */
@@ -73,7 +74,7 @@ class UserFilterPostgresIT {
 
     private static void runs(String filter, String orderBy) {
         try {
-            UserFilter.parse(filter);
+            UserQueries.filter(filter);
             UserQueries.order(orderBy);
         } catch (ServiceException e) {
             return; // the fuzz test checks what it says

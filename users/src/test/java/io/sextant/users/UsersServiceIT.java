@@ -55,6 +55,7 @@ import io.sextant.platform.server.SextantServer;
 import io.sextant.platform.testing.TestKeys;
 import io.sextant.platform.testing.TestPostgres;
 import io.sextant.platform.testing.TestServers;
+import io.sextant.users.db.UserQueries;
 import io.sextant.users.v1.AddUserRoleRequest;
 import io.sextant.users.v1.CreateRoleRequest;
 import io.sextant.users.v1.CreateUserRequest;

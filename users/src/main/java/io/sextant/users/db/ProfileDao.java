@@ -74,10 +74,6 @@ public interface ProfileDao {
     @SqlUpdate("DELETE FROM user_roles WHERE user_id = :id AND role_id = :roleId")
     boolean revoke(@Bind("id") UUID id, @Bind("roleId") String roleId);
 
-    /** How many users hold the role. */
-    @SqlQuery("SELECT count(*) FROM user_roles WHERE role_id = :roleId")
-    long countHolders(@Bind("roleId") String roleId);
-
     /** The ids of the users holding the role, locked for the rest of the transaction. */
     @SqlQuery("SELECT user_id FROM user_roles WHERE role_id = :roleId ORDER BY user_id FOR UPDATE")
     List<UUID> lockHolders(@Bind("roleId") String roleId);
