@@ -47,6 +47,7 @@ import io.prometheus.client.hotspot.ThreadExports;
 import io.sextant.platform.config.ServiceConfig;
 import io.sextant.platform.db.Database;
 import io.sextant.platform.error.GrpcErrorMapper;
+import io.sextant.platform.grpc.GrpcLimits;
 import io.sextant.platform.grpc.ValidationInterceptor;
 import io.sextant.platform.identity.AuthInterceptor;
 import io.sextant.platform.identity.RemoteIdentity;
@@ -284,7 +285,7 @@ public final class SextantServer implements AutoCloseable {
             // the answers say nothing of the software that made them
             sb.disableServerHeader()
               .requestTimeout(Duration.ofSeconds(30))
-              .maxRequestLength(16 * 1024 * 1024)
+              .maxRequestLength(GrpcLimits.MAX_MESSAGE_BYTES)
               .maxNumConnections(10_000)
               .gracefulShutdownTimeout(Duration.ofMillis(200), config.shutdownGrace());
             // Armeria runs decorators in reverse order of insertion: request ids, tracing, then these.
@@ -300,7 +301,7 @@ public final class SextantServer implements AutoCloseable {
             final GrpcServiceBuilder grpc = GrpcService.builder()
                                                        .exceptionHandler(new GrpcErrorMapper(name))
                                                        .useBlockingTaskExecutor(true)
-                                                       .maxRequestMessageLength(16 * 1024 * 1024)
+                                                       .maxRequestMessageLength(GrpcLimits.MAX_MESSAGE_BYTES)
                                                        .addService(ProtoReflectionServiceV1.newInstance())
                                                        .addService(GrpcHealthCheckService.builder()
                                                                                          .checkers(serving)
