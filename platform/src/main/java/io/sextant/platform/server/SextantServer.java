@@ -10,9 +10,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 import org.slf4j.Logger;
@@ -52,6 +49,7 @@ import io.sextant.platform.grpc.ValidationInterceptor;
 import io.sextant.platform.identity.AuthInterceptor;
 import io.sextant.platform.identity.RemoteIdentity;
 import io.sextant.platform.identity.TokenVerifier;
+import io.sextant.platform.jobs.ScheduledJobs;
 import io.sextant.platform.telemetry.RequestIds;
 import io.sextant.platform.telemetry.RpcMetrics;
 import io.sextant.platform.telemetry.Tracing;
@@ -340,13 +338,9 @@ public final class SextantServer implements AutoCloseable {
             customizers.forEach(c -> c.accept(sb));
 
             if (database != null) {
-                final ScheduledExecutorService checker = Executors.newSingleThreadScheduledExecutor(r -> {
-                    final Thread t = new Thread(r, name + "-readiness");
-                    t.setDaemon(true);
-                    return t;
-                });
-                checker.scheduleWithFixedDelay(() -> serving.setHealthy(database.isReady()), 0, 2, TimeUnit.SECONDS);
-                closeables.add(checker::shutdownNow);
+                closeables.add(ScheduledJobs.on(name + "-readiness")
+                                            .every("readiness check", Duration.ZERO, Duration.ofSeconds(2),
+                                                   () -> serving.setHealthy(database.isReady())));
             }
             final Server server = sb.build();
             return new SextantServer(name, server, management, List.copyOf(closeables), registry);
