@@ -8,9 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -25,6 +22,7 @@ import io.sextant.platform.db.Database;
 import io.sextant.platform.identity.RevocationSet;
 import io.sextant.platform.identity.TokenlessAuthMethods;
 import io.sextant.platform.identity.TokenVerifier;
+import io.sextant.platform.jobs.ScheduledJobs;
 import io.sextant.platform.outbox.OutboxHandler;
 import io.sextant.platform.outbox.OutboxRelay;
 import io.sextant.platform.server.SextantServer;
@@ -117,27 +115,19 @@ public final class AuthServer {
         final OutboxRelay relay = new OutboxRelay("auth", db.jdbi(), handlers, Duration.ofMillis(500),
                                                   builder.registry()).start();
 
-        final ScheduledExecutorService maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
-            final Thread t = new Thread(r, "auth-maintenance");
-            t.setDaemon(true);
-            return t;
-        });
-        maintenance.scheduleWithFixedDelay(() -> {
-            try {
-                keys.maintain();
-                throttle.purge();
-                db.jdbi().useExtension(SessionDao.class, dao -> dao.purge(clock.instant().minus(Duration.ofDays(1))));
-            } catch (RuntimeException e) {
-                log.warn("Auth maintenance failed: {}", e.toString());
-            }
-        }, 30, 30, TimeUnit.SECONDS);
+        final ScheduledJobs maintenance = ScheduledJobs.on("auth-maintenance").every(
+                "auth maintenance", Duration.ofSeconds(30), Duration.ofSeconds(30), () -> {
+                    keys.maintain();
+                    throttle.purge();
+                    db.jdbi().useExtension(SessionDao.class, dao -> dao.purge(clock.instant().minus(Duration.ofDays(1))));
+                });
 
         return builder.grpcService(service)
                       .publicMethods(PUBLIC_METHODS)
                       .verifier(new TokenVerifier(keys, revocations, clock))
                       .closeOnStop(feed)
                       .closeOnStop(relay)
-                      .closeOnStop(maintenance::shutdownNow)
+                      .closeOnStop(maintenance)
                       .build();
     }
 

@@ -1,5 +1,6 @@
 package io.sextant.auth;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -8,9 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArraySet;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
@@ -25,6 +23,7 @@ import io.sextant.auth.db.RevocationRow;
 import io.sextant.auth.v1.Revocation;
 import io.sextant.auth.v1.WatchRevocationsResponse;
 import io.sextant.platform.identity.RevocationSet;
+import io.sextant.platform.jobs.ScheduledJobs;
 
 /**
  * Streams revocations to the verifiers of the mesh, each id (token, session, subject) as its
@@ -45,24 +44,20 @@ final class RevocationFeed implements AutoCloseable {
     private final RevocationSet local;
     private final Map<Long, Revocation> inForce = new LinkedHashMap<>();
     private final Set<Subscriber> subscribers = new CopyOnWriteArraySet<>();
-    private final ScheduledExecutorService poller;
+    private final ScheduledJobs poller;
     private long lastId;
 
     RevocationFeed(Jdbi jdbi, RevocationSet local) {
         this.jdbi = jdbi;
         this.local = local;
-        this.poller = Executors.newSingleThreadScheduledExecutor(r -> {
-            final Thread t = new Thread(r, "auth-revocation-feed");
-            t.setDaemon(true);
-            return t;
-        });
+        this.poller = ScheduledJobs.on("auth-revocation-feed");
     }
 
     RevocationFeed start() {
         poll();
         local.markSynced();
-        poller.scheduleWithFixedDelay(this::pollSafely, 200, 200, TimeUnit.MILLISECONDS);
-        poller.scheduleWithFixedDelay(this::prune, 1, 1, TimeUnit.MINUTES);
+        poller.every("revocation poll", Duration.ofMillis(200), Duration.ofMillis(200), this::pollSafely);
+        poller.every("revocation prune", Duration.ofMinutes(1), Duration.ofMinutes(1), this::prune);
         return this;
     }
 
@@ -225,7 +220,7 @@ final class RevocationFeed implements AutoCloseable {
 
     @Override
     public void close() {
-        poller.shutdownNow();
+        poller.close();
         synchronized (this) {
             subscribers.forEach(Subscriber::complete);
         }

@@ -11,6 +11,7 @@ import java.util.Map;
 
 import io.sextant.platform.config.Env;
 import io.sextant.platform.db.DbConfig;
+import io.sextant.platform.grpc.GrpcLimits;
 
 /**
  * What the gateway does at the edge, before a call goes to a backend:
@@ -74,7 +75,7 @@ public record EdgeConfig(Map<RouteGroup, RateLimit> rateLimits, DbConfig rateLim
             }
             origins.add(trimmed);
         }
-        final int maxBody = env.integer("MAX_REQUEST_BODY", 16 * 1024 * 1024, 1024, Integer.MAX_VALUE);
+        final int maxBody = env.integer("MAX_REQUEST_BODY", GrpcLimits.MAX_MESSAGE_BYTES, 1024, Integer.MAX_VALUE);
         final int maxHeaders = env.integer("MAX_HEADER_SIZE", 16 * 1024, 1024, 1024 * 1024);
         final Path cert = file(env, "TLS_CERT_FILE");
         final Path key = file(env, "TLS_KEY_FILE");

@@ -20,7 +20,6 @@ import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
-import io.grpc.StatusRuntimeException;
 import io.sextant.platform.error.Errors;
 import io.sextant.platform.error.GrpcErrorMapper;
 import io.sextant.platform.error.ServiceException;
@@ -198,9 +197,7 @@ final class EdgeGuard implements ServerInterceptor {
     }
 
     private static <Q, R> ServerCall.Listener<Q> refuse(ServerCall<Q, R> call, ServiceException e) {
-        final StatusRuntimeException status = GrpcErrorMapper.toStatusException(e, RestError.DOMAIN);
-        call.close(status.getStatus(), status.getTrailers() == null ? new Metadata() : status.getTrailers());
-        return new ServerCall.Listener<>() { };
+        return GrpcErrorMapper.closeCall(call, e, RestError.DOMAIN);
     }
 
     /** A shared store that fails lets calls through (an outage of the limits is no outage of the API), and says so. */

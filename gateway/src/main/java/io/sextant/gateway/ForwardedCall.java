@@ -25,6 +25,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import io.sextant.platform.error.Errors;
 import io.sextant.platform.error.GrpcErrorMapper;
+import io.sextant.platform.error.ServiceException;
 import io.sextant.platform.grpc.StorableText;
 import io.sextant.platform.telemetry.RequestIds;
 
@@ -100,8 +101,7 @@ final class ForwardedCall<Q, R> {
             if (!unstorable.isEmpty()) {
                 // text the backend could not store, or that protobuf would carry changed (a lone
                 // surrogate from JSON becomes '?'): refused here, naming the field, like the backend would
-                refuse(GrpcErrorMapper.toStatusException(Errors.invalidFields(unstorable), RestError.DOMAIN),
-                       started);
+                refuse(Errors.invalidFields(unstorable), started);
                 return;
             }
             startBackendCall();
@@ -205,13 +205,13 @@ final class ForwardedCall<Q, R> {
      * Answers the caller with the refusal, and cancels the call to the backend if a stream had
      * started it (which does not count for the backend's circuit breaker: the caller's doing).
      */
-    private void refuse(StatusRuntimeException refusal, boolean backendCallStarted) {
+    private void refuse(ServiceException refusal, boolean backendCallStarted) {
         refused = true;
         if (backendCallStarted) {
             BackendCircuitBreaker.cancelledForCaller(served);
             clientCall.cancel("the gateway refused a message of the caller", null);
         }
-        serverCall.close(refusal.getStatus(), refusal.getTrailers() == null ? new Metadata() : refusal.getTrailers());
+        GrpcErrorMapper.closeCall(serverCall, refusal, RestError.DOMAIN);
     }
 
     private StatusRuntimeException callFailure(Status status) {

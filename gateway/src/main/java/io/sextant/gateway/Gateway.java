@@ -19,6 +19,7 @@ import io.grpc.ServiceDescriptor;
 import io.sextant.gateway.openapi.OpenApiDocument;
 import io.sextant.gateway.openapi.OpenApiService;
 import io.sextant.platform.db.Database;
+import io.sextant.platform.grpc.GrpcLimits;
 import io.sextant.platform.identity.RemoteIdentity;
 import io.sextant.platform.server.SextantServer;
 
@@ -31,7 +32,6 @@ import io.sextant.platform.server.SextantServer;
  */
 public final class Gateway {
 
-    private static final int MAX_MESSAGE_LENGTH = 16 * 1024 * 1024;
 
     private Gateway() {}
 
@@ -55,7 +55,7 @@ public final class Gateway {
             server.closeOnStop(channels);
             for (ServiceDescriptor descriptor : backend.apis()) {
                 final ServerServiceDefinition forwarding = ForwardingService.of(
-                        descriptor, backend.name(), channels.forwarding(descriptor, MAX_MESSAGE_LENGTH),
+                        descriptor, backend.name(), channels.forwarding(descriptor, GrpcLimits.MAX_MESSAGE_BYTES),
                         config.deadline(backend));
                 if (forwarding != null) {
                     addMethods(api, forwarding, true, server, guard);
@@ -124,8 +124,8 @@ public final class Gateway {
                         .jsonMarshallerCustomizer(marshaller -> marshaller.ignoringUnknownFields(false))
                         .build(descriptor)))
                 .exceptionHandler(new GatewayExceptionHandler())
-                .maxRequestMessageLength(MAX_MESSAGE_LENGTH)
-                .maxResponseMessageLength(MAX_MESSAGE_LENGTH);
+                .maxRequestMessageLength(GrpcLimits.MAX_MESSAGE_BYTES)
+                .maxResponseMessageLength(GrpcLimits.MAX_MESSAGE_BYTES);
     }
 
     /** Adds the unary (or the streaming) methods of a forwarding service, with RPC metrics. */

@@ -4,8 +4,6 @@ import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
@@ -22,6 +20,7 @@ import io.github.bucket4j.distributed.jdbc.PrimaryKeyMapper;
 import io.github.bucket4j.postgresql.Bucket4jPostgreSQL;
 import io.github.bucket4j.postgresql.PostgreSQLSelectForUpdateBasedProxyManager;
 import io.sextant.platform.db.Database;
+import io.sextant.platform.jobs.ScheduledJobs;
 
 /**
  * The gateway's rate limits: one token bucket per route group and client (a user id, or a client
@@ -116,7 +115,7 @@ abstract class RateLimiter implements AutoCloseable {
 
         private static final Logger log = LoggerFactory.getLogger(InPostgres.class);
         private final PostgreSQLSelectForUpdateBasedProxyManager<String> buckets;
-        private final ScheduledExecutorService cleaner;
+        private final ScheduledJobs cleaner;
 
         InPostgres(Map<RouteGroup, RateLimit> limits, Database database) {
             super(limits);
@@ -130,12 +129,9 @@ abstract class RateLimiter implements AutoCloseable {
                                         .expirationAfterWrite(ExpirationAfterWriteStrategy
                                                 .basedOnTimeForRefillingBucketUpToMax(Duration.ofSeconds(10)))
                                         .build();
-            cleaner = Executors.newSingleThreadScheduledExecutor(r -> {
-                final Thread thread = new Thread(r, "rate-limit-cleaner");
-                thread.setDaemon(true);
-                return thread;
-            });
-            cleaner.scheduleWithFixedDelay(this::removeExpired, 1, 1, TimeUnit.MINUTES);
+            cleaner = ScheduledJobs.on("rate-limit-cleaner")
+                                   .every("rate limit cleanup", Duration.ofMinutes(1), Duration.ofMinutes(1),
+                                          this::removeExpired);
         }
 
         private void removeExpired() {
@@ -161,7 +157,7 @@ abstract class RateLimiter implements AutoCloseable {
 
         @Override
         public void close() {
-            cleaner.shutdownNow();
+            cleaner.close();
         }
     }
 }

@@ -8,6 +8,6 @@ public final class MonitoringMain {
     private MonitoringMain() {}
 
     public static void main(String[] args) {
-        Launcher.run(MonitoringServer::readConfig, MonitoringServer::newServer);
+        Launcher.run(MonitoringServer.SERVICE::readConfig, MonitoringServer.SERVICE::newServer);
     }
 }

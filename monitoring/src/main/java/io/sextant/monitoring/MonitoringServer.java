@@ -1,30 +1,18 @@
 package io.sextant.monitoring;
 
 import io.sextant.monitoring.v1.MonitoringServiceGrpc;
-import io.sextant.platform.config.Env;
-import io.sextant.platform.config.ServiceConfig;
-import io.sextant.platform.grpc.NotBuiltYet;
-import io.sextant.platform.server.SextantServer;
+import io.sextant.platform.server.NotBuiltService;
 
 /**
- * Wires the monitoring service: what {@link MonitoringMain} runs and what the tests start. It owns its
- * database (migrated at start) and serves its contract, health, metrics and docs; its RPCs are
- * built by the monitoring issue (logs, registry, alerts, dashboard) and answer UNIMPLEMENTED (NOT_BUILT_YET) until then.
+ * Wires the monitoring service: what {@link MonitoringMain} runs and what the tests start. Until the monitoring
+ * issue builds its RPCs (logs, registry, alerts, dashboard), it is the platform's skeleton: its own database, its contract,
+ * health, metrics and docs, and every RPC answering UNIMPLEMENTED (NOT_BUILT_YET).
  */
 public final class MonitoringServer {
 
-    public static final int DEFAULT_PORT = 8005;
+    /** The service on PORT (8005 by default). */
+    public static final NotBuiltService SERVICE = new NotBuiltService(
+            "monitoring", 8005, new MonitoringServiceGrpc.MonitoringServiceImplBase() { }, "the monitoring issue (logs, registry, alerts, dashboard)");
 
     private MonitoringServer() {}
-
-    /** The service's settings from the environment (PORT defaults to 8005). */
-    public static ServiceConfig readConfig(Env env) {
-        final ServiceConfig config = ServiceConfig.read("monitoring", DEFAULT_PORT, env);
-        env.check();
-        return config;
-    }
-
-    public static SextantServer newServer(ServiceConfig config) {
-        return NotBuiltYet.server(config, new MonitoringServiceGrpc.MonitoringServiceImplBase() { }, "the monitoring issue (logs, registry, alerts, dashboard)");
-    }
 }

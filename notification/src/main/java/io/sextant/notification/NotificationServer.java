@@ -1,30 +1,18 @@
 package io.sextant.notification;
 
 import io.sextant.notification.v1.NotificationServiceGrpc;
-import io.sextant.platform.config.Env;
-import io.sextant.platform.config.ServiceConfig;
-import io.sextant.platform.grpc.NotBuiltYet;
-import io.sextant.platform.server.SextantServer;
+import io.sextant.platform.server.NotBuiltService;
 
 /**
- * Wires the notification service: what {@link NotificationMain} runs and what the tests start. It owns its
- * database (migrated at start) and serves its contract, health, metrics and docs; its RPCs are
- * built by the notification issue (channels, templates, delivery) and answer UNIMPLEMENTED (NOT_BUILT_YET) until then.
+ * Wires the notification service: what {@link NotificationMain} runs and what the tests start. Until the notification
+ * issue builds its RPCs (channels, templates, delivery), it is the platform's skeleton: its own database, its contract,
+ * health, metrics and docs, and every RPC answering UNIMPLEMENTED (NOT_BUILT_YET).
  */
 public final class NotificationServer {
 
-    public static final int DEFAULT_PORT = 8003;
+    /** The service on PORT (8003 by default). */
+    public static final NotBuiltService SERVICE = new NotBuiltService(
+            "notification", 8003, new NotificationServiceGrpc.NotificationServiceImplBase() { }, "the notification issue (channels, templates, delivery)");
 
     private NotificationServer() {}
-
-    /** The service's settings from the environment (PORT defaults to 8003). */
-    public static ServiceConfig readConfig(Env env) {
-        final ServiceConfig config = ServiceConfig.read("notification", DEFAULT_PORT, env);
-        env.check();
-        return config;
-    }
-
-    public static SextantServer newServer(ServiceConfig config) {
-        return NotBuiltYet.server(config, new NotificationServiceGrpc.NotificationServiceImplBase() { }, "the notification issue (channels, templates, delivery)");
-    }
 }

@@ -14,6 +14,7 @@ import com.linecorp.armeria.common.grpc.GoogleGrpcExceptionHandlerFunction;
 import com.linecorp.armeria.common.grpc.GrpcExceptionHandlerFunction;
 
 import io.grpc.Metadata;
+import io.grpc.ServerCall;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.StatusRuntimeException;
@@ -96,6 +97,17 @@ public final class GrpcErrorMapper implements GoogleGrpcExceptionHandlerFunction
     /** A status exception to close a call with, for code that must not throw (interceptors). */
     public static StatusRuntimeException toStatusException(ServiceException e, String domain) {
         return StatusProto.toStatusRuntimeException(toStatusProto(e, domain));
+    }
+
+    /**
+     * Ends a call with a domain error, for code that must not throw (interceptors): closes it with
+     * the status and its details in the trailers, and returns a listener that ignores whatever the
+     * caller still sends, for an interceptor to return instead of starting the call.
+     */
+    public static <Q, R> ServerCall.Listener<Q> closeCall(ServerCall<Q, R> call, ServiceException e, String domain) {
+        final StatusRuntimeException status = toStatusException(e, domain);
+        call.close(status.getStatus(), status.getTrailers() == null ? new Metadata() : status.getTrailers());
+        return new ServerCall.Listener<>() { };
     }
 
     private static com.google.rpc.Status statusProto(Status.Code code, String reason, String message, String domain) {

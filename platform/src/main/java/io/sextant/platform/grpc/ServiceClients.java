@@ -71,7 +71,7 @@ public final class ServiceClients {
 
     private static GrpcClientBuilder withPropagation(GrpcClientBuilder builder, Duration deadline) {
         return builder.responseTimeout(deadline)
-                      .maxResponseLength(16 * 1024 * 1024)
+                      .maxResponseLength(GrpcLimits.MAX_MESSAGE_BYTES)
                       .decorator(ServiceClients::propagate)
                       .decorator(Tracing::propagate);
     }

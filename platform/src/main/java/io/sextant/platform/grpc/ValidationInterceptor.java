@@ -58,8 +58,7 @@ public final class ValidationInterceptor implements ServerInterceptor {
                     return;
                 }
                 closed = true;
-                final var status = GrpcErrorMapper.toStatusException(Errors.invalidFields(violations), domain);
-                call.close(status.getStatus(), status.getTrailers() == null ? new Metadata() : status.getTrailers());
+                GrpcErrorMapper.closeCall(call, Errors.invalidFields(violations), domain);
             }
 
             @Override

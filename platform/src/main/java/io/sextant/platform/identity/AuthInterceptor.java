@@ -67,9 +67,7 @@ public final class AuthInterceptor implements ServerInterceptor {
     }
 
     private <Q, R> ServerCall.Listener<Q> refuse(ServerCall<Q, R> call, ServiceException e) {
-        final var status = GrpcErrorMapper.toStatusException(e, domain);
-        call.close(status.getStatus(), status.getTrailers() == null ? new Metadata() : status.getTrailers());
-        return new ServerCall.Listener<>() { };
+        return GrpcErrorMapper.closeCall(call, e, domain);
     }
 
     /** The token of an {@code Authorization: Bearer <token>} header; UNAUTHENTICATED for another form. */

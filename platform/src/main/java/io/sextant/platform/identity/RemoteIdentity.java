@@ -10,10 +10,6 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.slf4j.Logger;
@@ -32,6 +28,7 @@ import io.sextant.auth.v1.Revocation;
 import io.sextant.auth.v1.WatchRevocationsRequest;
 import io.sextant.auth.v1.WatchRevocationsResponse;
 import io.sextant.platform.grpc.ServiceClients;
+import io.sextant.platform.jobs.ScheduledJobs;
 
 /**
  * The identity of a service that is not auth: keys from auth's JWKS (cached, refreshed on an
@@ -49,7 +46,7 @@ public final class RemoteIdentity implements KeySource, AutoCloseable {
     private final AtomicLong lastRefresh = new AtomicLong(System.nanoTime() - MIN_REFRESH_NANOS);
     private final RevocationSet revocations;
     private final TokenVerifier verifier;
-    private final ScheduledExecutorService scheduler;
+    private final ScheduledJobs scheduler;
     private volatile boolean closed;
     private volatile long backoffMillis = 100;
     private volatile ClientCallStreamObserver<WatchRevocationsRequest> stream;
@@ -69,20 +66,16 @@ public final class RemoteIdentity implements KeySource, AutoCloseable {
                               .build(AuthServiceGrpc.AuthServiceStub.class);
         revocations = new RevocationSet(clock);
         verifier = new TokenVerifier(this, revocations, clock);
-        scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            final Thread t = new Thread(r, "identity-refresh");
-            t.setDaemon(true);
-            return t;
-        });
+        scheduler = ScheduledJobs.on("identity-refresh");
     }
 
     /** Starts watching revocations and refreshing keys in the background. Does not wait for auth. */
     public RemoteIdentity start() {
-        scheduler.execute(this::watchRevocations);
-        scheduler.scheduleWithFixedDelay(() -> {
+        scheduler.runNow("revocation watch", this::watchRevocations);
+        scheduler.every("signing key refresh", Duration.ZERO, Duration.ofMinutes(5), () -> {
             refreshKeys();
             revocations.prune();
-        }, 0, 5, TimeUnit.MINUTES);
+        });
         return this;
     }
 
@@ -115,11 +108,7 @@ public final class RemoteIdentity implements KeySource, AutoCloseable {
     }
 
     private void scheduleRefresh() {
-        try {
-            scheduler.execute(this::refreshKeys);
-        } catch (RejectedExecutionException e) {
-            // closed
-        }
+        scheduler.runNow("signing key refresh", this::refreshKeys); // nothing when closed
     }
 
     private void refreshKeys() {
@@ -192,18 +181,14 @@ public final class RemoteIdentity implements KeySource, AutoCloseable {
         final long delay = backoffMillis;
         backoffMillis = Math.min(5000, backoffMillis * 2);
         log.debug("Revocation stream from auth ended ({}); reconnecting in {} ms", why, delay);
-        try {
-            scheduler.schedule(this::watchRevocations, delay, TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException e) {
-            // closed meanwhile
-        }
+        scheduler.runAfter("revocation watch", Duration.ofMillis(delay), this::watchRevocations); // nothing when closed
     }
 
     /** Stops refreshing and ends the revocation stream, so that auth does not keep it open. */
     @Override
     public void close() {
         closed = true;
-        scheduler.shutdownNow();
+        scheduler.close();
         final ClientCallStreamObserver<WatchRevocationsRequest> open = stream;
         if (open != null) {
             open.cancel("the service is shutting down", null);

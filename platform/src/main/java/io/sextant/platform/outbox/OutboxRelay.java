@@ -7,9 +7,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -22,6 +19,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.prometheus.client.CollectorRegistry;
 import io.prometheus.client.Counter;
 import io.prometheus.client.Gauge;
+import io.sextant.platform.jobs.ScheduledJobs;
 
 /**
  * Delivers outbox events with retries. Each round leases a bounded batch of due events with
@@ -44,7 +42,7 @@ public final class OutboxRelay implements AutoCloseable {
     private final Jdbi jdbi;
     private final Map<String, OutboxHandler> handlers;
     private final Duration interval;
-    private final ScheduledExecutorService scheduler;
+    private final ScheduledJobs scheduler;
     private final Counter delivered;
     private final Counter failed;
     private final Gauge pending;
@@ -55,11 +53,7 @@ public final class OutboxRelay implements AutoCloseable {
         this.jdbi = jdbi;
         this.handlers = Map.copyOf(handlers);
         this.interval = interval;
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            final Thread t = new Thread(r, serviceName + "-outbox-relay");
-            t.setDaemon(true);
-            return t;
-        });
+        this.scheduler = ScheduledJobs.on(serviceName + "-outbox-relay");
         delivered = Counter.build("sextant_outbox_delivered_total", "Outbox events delivered.")
                            .labelNames("topic").register(registry);
         failed = Counter.build("sextant_outbox_failed_attempts_total", "Failed outbox delivery attempts.")
@@ -69,9 +63,9 @@ public final class OutboxRelay implements AutoCloseable {
 
     public OutboxRelay start() {
         if (!handlers.isEmpty()) {
-            scheduler.scheduleWithFixedDelay(this::runSafely, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+            scheduler.every("outbox relay", Duration.ZERO, interval, this::runSafely);
         }
-        scheduler.scheduleWithFixedDelay(this::purge, 1, 60, TimeUnit.MINUTES);
+        scheduler.every("outbox purge", Duration.ofMinutes(1), Duration.ofMinutes(60), this::purge);
         return this;
     }
 
@@ -162,11 +156,6 @@ public final class OutboxRelay implements AutoCloseable {
 
     @Override
     public void close() {
-        scheduler.shutdownNow();
-        try {
-            scheduler.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        scheduler.close();
     }
 }

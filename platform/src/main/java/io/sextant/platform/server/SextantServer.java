@@ -10,9 +10,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 import org.slf4j.Logger;
@@ -47,10 +44,12 @@ import io.prometheus.client.hotspot.ThreadExports;
 import io.sextant.platform.config.ServiceConfig;
 import io.sextant.platform.db.Database;
 import io.sextant.platform.error.GrpcErrorMapper;
+import io.sextant.platform.grpc.GrpcLimits;
 import io.sextant.platform.grpc.ValidationInterceptor;
 import io.sextant.platform.identity.AuthInterceptor;
 import io.sextant.platform.identity.RemoteIdentity;
 import io.sextant.platform.identity.TokenVerifier;
+import io.sextant.platform.jobs.ScheduledJobs;
 import io.sextant.platform.telemetry.RequestIds;
 import io.sextant.platform.telemetry.RpcMetrics;
 import io.sextant.platform.telemetry.Tracing;
@@ -284,7 +283,7 @@ public final class SextantServer implements AutoCloseable {
             // the answers say nothing of the software that made them
             sb.disableServerHeader()
               .requestTimeout(Duration.ofSeconds(30))
-              .maxRequestLength(16 * 1024 * 1024)
+              .maxRequestLength(GrpcLimits.MAX_MESSAGE_BYTES)
               .maxNumConnections(10_000)
               .gracefulShutdownTimeout(Duration.ofMillis(200), config.shutdownGrace());
             // Armeria runs decorators in reverse order of insertion: request ids, tracing, then these.
@@ -300,7 +299,7 @@ public final class SextantServer implements AutoCloseable {
             final GrpcServiceBuilder grpc = GrpcService.builder()
                                                        .exceptionHandler(new GrpcErrorMapper(name))
                                                        .useBlockingTaskExecutor(true)
-                                                       .maxRequestMessageLength(16 * 1024 * 1024)
+                                                       .maxRequestMessageLength(GrpcLimits.MAX_MESSAGE_BYTES)
                                                        .addService(ProtoReflectionServiceV1.newInstance())
                                                        .addService(GrpcHealthCheckService.builder()
                                                                                          .checkers(serving)
@@ -339,13 +338,9 @@ public final class SextantServer implements AutoCloseable {
             customizers.forEach(c -> c.accept(sb));
 
             if (database != null) {
-                final ScheduledExecutorService checker = Executors.newSingleThreadScheduledExecutor(r -> {
-                    final Thread t = new Thread(r, name + "-readiness");
-                    t.setDaemon(true);
-                    return t;
-                });
-                checker.scheduleWithFixedDelay(() -> serving.setHealthy(database.isReady()), 0, 2, TimeUnit.SECONDS);
-                closeables.add(checker::shutdownNow);
+                closeables.add(ScheduledJobs.on(name + "-readiness")
+                                            .every("readiness check", Duration.ZERO, Duration.ofSeconds(2),
+                                                   () -> serving.setHealthy(database.isReady())));
             }
             final Server server = sb.build();
             return new SextantServer(name, server, management, List.copyOf(closeables), registry);
