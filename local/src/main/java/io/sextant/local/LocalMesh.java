@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
 import io.sextant.auth.AuthConfig;
@@ -67,15 +68,25 @@ public final class LocalMesh implements AutoCloseable {
     static final String ADMIN_USERNAME = "admin";
     static final String ADMIN_EMAIL = "admin@sextant.local";
 
+    private final DataDirectoryLock lock;
     private final EmbeddedPostgres postgres;
+    /** Completes with PostgreSQL's pid when it ends while the mesh runs (see {@link #postgresLost()}). */
+    private final CompletableFuture<Long> postgresLost = new CompletableFuture<>();
+    private volatile boolean closing;
     private final Map<String, SextantServer> servers;
     /** Each backend's settings, to start it again after {@link #stop(String)}. */
     private final Map<String, Env> settings;
     private final AdminLogin admin;
 
-    private LocalMesh(EmbeddedPostgres postgres, Map<String, SextantServer> servers, Map<String, Env> settings,
-                      AdminLogin admin) {
+    private LocalMesh(DataDirectoryLock lock, EmbeddedPostgres postgres, Map<String, SextantServer> servers,
+                      Map<String, Env> settings, AdminLogin admin) {
+        this.lock = lock;
         this.postgres = postgres;
+        postgres.exited().thenAccept(pid -> {
+            if (!closing) {
+                postgresLost.complete(pid);
+            }
+        });
         this.servers = servers;
         this.settings = settings;
         this.admin = admin;
@@ -87,11 +98,27 @@ public final class LocalMesh implements AutoCloseable {
      * @param dataDirectory where PostgreSQL's data and the generated local secrets live
      * @param basePort      8000 for the gateway and 8001-8005 for the services; 0 for free ports
      * @param overrides     extra settings for every service (e.g. ACCESS_TOKEN_TTL), over the environment
+     * @throws IllegalStateException when a mesh already runs on the data directory, a port is taken,
+     *                               or PostgreSQL cannot start, saying what to do
      */
     public static LocalMesh start(Path dataDirectory, int basePort, Map<String, String> overrides) {
+        // first: a second mesh on the same data is told so, before it trips over the first one's ports
+        final DataDirectoryLock lock = DataDirectoryLock.acquire(dataDirectory);
+        try {
+            return start(lock, dataDirectory, basePort, overrides);
+        } catch (RuntimeException e) {
+            lock.close();
+            throw e;
+        }
+    }
+
+    private static LocalMesh start(DataDirectoryLock lock, Path dataDirectory, int basePort, Map<String, String> overrides) {
         if (basePort > 0) {
             for (int i = 0; i <= BACKENDS.size(); i++) {
                 requireFree(basePort + i, basePort);
+            }
+            if (!overrides.containsKey("METRICS_PORT") && System.getenv("METRICS_PORT") == null) {
+                requireFree(basePort + METRICS_PORT_OFFSET, basePort);
             }
         }
         final int metricsPort = basePort > 0 ? basePort + METRICS_PORT_OFFSET : 0;
@@ -138,10 +165,10 @@ public final class LocalMesh implements AutoCloseable {
             putUnlessSet(gateway, LOCAL_GATEWAY_DEFAULTS);
             servers.put("gateway", Gateway.newServer(GatewayConfig.read(Env.system().with(gateway))).start());
         } catch (RuntimeException e) {
-            new LocalMesh(postgres, servers, settings, admin).close();
+            new LocalMesh(null, postgres, servers, settings, admin).close();
             throw e;
         }
-        return new LocalMesh(postgres, servers, settings, admin);
+        return new LocalMesh(lock, postgres, servers, settings, admin);
     }
 
     /** Adds the local defaults that neither the overrides (already in values) nor the environment set. */
@@ -228,6 +255,20 @@ public final class LocalMesh implements AutoCloseable {
         return factory.apply(env);
     }
 
+    /**
+     * Completes, with its process id, when the embedded PostgreSQL ends while the mesh runs (killed,
+     * crashed, stopped by hand): the services can then only answer errors. Never completes for a
+     * mesh that {@link #close() closes} normally.
+     */
+    public CompletableFuture<Long> postgresLost() {
+        return postgresLost;
+    }
+
+    /** The embedded PostgreSQL's process id. */
+    public long postgresPid() {
+        return postgres.pid();
+    }
+
     /** The port a service listens on. */
     public int port(String service) {
         return servers.get(service).port();
@@ -271,13 +312,20 @@ public final class LocalMesh implements AutoCloseable {
      */
     @Override
     public void close() {
+        closing = true;
         final SextantServer gateway = servers.remove("gateway");
         if (gateway != null) {
             gateway.close();
         }
         servers.values().parallelStream().forEach(SextantServer::close);
         servers.clear();
-        postgres.close();
+        try {
+            postgres.close();
+        } finally {
+            if (lock != null) {
+                lock.close();
+            }
+        }
     }
 
     /**
@@ -331,8 +379,10 @@ public final class LocalMesh implements AutoCloseable {
             socket.setReuseAddress(true);
             socket.bind(new InetSocketAddress(port));
         } catch (IOException e) {
-            throw new IllegalStateException("Port " + port + " is already in use (is another `./sextant up` running?)."
-                                            + " Sextant needs ports " + basePort + "-" + (basePort + BACKENDS.size()) + ".");
+            throw new IllegalStateException("Port " + port + " is already in use by another program. Sextant needs ports "
+                                            + basePort + "-" + (basePort + BACKENDS.size()) + " and " + (basePort + METRICS_PORT_OFFSET)
+                                            + ": stop that program, or set SEXTANT_PORT to another base port (e.g. SEXTANT_PORT="
+                                            + (basePort + 10000 <= 55000 ? basePort + 10000 : 20000) + ").");
         }
     }
 

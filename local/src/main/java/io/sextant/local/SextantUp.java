@@ -8,10 +8,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import sun.misc.Signal;
 
 /**
- * {@code ./sextant up}: the whole mesh on ports 8000-8005 with its data under {@code ./.sextant/}
- * (or SEXTANT_DATA), until Ctrl-C.
+ * {@code ./sextant up}: the whole mesh on ports 8000-8005 (or from SEXTANT_PORT on) with its data
+ * under {@code ./.sextant/} (or SEXTANT_DATA), until Ctrl-C. When its PostgreSQL ends under it, it
+ * says so and exits with status 1 rather than serve errors.
  */
 public final class SextantUp {
+
+    /** The gateway's port when SEXTANT_PORT is not set; the services take the five after it. */
+    static final int DEFAULT_BASE_PORT = 8000;
 
     private SextantUp() {}
 
@@ -24,7 +28,7 @@ public final class SextantUp {
         final Path data = Path.of(dataEnv == null || dataEnv.isBlank() ? ".sextant" : dataEnv).toAbsolutePath();
         final LocalMesh mesh;
         try {
-            mesh = LocalMesh.start(data, 8000, Map.of());
+            mesh = LocalMesh.start(data, basePort(), Map.of());
         } catch (RuntimeException e) {
             System.err.println("sextant: could not start: " + e.getMessage());
             System.exit(1);
@@ -49,8 +53,36 @@ public final class SextantUp {
             });
         }
         Runtime.getRuntime().addShutdownHook(new Thread(stop, "sextant-stop"));
+        mesh.postgresLost().thenAccept(pid -> {
+            if (stopping.compareAndSet(false, true)) {
+                System.err.println("sextant: the embedded PostgreSQL (pid " + pid + ") has stopped under the running mesh;"
+                                   + " stopping Sextant. Data kept in " + data + "; run ./sextant up again"
+                                   + " (PostgreSQL's log: " + data.resolve("postgres.log") + ").");
+                mesh.close();
+                // halt, not exit: the shutdown hooks would try to stop the PostgreSQL that is already gone
+                Runtime.getRuntime().halt(1);
+            }
+        });
         System.out.println(banner(mesh, data, (System.nanoTime() - start) / 1_000_000));
         stopped.await();
+    }
+
+    /** SEXTANT_PORT: the gateway's port, the services on the five after it, the gateway's metrics 1000 above. */
+    static int basePort() {
+        final String value = System.getenv("SEXTANT_PORT");
+        if (value == null || value.isBlank()) {
+            return DEFAULT_BASE_PORT;
+        }
+        try {
+            final int port = Integer.parseInt(value.trim());
+            if (port >= 1 && port + LocalMesh.METRICS_PORT_OFFSET <= 65535) {
+                return port;
+            }
+        } catch (NumberFormatException e) {
+            // said below
+        }
+        throw new IllegalArgumentException("SEXTANT_PORT must be a port from 1 to " + (65535 - LocalMesh.METRICS_PORT_OFFSET)
+                                           + " (the gateway's; the services take the five after it), not '" + value + "'");
     }
 
     static String banner(LocalMesh mesh, Path data, long millis) {
