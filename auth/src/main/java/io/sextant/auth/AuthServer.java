@@ -136,6 +136,7 @@ public final class AuthServer {
                       .publicMethods(PUBLIC_METHODS)
                       .verifier(new TokenVerifier(keys, revocations, clock))
                       .closeOnStop(feed)
+                      .closeOnStop(users)
                       .closeOnStop(relay)
                       .closeOnStop(maintenance::shutdownNow)
                       .build();

@@ -1,4 +1,4 @@
-package io.sextant.gateway;
+package io.sextant.platform.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -10,21 +10,21 @@ import io.sextant.auth.v1.AuthServiceProto;
 import io.sextant.storage.v1.StorageServiceProto;
 import io.sextant.users.v1.UsersServiceProto;
 
-class BackendRetriesTest {
+class TargetRetriesTest {
 
     @Test
     void getMethodsAreIdempotentAndTheOthersAreNot() {
-        assertThat(BackendRetries.isIdempotent(users("ListUsers"))).isTrue();
-        assertThat(BackendRetries.isIdempotent(users("GetUser"))).isTrue();
-        assertThat(BackendRetries.isIdempotent(auth("GetJwks"))).isTrue();
-        assertThat(BackendRetries.isIdempotent(storage("DownloadFile"))).isTrue();
+        assertThat(TargetRetries.isIdempotent(users("ListUsers"))).isTrue();
+        assertThat(TargetRetries.isIdempotent(users("GetUser"))).isTrue();
+        assertThat(TargetRetries.isIdempotent(auth("GetJwks"))).isTrue();
+        assertThat(TargetRetries.isIdempotent(storage("DownloadFile"))).isTrue();
 
-        assertThat(BackendRetries.isIdempotent(users("CreateUser"))).isFalse();
-        assertThat(BackendRetries.isIdempotent(users("UpdateUser"))).isFalse();
-        assertThat(BackendRetries.isIdempotent(users("DeleteUser"))).isFalse();
-        assertThat(BackendRetries.isIdempotent(auth("Login"))).isFalse();
+        assertThat(TargetRetries.isIdempotent(users("CreateUser"))).isFalse();
+        assertThat(TargetRetries.isIdempotent(users("UpdateUser"))).isFalse();
+        assertThat(TargetRetries.isIdempotent(users("DeleteUser"))).isFalse();
+        assertThat(TargetRetries.isIdempotent(auth("Login"))).isFalse();
         // no HTTP rule: internal to the mesh, never forwarded, never retried
-        assertThat(BackendRetries.isIdempotent(auth("RotateSigningKey"))).isFalse();
+        assertThat(TargetRetries.isIdempotent(auth("RotateSigningKey"))).isFalse();
     }
 
     private static MethodDescriptor users(String name) {
