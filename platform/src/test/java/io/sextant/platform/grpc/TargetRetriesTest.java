@@ -27,6 +27,13 @@ class TargetRetriesTest {
         assertThat(TargetRetries.isIdempotent(auth("RotateSigningKey"))).isFalse();
     }
 
+    @Test
+    void internalMethodsSayInTheirContractWhenTheyMayBeSentTwice() {
+        // no HTTP rule, but an idempotency_level: auth's calls to users are retried as the gateway's are
+        assertThat(TargetRetries.isIdempotent(users("GetUserGrants"))).isTrue();
+        assertThat(TargetRetries.isIdempotent(users("ProvisionUser"))).isTrue();
+    }
+
     private static MethodDescriptor users(String name) {
         return UsersServiceProto.getDescriptor().findServiceByName("UsersService").findMethodByName(name);
     }
