@@ -6,6 +6,7 @@ import java.util.regex.Pattern;
 
 import io.sextant.platform.config.Env;
 import io.sextant.platform.config.ServiceConfig;
+import io.sextant.platform.config.Targets;
 import io.sextant.platform.error.ServiceException;
 
 /**
@@ -29,7 +30,8 @@ import io.sextant.platform.error.ServiceException;
  *   <tr><td>LOGIN_FAILURE_WINDOW, LOGIN_LOCK_DURATION</td><td>default 15m each</td></tr>
  *   <tr><td>LOGIN_KNOWN_CLIENT_TTL</td><td>default 90d: how long an address an account logged in from stays known</td></tr>
  *   <tr><td>PASSWORD_RESET_TTL</td><td>default 30m</td></tr>
- *   <tr><td>USERS_TARGET</td><td>default localhost:8002: host:port[,host:port...] of the users service (grants, profiles)</td></tr>
+ *   <tr><td>USERS_TARGET</td><td>default localhost:8002: where the users service is (grants, profiles): host:port,
+ *       host:port,host:port,... or dns:///host:port</td></tr>
  *   <tr><td>USERS_DEADLINE</td><td>default 2s: the deadline of each call to the users service</td></tr>
  *   <tr><td>BOOTSTRAP_ADMIN_USERNAME, BOOTSTRAP_ADMIN_EMAIL, BOOTSTRAP_ADMIN_PASSWORD</td><td>all three or none:
  *       the first administrator, created at start-up (role {@code admin}) unless an account has that username</td></tr>
@@ -88,7 +90,7 @@ public record AuthConfig(ServiceConfig service, byte[] keyEncryptionKey, Duratio
                 env.string("USERS_TARGET", "localhost:8002"),
                 env.duration("USERS_DEADLINE", Duration.ofSeconds(2)),
                 bootstrapAdmin(env));
-        ServiceConfig.checkHostPort(env, "USERS_TARGET", config.usersTarget());
+        Targets.check(env, "USERS_TARGET", config.usersTarget());
         if (config.usersDeadline().compareTo(Duration.ofMillis(100)) < 0
             || config.usersDeadline().compareTo(Duration.ofMinutes(1)) > 0) {
             env.problem("USERS_DEADLINE", "must be between 100ms and 1m");

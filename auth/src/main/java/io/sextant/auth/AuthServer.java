@@ -126,6 +126,7 @@ public final class AuthServer {
                       .publicMethods(PUBLIC_METHODS)
                       .verifier(new TokenVerifier(keys, revocations, clock))
                       .closeOnStop(feed)
+                      .closeOnStop(users)
                       .closeOnStop(relay)
                       .closeOnStop(maintenance)
                       .build();

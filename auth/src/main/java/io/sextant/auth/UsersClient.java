@@ -12,35 +12,41 @@ import com.linecorp.armeria.common.HttpRequest;
 
 import io.grpc.StatusRuntimeException;
 import io.sextant.auth.v1.AccountCreatedEvent;
-import io.sextant.platform.grpc.ServiceClients;
+import io.sextant.platform.grpc.ServiceClient;
 import io.sextant.platform.outbox.OutboxHandler;
 import io.sextant.users.v1.GetUserGrantsRequest;
 import io.sextant.users.v1.GetUserGrantsResponse;
 import io.sextant.users.v1.ProvisionUserRequest;
+import io.sextant.users.v1.UsersServiceGrpc;
 import io.sextant.users.v1.UsersServiceGrpc.UsersServiceBlockingStub;
 
 /**
- * Auth's calls to the users service (USERS_TARGET, deadline USERS_DEADLINE, the platform's circuit
- * breaker), each made as auth itself ({@link ServiceIdentity}), never with the end user's token.
+ * Auth's calls to the users service (USERS_TARGET, deadline USERS_DEADLINE, the platform's call
+ * policy: {@link ServiceClient}), each made as auth itself ({@link ServiceIdentity}), never with the
+ * end user's token. Close it with the server: it stops the health checks of a list of endpoints.
  */
-final class UsersClient implements Grants.Source {
+final class UsersClient implements Grants.Source, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(UsersClient.class);
 
+    private final ServiceClient client;
     private final UsersServiceBlockingStub users;
 
     UsersClient(AuthConfig config, ServiceIdentity identity) {
-        this.users = ServiceClients.builder("users", config.usersTarget(), config.usersDeadline())
-                                   // outermost: the platform's propagation keeps a header that is already set
-                                   .decorator((HttpClient delegate, com.linecorp.armeria.client.ClientRequestContext ctx,
-                                               HttpRequest req) -> {
-                                       final HttpRequest asAuth = req.withHeaders(
-                                               req.headers().toBuilder()
-                                                  .set(HttpHeaderNames.AUTHORIZATION, identity.authorization()).build());
-                                       ctx.updateRequest(asAuth);
-                                       return delegate.execute(ctx, asAuth);
-                                   })
-                                   .build(UsersServiceBlockingStub.class);
+        this.client = ServiceClient.builder("users", config.usersTarget(), UsersServiceGrpc.getServiceDescriptor())
+                                   .deadline(config.usersDeadline())
+                                   .build();
+        this.users = client.clientBuilder()
+                           // outermost: the platform's propagation keeps a header that is already set
+                           .decorator((HttpClient delegate, com.linecorp.armeria.client.ClientRequestContext ctx,
+                                       HttpRequest req) -> {
+                               final HttpRequest asAuth = req.withHeaders(
+                                       req.headers().toBuilder()
+                                          .set(HttpHeaderNames.AUTHORIZATION, identity.authorization()).build());
+                               ctx.updateRequest(asAuth);
+                               return delegate.execute(ctx, asAuth);
+                           })
+                           .build(UsersServiceBlockingStub.class);
     }
 
     /**
@@ -77,6 +83,11 @@ final class UsersClient implements Grants.Source {
                                                 + describe(e), e);
             }
         };
+    }
+
+    @Override
+    public void close() {
+        client.close();
     }
 
     private static String describe(RuntimeException e) {

@@ -31,7 +31,7 @@ public record Backend(String name, int defaultPort, List<ServiceDescriptor> apis
         apis = List.copyOf(apis);
     }
 
-    /** The environment variable with where the service is ({@link BackendEndpoints}): {@code AUTH_TARGET} for auth. */
+    /** The environment variable with where the service is ({@link io.sextant.platform.grpc.TargetEndpoints}): {@code AUTH_TARGET} for auth. */
     public String targetVariable() {
         return name.toUpperCase(Locale.ROOT) + "_TARGET";
     }

@@ -4,47 +4,45 @@ import java.time.Duration;
 
 import com.linecorp.armeria.client.ClientRequestContext;
 import com.linecorp.armeria.client.HttpClient;
-import com.linecorp.armeria.client.endpoint.EndpointGroup;
 import com.linecorp.armeria.client.grpc.GrpcClientStubFactory;
-import com.linecorp.armeria.client.grpc.GrpcClients;
 import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.common.HttpResponse;
-import com.linecorp.armeria.common.SessionProtocol;
 import com.linecorp.armeria.server.ServiceRequestContext;
 
 import io.grpc.Channel;
 import io.grpc.ServiceDescriptor;
 import io.grpc.health.v1.HealthGrpc;
-import io.sextant.platform.grpc.ServiceClients;
+import io.sextant.platform.grpc.ServiceClient;
 import io.sextant.platform.server.ClientAddress;
 
 /**
- * The gRPC clients of one backend, over its endpoints ({@link BackendEndpoints}): the one calls are
- * forwarded over, with its retries and circuit breaker, and the health checker's, with neither.
+ * The gRPC clients of one backend: the platform's {@link ServiceClient} (endpoints, retries,
+ * breaker, the same policy as every service's calls to another), configured from the gateway's
+ * settings. The one calls are forwarded over has its retries and circuit breaker; the health
+ * checker's has neither.
  */
 final class BackendChannels implements AutoCloseable {
 
     private static final String X_FORWARDED_FOR = "x-forwarded-for";
 
     private final Backend backend;
-    private final EndpointGroup endpoints;
-    private final BackendRetries retries;
-    private final BackendCircuitBreaker breaker;
+    private final ServiceClient client;
 
-    private BackendChannels(Backend backend, EndpointGroup endpoints, BackendRetries retries,
-                            BackendCircuitBreaker breaker) {
+    private BackendChannels(Backend backend, ServiceClient client) {
         this.backend = backend;
-        this.endpoints = endpoints;
-        this.retries = retries;
-        this.breaker = breaker;
+        this.client = client;
     }
 
     /** The clients of the backend as the configuration says; close them with the gateway. */
     static BackendChannels of(Backend backend, GatewayConfig config) {
-        return new BackendChannels(backend, BackendEndpoints.of(config.target(backend)),
-                                   new BackendRetries(backend.apis(), config.retryAttempts()),
-                                   new BackendCircuitBreaker(backend.name(), config.circuitBreakerFailures(),
-                                                             config.circuitBreakerOpenFor()));
+        return new BackendChannels(backend, ServiceClient.builder(backend.name(), config.target(backend))
+                                                         .apis(backend.apis())
+                                                         // set per call: the caller's, or the backend's
+                                                         .deadline(Duration.ZERO)
+                                                         .retryAttempts(config.retryAttempts())
+                                                         .circuitBreaker(config.circuitBreakerFailures(),
+                                                                         config.circuitBreakerOpenFor())
+                                                         .build());
     }
 
     /**
@@ -54,28 +52,24 @@ final class BackendChannels implements AutoCloseable {
      * each message is limited.
      */
     Channel forwarding(ServiceDescriptor api, int maxMessageLength) {
-        return ServiceClients.builder(endpoints, Duration.ZERO)
-                             .maxResponseLength(0)
-                             .maxResponseMessageLength(maxMessageLength)
-                             // the last added runs first: the breaker sees a call once, after its retries,
-                             // and turns it away before any retry while open
-                             .decorator(retries.decorator())
-                             .decorator(breaker.decorator())
-                             .decorator(BackendChannels::forwardClientAddress)
-                             .clientStubFactory(new PlainChannel(api))
-                             .build(Channel.class);
+        return client.clientBuilder()
+                     .maxResponseLength(0)
+                     .maxResponseMessageLength(maxMessageLength)
+                     .decorator(BackendChannels::forwardClientAddress)
+                     .clientStubFactory(new PlainChannel(api))
+                     .build(Channel.class);
     }
 
     /** A client of the backend's {@code grpc.health.v1} service, with no circuit breaker: it must see recovery at once. */
     HealthGrpc.HealthStub health(Duration timeout) {
-        return GrpcClients.builder(SessionProtocol.HTTP, endpoints)
-                          .responseTimeout(timeout)
-                          .build(HealthGrpc.HealthStub.class);
+        return client.unguardedClientBuilder()
+                     .responseTimeout(timeout)
+                     .build(HealthGrpc.HealthStub.class);
     }
 
     @Override
     public void close() {
-        endpoints.close(); // stops the health checks and DNS queries, if any
+        client.close(); // stops the health checks and DNS queries, if any
     }
 
     @Override

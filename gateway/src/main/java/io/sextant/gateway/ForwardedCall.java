@@ -27,6 +27,7 @@ import io.sextant.platform.error.Errors;
 import io.sextant.platform.error.GrpcErrorMapper;
 import io.sextant.platform.error.ServiceException;
 import io.sextant.platform.grpc.StorableText;
+import io.sextant.platform.grpc.TargetCircuitBreaker;
 import io.sextant.platform.telemetry.RequestIds;
 
 /**
@@ -85,7 +86,7 @@ final class ForwardedCall<Q, R> {
         private void startBackendCall() {
             if (!started) {
                 started = true;
-                // Only what ServiceClients' decorators add goes to the backend (authorization, request
+                // Only what ServiceClient's decorators add goes to the backend (authorization, request
                 // id, trace context, client address), not the caller's other headers.
                 clientCall.start(new FromBackend(), new Metadata());
                 clientCall.request(1);
@@ -126,7 +127,7 @@ final class ForwardedCall<Q, R> {
         @Override
         public void onCancel() {
             if (!refused && started) {
-                BackendCircuitBreaker.cancelledForCaller(served);
+                TargetCircuitBreaker.cancelledForCaller(served);
                 clientCall.cancel("the caller cancelled the call", null);
             }
         }
@@ -208,7 +209,7 @@ final class ForwardedCall<Q, R> {
     private void refuse(ServiceException refusal, boolean backendCallStarted) {
         refused = true;
         if (backendCallStarted) {
-            BackendCircuitBreaker.cancelledForCaller(served);
+            TargetCircuitBreaker.cancelledForCaller(served);
             clientCall.cancel("the gateway refused a message of the caller", null);
         }
         GrpcErrorMapper.closeCall(serverCall, refusal, RestError.DOMAIN);
@@ -246,7 +247,7 @@ final class ForwardedCall<Q, R> {
                 Errors.of(Code.UNAVAILABLE, "BACKEND_CIRCUIT_OPEN", "the " + backend + " service is failing; the "
                           + "gateway is not calling it for a few seconds; try again later", service),
                 RestError.DOMAIN).toBuilder();
-        if (e.getCircuitBreaker() instanceof BackendCircuitBreaker breaker) {
+        if (e.getCircuitBreaker() instanceof TargetCircuitBreaker breaker) {
             status.addDetails(Any.pack(RetryInfo.newBuilder()
                                                 .setRetryDelay(Durations.fromMillis(breaker.openFor().toMillis()))
                                                 .build()));

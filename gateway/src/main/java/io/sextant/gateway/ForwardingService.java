@@ -15,6 +15,7 @@ import io.grpc.MethodDescriptor.MethodType;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
 import io.grpc.protobuf.ProtoMethodDescriptorSupplier;
+import io.sextant.platform.grpc.TargetCircuitBreaker;
 
 /**
  * A backend's public API, hosted on the gateway: every method that has a {@code google.api.http}
@@ -75,7 +76,7 @@ final class ForwardingService {
             if (ctx != null && (method.getType() != MethodType.UNARY || callerNanos < backendDeadline.toNanos())) {
                 // the caller's deadline, not the gateway's, bounds this call: its timeout is no sign
                 // of an unwell backend (a caller must not open the breaker with 1 ms deadlines)
-                BackendCircuitBreaker.callersDeadline(ctx);
+                TargetCircuitBreaker.callersDeadline(ctx);
             }
             return ForwardedCall.start(serverCall, channel.newCall(method, callOptions(method.getType(), callerNanos,
                                                                                        backendDeadline)),

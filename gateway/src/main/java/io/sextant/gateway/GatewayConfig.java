@@ -7,6 +7,8 @@ import java.util.Map;
 
 import io.sextant.platform.config.Env;
 import io.sextant.platform.config.ServiceConfig;
+import io.sextant.platform.config.Targets;
+import io.sextant.platform.grpc.TargetEndpoints;
 
 /**
  * The gateway's settings: the common ones of {@link ServiceConfig} (PORT defaults to 8000; METRICS_PORT,
@@ -15,7 +17,7 @@ import io.sextant.platform.config.ServiceConfig;
  * <table>
  *   <tr><td>AUTH_TARGET, USERS_TARGET, NOTIFICATION_TARGET, STORAGE_TARGET, MONITORING_TARGET</td>
  *       <td>where each service is: {@code host:port}, {@code host:port,host:port,...} or
- *       {@code dns:///host:port} ({@link BackendEndpoints}); defaults localhost:8001 to localhost:8005</td></tr>
+ *       {@code dns:///host:port} ({@link TargetEndpoints}); defaults localhost:8001 to localhost:8005</td></tr>
  *   <tr><td>BACKEND_DEADLINE</td><td>the deadline of every forwarded unary call (10s)</td></tr>
  *   <tr><td>AUTH_DEADLINE, USERS_DEADLINE, ...</td><td>the deadline of one service's unary calls
  *       (BACKEND_DEADLINE)</td></tr>
@@ -52,12 +54,9 @@ public record GatewayConfig(ServiceConfig service, Map<String, String> targets, 
         for (Backend backend : Backend.ALL) {
             final String variable = backend.targetVariable();
             final String target = env.string(variable, "localhost:" + backend.defaultPort());
-            // ServiceConfig.read has checked AUTH_TARGET as host:port; only its dns:/// form is left
-            if (!variable.equals("AUTH_TARGET") || target.startsWith(BackendEndpoints.DNS_SCHEME)) {
-                final String problem = BackendEndpoints.problem(target);
-                if (problem != null) {
-                    env.problem(variable, problem);
-                }
+            // ServiceConfig.read has checked AUTH_TARGET already
+            if (!variable.equals("AUTH_TARGET")) {
+                Targets.check(env, variable, target);
             }
             targets.put(backend.name(), target);
             deadlines.put(backend.name(), positive(env, backend.deadlineVariable(), backendDeadline));

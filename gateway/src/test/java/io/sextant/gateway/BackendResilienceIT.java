@@ -25,6 +25,7 @@ import com.linecorp.armeria.common.RequestHeaders;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
+import io.sextant.platform.grpc.TargetRetries;
 import io.sextant.platform.server.SextantServer;
 import io.sextant.platform.testing.Poll;
 import io.sextant.users.v1.GetUserRequest;
@@ -239,11 +240,11 @@ class BackendResilienceIT {
             assertThat(get(gateway, "/v1/users").status().code()).isEqualTo(503);
             assertThat(users.listCalls).as("one call and its two retries").hasValue(3);
 
-            for (int i = 0; i < 2 * BackendRetries.BURST; i++) {
+            for (int i = 0; i < 2 * TargetRetries.BURST; i++) {
                 assertThat(get(gateway, "/v1/users").status().code()).isEqualTo(503);
             }
             final int before = users.listCalls.get();
-            assertThat(before).isLessThan(3 * (1 + 2 * BackendRetries.BURST));
+            assertThat(before).isLessThan(3 * (1 + 2 * TargetRetries.BURST));
             for (int i = 0; i < 10; i++) {
                 final AggregatedHttpResponse response = get(gateway, "/v1/users");
                 assertThat(response.status().code()).isEqualTo(503);

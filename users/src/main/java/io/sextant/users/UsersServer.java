@@ -6,7 +6,7 @@ import io.sextant.auth.v1.AuthServiceGrpc;
 import io.sextant.platform.config.Env;
 import io.sextant.platform.config.ServiceConfig;
 import io.sextant.platform.db.Database;
-import io.sextant.platform.grpc.ServiceClients;
+import io.sextant.platform.grpc.ServiceClient;
 import io.sextant.platform.identity.TokenVerifier;
 import io.sextant.platform.server.SextantServer;
 
@@ -43,10 +43,12 @@ public final class UsersServer {
         final SextantServer.Builder builder = SextantServer.builder(config);
         final Database db = Database.open("users", config.db(), builder.registry());
         builder.database(db);
-        final AuthServiceGrpc.AuthServiceBlockingStub auth =
-                ServiceClients.builder("auth", config.authTarget(), AUTH_DEADLINE)
-                              .build(AuthServiceGrpc.AuthServiceBlockingStub.class);
-        builder.grpcService(new UsersServiceImpl(db.jdbi(), auth));
+        // the platform's call policy toward auth (AUTH_TARGET: host:port, a list, or dns:///)
+        final ServiceClient auth = ServiceClient.builder("auth", config.authTarget(), AuthServiceGrpc.getServiceDescriptor())
+                                                .deadline(AUTH_DEADLINE)
+                                                .build();
+        builder.closeOnStop(auth);
+        builder.grpcService(new UsersServiceImpl(db.jdbi(), auth.stub(AuthServiceGrpc.AuthServiceBlockingStub.class)));
         if (verifier == null) {
             builder.remoteIdentity();
         } else {

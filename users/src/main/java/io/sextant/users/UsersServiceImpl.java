@@ -152,7 +152,7 @@ final class UsersServiceImpl extends UsersServiceGrpc.UsersServiceImplBase {
         Authz.requirePermission(USERS_WRITE);
         final User user = request.getUser();
         // auth checks the password policy and the uniqueness of username and e-mail (ALREADY_EXISTS),
-        // with the caller's own token, which ServiceClients passes on
+        // with the caller's own token, which ServiceClient passes on
         final Account account = auth.createAccount(CreateAccountRequest.newBuilder()
                                                                        .setUsername(user.getUsername())
                                                                        .setEmail(user.getEmail())

@@ -23,7 +23,8 @@ import io.sextant.platform.db.DbConfig;
  *   <tr><td>METRICS_ADDRESS</td><td>the IP address the management port binds to; 127.0.0.1 (set 0.0.0.0
  *       for a Prometheus outside the host or pod)</td></tr>
  *   <tr><td>DB_URL, DB_USER, DB_PASSWORD, DB_POOL_SIZE</td><td>the service's own PostgreSQL database</td></tr>
- *   <tr><td>AUTH_TARGET</td><td>host:port of the auth service (JWKS and revocations)</td></tr>
+ *   <tr><td>AUTH_TARGET</td><td>where the auth service is (JWKS and revocations): {@code host:port},
+ *       {@code host:port,host:port,...} or {@code dns:///host:port} ({@link Targets})</td></tr>
  *   <tr><td>SHUTDOWN_GRACE</td><td>how long in-flight calls may finish on shutdown</td></tr>
  *   <tr><td>TRUSTED_PROXIES</td><td>CIDRs whose X-Forwarded-For is believed; default none (the peer is the client)</td></tr>
  *   <tr><td>OTEL_EXPORTER_OTLP_ENDPOINT</td><td>where spans go, if anywhere</td></tr>
@@ -97,7 +98,7 @@ public record ServiceConfig(
                                   + db.url() + "'");
         }
         final String authTarget = env.string("AUTH_TARGET", "localhost:8001");
-        checkHostPort(env, "AUTH_TARGET", authTarget);
+        Targets.check(env, "AUTH_TARGET", authTarget);
         final Duration grace = env.duration("SHUTDOWN_GRACE", Duration.ofSeconds(10));
         final String trusted = env.string("TRUSTED_PROXIES", defaultTrustedProxies);
         for (String cidr : trusted.split(",")) {
@@ -108,26 +109,6 @@ public record ServiceConfig(
         final URI otlp = env.uri("OTEL_EXPORTER_OTLP_ENDPOINT", null);
         return new ServiceConfig(serviceName, port, bindAddress, db, authTarget, grace, trusted, otlp, metricsPort,
                                  metricsAddress, env);
-    }
-
-    /** Checks a comma-separated list of host:port endpoints. */
-    public static void checkHostPort(Env env, String name, String value) {
-        for (String endpoint : value.split(",")) {
-            final String e = endpoint.trim();
-            final int colon = e.lastIndexOf(':');
-            boolean ok = colon > 0 && colon < e.length() - 1;
-            if (ok) {
-                try {
-                    final int p = Integer.parseInt(e.substring(colon + 1));
-                    ok = p > 0 && p < 65536;
-                } catch (NumberFormatException ex) {
-                    ok = false;
-                }
-            }
-            if (!ok) {
-                env.problem(name, "has '" + e + "', which is not host:port");
-            }
-        }
     }
 
     /** An IPv4 or IPv6 literal (never a name: checking it must not resolve anything). */

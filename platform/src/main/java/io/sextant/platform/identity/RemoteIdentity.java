@@ -27,7 +27,7 @@ import io.sextant.auth.v1.JsonWebKey;
 import io.sextant.auth.v1.Revocation;
 import io.sextant.auth.v1.WatchRevocationsRequest;
 import io.sextant.auth.v1.WatchRevocationsResponse;
-import io.sextant.platform.grpc.ServiceClients;
+import io.sextant.platform.grpc.ServiceClient;
 import io.sextant.platform.jobs.ScheduledJobs;
 
 /**
@@ -51,19 +51,29 @@ public final class RemoteIdentity implements KeySource, AutoCloseable {
     private volatile long backoffMillis = 100;
     private volatile ClientCallStreamObserver<WatchRevocationsRequest> stream;
     private final ClientFactory watchConnections;
+    private final ServiceClient auth;
 
+    /**
+     * @param authTarget where auth is, in any form a {@code <SERVICE>_TARGET} takes: {@code host:port},
+     *                   {@code host:port,host:port,...} or {@code dns:///host:port}
+     */
     public RemoteIdentity(String authTarget, Clock clock) {
-        jwks = ServiceClients.builder("auth-jwks", authTarget, Duration.ofSeconds(2))
-                             .build(AuthServiceGrpc.AuthServiceBlockingStub.class);
+        // the platform's policy toward auth: GetJwks is idempotent, so retried; a breaker of its own
+        auth = ServiceClient.builder("auth-jwks", authTarget, AuthServiceGrpc.getServiceDescriptor())
+                            .deadline(Duration.ofSeconds(2))
+                            .build();
+        jwks = auth.stub(AuthServiceGrpc.AuthServiceBlockingStub.class);
         // HTTP/2 PINGs every 10 s: a stream whose connection died silently fails within seconds and
         // is re-opened (with a fresh snapshot), instead of leaving this verifier deaf to revocations
         watchConnections = ClientFactory.builder()
                                         .pingIntervalMillis(10_000)
                                         .idleTimeoutMillis(0)
                                         .build();
-        watch = ServiceClients.builder("auth-revocations", authTarget, Duration.ZERO)
-                              .factory(watchConnections)
-                              .build(AuthServiceGrpc.AuthServiceStub.class);
+        // over the same endpoints; a stream is never retried, and it reconnects with its own backoff
+        watch = auth.unguardedClientBuilder()
+                    .responseTimeout(Duration.ZERO)
+                    .factory(watchConnections)
+                    .build(AuthServiceGrpc.AuthServiceStub.class);
         revocations = new RevocationSet(clock);
         verifier = new TokenVerifier(this, revocations, clock);
         scheduler = ScheduledJobs.on("identity-refresh");
@@ -194,5 +204,6 @@ public final class RemoteIdentity implements KeySource, AutoCloseable {
             open.cancel("the service is shutting down", null);
         }
         watchConnections.closeAsync();
+        auth.close();
     }
 }

@@ -1,4 +1,4 @@
-package io.sextant.gateway;
+package io.sextant.platform.grpc;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -9,8 +9,11 @@ import com.linecorp.armeria.client.endpoint.EndpointGroup;
 import com.linecorp.armeria.client.endpoint.dns.DnsAddressEndpointGroup;
 import com.linecorp.armeria.client.endpoint.healthcheck.HealthCheckedEndpointGroup;
 
+import io.sextant.platform.config.Targets;
+
 /**
- * Where the calls to a backend go, from its {@code <SERVICE>_TARGET}:
+ * Where the calls to another service go, from its {@code <SERVICE>_TARGET} ({@link Targets}
+ * checks its form at start):
  *
  * <ul>
  *   <li>{@code host:port}: one endpoint, used as it is. With nothing to choose between, a health
@@ -25,35 +28,31 @@ import com.linecorp.armeria.client.endpoint.healthcheck.HealthCheckedEndpointGro
  * {@code /health} (liveness): an instance that is alive but cannot reach its database fails every
  * call, so it must get none, while a liveness probe would still call it healthy.
  */
-final class BackendEndpoints {
+public final class TargetEndpoints {
 
-    static final String DNS_SCHEME = "dns:///";
+    public static final String DNS_SCHEME = Targets.DNS_SCHEME;
     static final String READINESS_PATH = "/health/ready";
     static final Duration CHECK_INTERVAL = Duration.ofSeconds(2);
     static final Duration INITIAL_SELECTION_TIMEOUT = Duration.ofSeconds(2);
     static final Duration SELECTION_TIMEOUT = Duration.ofMillis(200);
 
-    private BackendEndpoints() {}
+    private TargetEndpoints() {}
 
     /** What is wrong with the target, for a start-up error, or null when it is well formed. */
-    static String problem(String target) {
-        if (target.startsWith(DNS_SCHEME)) {
-            final String hostPort = target.substring(DNS_SCHEME.length());
-            if (hostPort.contains(",") || !isHostPort(hostPort)) {
-                return "has '" + target + "', which is not dns:///host:port";
-            }
-            return null;
-        }
-        for (String part : target.split(",", -1)) {
-            if (!isHostPort(part.trim())) {
-                return "has '" + part.trim() + "', which is not host:port (nor dns:///host:port)";
-            }
-        }
-        return null;
+    public static String problem(String target) {
+        return Targets.problem(target);
     }
 
-    /** The endpoint group of a target that {@link #problem} accepted; to be closed with the gateway. */
-    static EndpointGroup of(String target) {
+    /**
+     * The endpoint group of a target that {@link #problem} accepted; to be closed with its client.
+     *
+     * @throws IllegalArgumentException when the target is not one of the forms above
+     */
+    public static EndpointGroup of(String target) {
+        final String problem = problem(target);
+        if (problem != null) {
+            throw new IllegalArgumentException("The target " + problem);
+        }
         if (target.startsWith(DNS_SCHEME)) {
             final Endpoint name = Endpoint.parse(target.substring(DNS_SCHEME.length()));
             return healthChecked(DnsAddressEndpointGroup.builder(name.host()).port(name.port()).build());
@@ -68,25 +67,11 @@ final class BackendEndpoints {
     private static EndpointGroup healthChecked(EndpointGroup delegate) {
         return HealthCheckedEndpointGroup.builder(delegate, READINESS_PATH)
                                          .retryInterval(CHECK_INTERVAL)
-                                         // When no endpoint is ready, a call fails (503, or a retry) after a
-                                         // short wait, not after Armeria's default of seconds: waiting longer
-                                         // than a health check's round trip only holds the caller. At start
-                                         // up the first checks get a little longer.
+                                         // When no endpoint is ready, a call fails (UNAVAILABLE, or a retry)
+                                         // after a short wait, not after Armeria's default of seconds: waiting
+                                         // longer than a health check's round trip only holds the caller. At
+                                         // start up the first checks get a little longer.
                                          .selectionTimeout(INITIAL_SELECTION_TIMEOUT, SELECTION_TIMEOUT)
                                          .build();
-    }
-
-    private static boolean isHostPort(String hostPort) {
-        final int colon = hostPort.lastIndexOf(':');
-        if (colon <= 0 || colon == hostPort.length() - 1) {
-            return false;
-        }
-        try {
-            final int port = Integer.parseInt(hostPort.substring(colon + 1));
-            final Endpoint endpoint = Endpoint.parse(hostPort);
-            return port > 0 && port < 65536 && endpoint.hasPort() && !endpoint.host().isBlank();
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
     }
 }

@@ -1,4 +1,4 @@
-package io.sextant.gateway;
+package io.sextant.platform.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -20,7 +20,7 @@ import com.linecorp.armeria.common.grpc.protocol.GrpcHeaderNames;
 
 import io.sextant.platform.testing.Poll;
 
-class BackendCircuitBreakerTest {
+class TargetCircuitBreakerTest {
 
     @Test
     void onlyAnUnavailableOrTooSlowBackendCounts() {
@@ -52,7 +52,7 @@ class BackendCircuitBreakerTest {
         ctx.logBuilder().endRequest(refused);
         ctx.logBuilder().endResponse(refused);
 
-        assertThat(BackendCircuitBreaker.RULE.shouldReportAsSuccess(ctx, refused).toCompletableFuture().join())
+        assertThat(TargetCircuitBreaker.RULE.shouldReportAsSuccess(ctx, refused).toCompletableFuture().join())
                 .isEqualTo(CircuitBreakerDecision.failure());
     }
 
@@ -63,12 +63,12 @@ class BackendCircuitBreakerTest {
         ctx.logBuilder().responseHeaders(ResponseHeaders.of(HttpStatus.OK));
         ctx.logBuilder().responseTrailers(HttpHeaders.of(GrpcHeaderNames.GRPC_STATUS, grpcStatus));
         ctx.logBuilder().endResponse();
-        return BackendCircuitBreaker.RULE.shouldReportAsSuccess(ctx, null).toCompletableFuture().join();
+        return TargetCircuitBreaker.RULE.shouldReportAsSuccess(ctx, null).toCompletableFuture().join();
     }
 
     @Test
     void opensOnTheNthFailureInARow() {
-        final BackendCircuitBreaker breaker = new BackendCircuitBreaker("users", 3, Duration.ofMinutes(1));
+        final TargetCircuitBreaker breaker = new TargetCircuitBreaker("users", 3, Duration.ofMinutes(1));
 
         breaker.onFailure();
         breaker.onFailure();
@@ -82,7 +82,7 @@ class BackendCircuitBreakerTest {
 
     @Test
     void aSuccessStartsTheCountAgain() {
-        final BackendCircuitBreaker breaker = new BackendCircuitBreaker("users", 3, Duration.ofMinutes(1));
+        final TargetCircuitBreaker breaker = new TargetCircuitBreaker("users", 3, Duration.ofMinutes(1));
 
         for (int i = 0; i < 10; i++) {
             breaker.onFailure();
@@ -94,7 +94,7 @@ class BackendCircuitBreakerTest {
 
     @Test
     void halfOpensAfterItsTimeAndASuccessfulTrialClosesIt() {
-        final BackendCircuitBreaker breaker = new BackendCircuitBreaker("users", 1, Duration.ofMillis(100));
+        final TargetCircuitBreaker breaker = new TargetCircuitBreaker("users", 1, Duration.ofMillis(100));
         breaker.onFailure();
         assertThat(breaker.circuitState()).isEqualTo(CircuitState.OPEN);
 
@@ -109,7 +109,7 @@ class BackendCircuitBreakerTest {
 
     @Test
     void aFailedTrialOpensItAgain() {
-        final BackendCircuitBreaker breaker = new BackendCircuitBreaker("users", 2, Duration.ofMillis(100));
+        final TargetCircuitBreaker breaker = new TargetCircuitBreaker("users", 2, Duration.ofMillis(100));
         breaker.onFailure();
         breaker.onFailure();
 

@@ -1,4 +1,4 @@
-package io.sextant.gateway;
+package io.sextant.platform.grpc;
 
 import java.util.HashSet;
 import java.util.List;
@@ -31,7 +31,7 @@ import io.grpc.Status.Code;
 import io.grpc.protobuf.ProtoMethodDescriptorSupplier;
 
 /**
- * The retries of the calls to one backend, with Armeria's {@link RetryingClient}:
+ * The retries of the calls to one target service (for the gateway, a backend), with Armeria's {@link RetryingClient}:
  *
  * <ul>
  *   <li>A call that never reached the backend (Armeria's {@code UnprocessedRequestException}: no
@@ -51,12 +51,12 @@ import io.grpc.protobuf.ProtoMethodDescriptorSupplier;
  *       keeps failing they stop, rather than multiply its load by {@code maxAttempts}.</li>
  * </ul>
  */
-final class BackendRetries {
+public final class TargetRetries {
 
-    static final int BUDGET_TOKENS = 100;
-    static final int BUDGET_RESERVE = 50;
-    static final int RETRY_COST = 5;
-    static final int BURST = (BUDGET_TOKENS - BUDGET_RESERVE) / RETRY_COST;
+    public static final int BUDGET_TOKENS = 100;
+    public static final int BUDGET_RESERVE = 50;
+    public static final int RETRY_COST = 5;
+    public static final int BURST = (BUDGET_TOKENS - BUDGET_RESERVE) / RETRY_COST;
 
     private static final Backoff BACKOFF = Backoff.exponential(50, 1_000).withJitter(0.3);
     private static final String UNAVAILABLE = String.valueOf(Code.UNAVAILABLE.value());
@@ -64,10 +64,10 @@ final class BackendRetries {
     private final RetryConfig<HttpResponse> config;
 
     /**
-     * @param apis        the backend's APIs, whose methods say which calls are idempotent
+     * @param apis        the target's APIs, whose methods say which calls are idempotent
      * @param maxAttempts the attempts a call may take in all, the first one included
      */
-    BackendRetries(List<ServiceDescriptor> apis, int maxAttempts) {
+    public TargetRetries(List<ServiceDescriptor> apis, int maxAttempts) {
         final Set<String> idempotentPaths = idempotentPaths(apis);
         final RetryDecision retry = RetryDecision.retry(BACKOFF, RETRY_COST);
         final RetryRule rule = RetryRule.of(
@@ -88,7 +88,7 @@ final class BackendRetries {
     }
 
     /** Whether a call of the method may be sent twice: its HTTP rule is GET, or its proto says so. */
-    static boolean isIdempotent(MethodDescriptor method) {
+    public static boolean isIdempotent(MethodDescriptor method) {
         final IdempotencyLevel level = method.getOptions().getIdempotencyLevel();
         if (level == IdempotencyLevel.NO_SIDE_EFFECTS || level == IdempotencyLevel.IDEMPOTENT) {
             return true;
@@ -98,7 +98,7 @@ final class BackendRetries {
     }
 
     /** The client decorator: unary calls go through the retrying client, streams straight on. */
-    Function<? super HttpClient, ? extends HttpClient> decorator() {
+    public Function<? super HttpClient, ? extends HttpClient> decorator() {
         return delegate -> {
             final RetryingClient retrying = RetryingClient.builder(config).build(delegate);
             return new SimpleDecoratingHttpClient(delegate) {

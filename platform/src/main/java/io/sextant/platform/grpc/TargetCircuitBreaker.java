@@ -1,4 +1,4 @@
-package io.sextant.gateway;
+package io.sextant.platform.grpc;
 
 import java.time.Duration;
 import java.util.Set;
@@ -19,21 +19,24 @@ import io.grpc.Status.Code;
 import io.netty.util.AttributeKey;
 
 /**
- * The circuit breaker of one backend: Armeria's, opened by {@code failures} calls in a row that
+ * The circuit breaker of one target service (the backend, as the gateway calls it), for every
+ * client of it ({@link ServiceClient}): Armeria's, opened by {@code failures} calls in a row that
  * failed, whatever time they took. While open (for {@code openFor}) every call fails at once with
- * Armeria's {@code FailFastException}, which the gateway answers as 503 BACKEND_CIRCUIT_OPEN; then
+ * Armeria's {@code FailFastException} (UNAVAILABLE to a gRPC stub), which the gateway answers as
+ * 503 BACKEND_CIRCUIT_OPEN; then
  * it lets one trial call through (half-open) and closes if that call succeeds, or opens again.
  *
  * <p>Armeria's own trigger is a failure rate over a sliding window, evaluated once a second; "N
- * failures in a row" is what the gateway's settings promise and is easier to reason about, so this
+ * failures in a row" is what the settings promise and is easier to reason about, so this
  * class counts them and opens Armeria's breaker itself ({@link CircuitBreaker#enterState}); the
  * rate trigger is switched off. The state machine, the half-open trial and the fail-fast path are
  * Armeria's.
  *
  * <p>A failure is only what says the backend is unavailable or too slow for everyone: no
- * connection, no answer within the gateway's deadline for the backend, or UNAVAILABLE or
+ * connection, no answer within the client's deadline for the target, or UNAVAILABLE or
  * DEADLINE_EXCEEDED from the backend. A timeout of a deadline the caller made shorter than the
- * gateway's (a gRPC caller's own, or any stream's, which has only the caller's) is ignored, and so
+ * client's (at the gateway a gRPC caller's own, or any stream's, which has only the caller's;
+ * {@link #callersDeadline}) is ignored, and so
  * is the end of a call its caller cancelled: a caller sending 1 ms deadlines, or hanging up, says
  * nothing of the backend. Every other answer is a success, INTERNAL and UNKNOWN included: the
  * backend is up and answered, and those are errors a single caller can provoke with what it sends
@@ -41,7 +44,7 @@ import io.netty.util.AttributeKey;
  * the service away for everyone, again and again. An answer such as INVALID_ARGUMENT, NOT_FOUND or
  * PERMISSION_DENIED is a success alike: the backend is well and said no.
  */
-final class BackendCircuitBreaker implements CircuitBreaker {
+public final class TargetCircuitBreaker implements CircuitBreaker {
 
     /** The answers that say the backend is unavailable or too slow; all others are successes. */
     private static final Set<String> FAILURE_CODES = Set.of(
@@ -52,18 +55,18 @@ final class BackendCircuitBreaker implements CircuitBreaker {
 
     /** Set on a call whose deadline is the caller's own, shorter than the gateway's for the backend. */
     private static final AttributeKey<Boolean> CALLERS_DEADLINE =
-            AttributeKey.valueOf(BackendCircuitBreaker.class, "CALLERS_DEADLINE");
+            AttributeKey.valueOf(TargetCircuitBreaker.class, "CALLERS_DEADLINE");
     /** Set on a call whose backend call the gateway cancelled for its caller's doing. */
     private static final AttributeKey<Boolean> CANCELLED_FOR_CALLER =
-            AttributeKey.valueOf(BackendCircuitBreaker.class, "CANCELLED_FOR_CALLER");
+            AttributeKey.valueOf(TargetCircuitBreaker.class, "CANCELLED_FOR_CALLER");
 
     /** Which outcomes count; the first rule that matches decides. */
     static final CircuitBreakerRule RULE = CircuitBreakerRule.of(
             // the gateway cancelled the backend call for the caller's doing: nothing learnt of the backend
             CircuitBreakerRule.builder((ctx, headers) -> marked(ctx, CANCELLED_FOR_CALLER)).onException().thenIgnore(),
             // too slow for a deadline the caller chose: the caller's doing, whatever the backend
-            CircuitBreakerRule.builder(BackendCircuitBreaker::hasCallersDeadline).onTimeoutException().thenIgnore(),
-            CircuitBreakerRule.builder(BackendCircuitBreaker::hasCallersDeadline)
+            CircuitBreakerRule.builder(TargetCircuitBreaker::hasCallersDeadline).onTimeoutException().thenIgnore(),
+            CircuitBreakerRule.builder(TargetCircuitBreaker::hasCallersDeadline)
                               .onGrpcTrailers((ctx, trailers) -> DEADLINE_EXCEEDED.equals(
                                       trailers.get(GrpcHeaderNames.GRPC_STATUS)))
                               .thenIgnore(),
@@ -84,7 +87,7 @@ final class BackendCircuitBreaker implements CircuitBreaker {
     private final Duration openFor;
     private final AtomicInteger inARow = new AtomicInteger();
 
-    BackendCircuitBreaker(String backend, int failures, Duration openFor) {
+    public TargetCircuitBreaker(String backend, int failures, Duration openFor) {
         this.failures = failures;
         this.openFor = openFor;
         delegate = CircuitBreaker.builder(backend)
@@ -98,7 +101,7 @@ final class BackendCircuitBreaker implements CircuitBreaker {
      * Marks the call being served as one whose backend call has the caller's own deadline (shorter
      * than the gateway's, or a stream's): its timeout will not count as a failure of the backend.
      */
-    static void callersDeadline(ServiceRequestContext served) {
+    public static void callersDeadline(ServiceRequestContext served) {
         served.setAttr(CALLERS_DEADLINE, Boolean.TRUE);
     }
 
@@ -107,7 +110,7 @@ final class BackendCircuitBreaker implements CircuitBreaker {
      * doing (the caller cancelled, hung up or ran out of its own deadline, or sent a message the
      * gateway refused midway through a stream): how that backend call ends does not count.
      */
-    static void cancelledForCaller(ServiceRequestContext served) {
+    public static void cancelledForCaller(ServiceRequestContext served) {
         if (served != null) {
             served.setAttr(CANCELLED_FOR_CALLER, Boolean.TRUE);
         }
@@ -123,12 +126,12 @@ final class BackendCircuitBreaker implements CircuitBreaker {
     }
 
     /** The client decorator that applies this breaker. */
-    Function<? super HttpClient, ? extends HttpClient> decorator() {
+    public Function<? super HttpClient, ? extends HttpClient> decorator() {
         return CircuitBreakerClient.newDecorator(this, RULE);
     }
 
     /** How long the breaker stays open: a fair Retry-After for the callers it turns away. */
-    Duration openFor() {
+    public Duration openFor() {
         return openFor;
     }
 
@@ -179,7 +182,7 @@ final class BackendCircuitBreaker implements CircuitBreaker {
 
     @Override
     public String toString() {
-        return "BackendCircuitBreaker{" + name() + ", " + circuitState() + ", opens after " + failures
+        return "TargetCircuitBreaker{" + name() + ", " + circuitState() + ", opens after " + failures
                + " failures in a row, for " + openFor + '}';
     }
 }
