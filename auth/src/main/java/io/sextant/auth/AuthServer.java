@@ -6,21 +6,16 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.sextant.auth.db.SessionDao;
-import io.sextant.auth.v1.AuthServiceGrpc;
 import io.sextant.auth.v1.PasswordResetRequestedEvent;
 import io.sextant.platform.config.ConfigException;
 import io.sextant.platform.db.Database;
 import io.sextant.platform.identity.RevocationSet;
-import io.sextant.platform.identity.TokenlessAuthMethods;
 import io.sextant.platform.identity.TokenVerifier;
 import io.sextant.platform.jobs.ScheduledJobs;
 import io.sextant.platform.outbox.OutboxHandler;
@@ -32,15 +27,11 @@ public final class AuthServer {
 
     private static final Logger log = LoggerFactory.getLogger(AuthServer.class);
 
-    /** Methods callers reach without a valid token (a stale token must not stop a login). */
-    static final Set<String> PUBLIC_METHODS = Stream.concat(
-            TokenlessAuthMethods.METHODS.stream(),
-            // internal, for the verifiers of the mesh (Istio policy restricts who reaches it)
-            Stream.of(AuthServiceGrpc.getWatchRevocationsMethod().getFullMethodName()))
-            .collect(Collectors.toUnmodifiableSet());
-    // every other method checks its caller in AuthServiceImpl: validate (any token), me, password
-    // change and API keys (the owner's user token), CreateAccount and DisableAccount (users.write),
-    // RotateSigningKey (auth.keys.rotate)
+    // Which methods need no token, which are internal and which need a plain permission
+    // (CreateAccount, DisableAccount: users.write; RotateSigningKey: auth.keys.rotate) is declared in
+    // the contract (sextant.api.v1.policy) and checked by the platform; every other method checks its
+    // caller in AuthServiceImpl: validate (any token), me, password change and API keys (the owner's
+    // user token), RevokeAccountAccess (users.write, or roles.manage for changed grants).
 
     /** The role of the bootstrap administrator. */
     static final String ADMIN_ROLE = "admin";
@@ -123,7 +114,6 @@ public final class AuthServer {
                 });
 
         return builder.grpcService(service)
-                      .publicMethods(PUBLIC_METHODS)
                       .verifier(new TokenVerifier(keys, revocations, clock))
                       .closeOnStop(feed)
                       .closeOnStop(users)

@@ -28,15 +28,16 @@ import io.sextant.platform.identity.AuthorizationHeader;
 import io.sextant.platform.identity.Principal;
 import io.sextant.platform.identity.RemoteIdentity;
 import io.sextant.platform.identity.TokenVerifier;
+import io.sextant.platform.policy.RpcPolicy;
 import io.sextant.platform.server.ClientAddress;
 import io.sextant.platform.telemetry.CallContext;
 
 /**
  * The gateway's checks of every forwarded call, REST, gRPC and gRPC-Web alike, before anything is
  * sent to a backend: exactly one {@code Authorization} header (two are refused on every route, as
- * the edge and the backend could read different ones), its bearer token (except on
- * {@link PublicRoutes}) verified with the keys and the pushed revocations of auth, and that checked
- * value is what the backend gets ({@link AuthorizationHeader#checked}); then the rate limit of the
+ * the edge and the backend could read different ones), its bearer token (except on the methods
+ * whose contract makes them public, {@link RpcPolicy}) verified with the keys and the pushed
+ * revocations of auth, and that checked value is what the backend gets ({@link AuthorizationHeader#checked}); then the rate limit of the
  * call's {@link RouteGroup}, with the {@code RateLimit-*} headers on every answer and {@code 429}
  * with {@code Retry-After} once spent.
  */
@@ -74,7 +75,7 @@ final class EdgeGuard implements ServerInterceptor {
     @Override
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
                                                        ServerCallHandler<Q, R> next) {
-        final String method = call.getMethodDescriptor().getFullMethodName();
+        final RpcPolicy policy = RpcPolicy.of(call.getMethodDescriptor());
         final ServiceRequestContext ctx = ServiceRequestContext.current();
         final String header;
         try {
@@ -83,10 +84,10 @@ final class EdgeGuard implements ServerInterceptor {
         } catch (ServiceException e) {
             return refuse(call, e);
         }
-        if (PublicRoutes.isPublic(method)) {
+        if (policy.isPublic()) {
             // not checked here, but the only one there is: the backend decides (a stale one is ignored)
             AuthorizationHeader.checked(ctx, header);
-            return limit(method, null, call, headers, next);
+            return limit(policy, null, call, headers, next);
         }
         final String token;
         try {
@@ -103,7 +104,7 @@ final class EdgeGuard implements ServerInterceptor {
                 return refuse(call, e);
             }
             AuthorizationHeader.checked(ctx, header);
-            return limit(method, principal, call, headers, next);
+            return limit(policy, principal, call, headers, next);
         }
         // a key this gateway has not seen (just rotated, or made up): fetching auth's keys blocks, so
         // verify on a blocking thread and start the call when that is done
@@ -112,17 +113,17 @@ final class EdgeGuard implements ServerInterceptor {
                 return refuse(call, serviceException(failure));
             }
             AuthorizationHeader.checked(ctx, header);
-            return limit(method, principal, call, headers, next);
+            return limit(policy, principal, call, headers, next);
         });
     }
 
     /** Records the caller, then applies the rate limit of the method's group (off the event loop if it blocks). */
-    private <Q, R> ServerCall.Listener<Q> limit(String method, Principal principal, ServerCall<Q, R> call,
+    private <Q, R> ServerCall.Listener<Q> limit(RpcPolicy policy, Principal principal, ServerCall<Q, R> call,
                                                 Metadata headers, ServerCallHandler<Q, R> next) {
         if (principal != null) {
             CallContext.setUserId(principal.subject());
         }
-        final RouteGroup group = RouteGroup.of(method);
+        final RouteGroup group = RouteGroup.of(policy);
         if (limiter == null || !limiter.limits(group)) {
             return next.startCall(call, headers);
         }

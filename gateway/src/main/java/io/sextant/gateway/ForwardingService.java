@@ -4,8 +4,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import com.google.api.AnnotationsProto;
-
 import com.linecorp.armeria.server.ServiceRequestContext;
 
 import io.grpc.CallOptions;
@@ -16,11 +14,13 @@ import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
 import io.grpc.protobuf.ProtoMethodDescriptorSupplier;
 import io.sextant.platform.grpc.TargetCircuitBreaker;
+import io.sextant.platform.policy.RpcPolicy;
 
 /**
- * A backend's public API, hosted on the gateway: every method that has a {@code google.api.http}
- * rule forwards each call to the backend as it is, with no code per method. Methods without a rule
- * are internal to the mesh (auth's revocation stream, key rotation) and are not served here.
+ * A backend's public API, hosted on the gateway: every method that its contract does not declare
+ * internal ({@code sextant.api.v1.policy}, read through {@link RpcPolicy}) forwards each call to the
+ * backend as it is, with no code per method. Internal methods (auth's revocation stream, key
+ * rotation) are not served here; one with a {@code google.api.http} rule stops the gateway's start.
  *
  * <p>The definition keeps the generated descriptors (and their schema), so that Armeria's transcoder
  * finds the HTTP rules and {@code /docs} the documentation.
@@ -36,7 +36,7 @@ final class ForwardingService {
      */
     static ServerServiceDefinition of(ServiceDescriptor api, String backend, Channel channel, Duration backendDeadline) {
         final List<MethodDescriptor<?, ?>> exposed = api.getMethods().stream()
-                                                        .filter(ForwardingService::hasHttpRule)
+                                                        .filter(ForwardingService::isForwarded)
                                                         .toList();
         if (exposed.isEmpty()) {
             return null;
@@ -51,9 +51,9 @@ final class ForwardingService {
         return definition.build();
     }
 
-    static boolean hasHttpRule(MethodDescriptor<?, ?> method) {
-        return method.getSchemaDescriptor() instanceof ProtoMethodDescriptorSupplier supplier
-               && supplier.getMethodDescriptor().getOptions().hasExtension(AnnotationsProto.http);
+    /** Whether the gateway serves the method: not internal (an internal one with an HTTP rule throws). */
+    static boolean isForwarded(MethodDescriptor<?, ?> method) {
+        return !RpcPolicy.of(method).isInternal();
     }
 
     private static <Q, R> void forward(ServerServiceDefinition.Builder definition, MethodDescriptor<Q, R> method,

@@ -23,7 +23,7 @@ import com.google.protobuf.Descriptors.ServiceDescriptor;
 
 import io.grpc.protobuf.ProtoServiceDescriptorSupplier;
 import io.sextant.gateway.Backend;
-import io.sextant.gateway.PublicRoutes;
+import io.sextant.platform.policy.RpcPolicy;
 
 /**
  * The OpenAPI 3.0 document of the gateway's REST API, generated from the contracts: one operation per
@@ -31,7 +31,8 @@ import io.sextant.gateway.PublicRoutes;
  * methods the gateway forwards; those without a rule are internal to the mesh), plus the gateway's own
  * routes. Each operation has {@code operationId} = the RPC name ({@code Service_Method} if two services
  * share it, {@code _2}... for additional bindings), the service as tag, and {@code x-grpc-method} = the
- * full gRPC method name. Every operation needs the bearer token, except {@link PublicRoutes#METHODS}.
+ * full gRPC method name. Every operation needs the bearer token, except the public ones
+ * (their contract's {@code sextant.api.v1.policy}, read through {@link RpcPolicy}).
  */
 public final class OpenApiDocument {
 
@@ -116,7 +117,7 @@ public final class OpenApiDocument {
         operation.put("operationId", operationId);
         final String fullMethodName = method.getService().getFullName() + "/" + method.getName();
         operation.put("x-grpc-method", fullMethodName);
-        if (PublicRoutes.isPublic(fullMethodName)) {
+        if (RpcPolicy.of(method).isPublic()) {
             operation.putArray("security"); // reached without a token
         }
         final ObjectNode item = paths.has(path.path()) ? (ObjectNode) paths.get(path.path())

@@ -1,7 +1,5 @@
 package io.sextant.platform.identity;
 
-import java.util.Set;
-
 import com.linecorp.armeria.server.ServiceRequestContext;
 
 import io.grpc.Context;
@@ -13,28 +11,29 @@ import io.grpc.ServerInterceptor;
 import io.sextant.platform.error.Errors;
 import io.sextant.platform.error.GrpcErrorMapper;
 import io.sextant.platform.error.ServiceException;
+import io.sextant.platform.policy.RpcPolicy;
 import io.sextant.platform.telemetry.CallContext;
 
 /**
  * Verifies the bearer token of every call before the service sees it and makes the
  * {@link Principal} available through {@link Authz}. A call without a token proceeds anonymously
  * (each RPC decides with {@link Authz} whether that is enough); a call with a bad token is refused
- * with UNAUTHENTICATED, except on the public methods, where a stale token must not stop a login.
- * A call with more than one {@code Authorization} header is refused on every method
- * ({@link AuthorizationHeader}); the verified value is the one calls made on its behalf pass on.
+ * with UNAUTHENTICATED, except on the methods whose contract makes them public (or internal and
+ * tokenless), where a stale token must not stop a login. A call with more than one
+ * {@code Authorization} header is refused on every method ({@link AuthorizationHeader}); the
+ * verified value is the one calls made on its behalf pass on.
+ *
+ * <p>Then what the contract's policy ({@link RpcPolicy}) says of the caller is checked before the
+ * service's code runs ({@link Authz#authorize}): the plain permission, and the calling service of an
+ * internal RPC.
  */
 public final class AuthInterceptor implements ServerInterceptor {
 
     private final TokenVerifier verifier;
-    private final Set<String> publicMethods;
     private final String domain;
 
-    /**
-     * @param publicMethods full method names ({@code sextant.auth.v1.AuthService/Login}) that ignore a bad token
-     */
-    public AuthInterceptor(String serviceName, TokenVerifier verifier, Set<String> publicMethods) {
+    public AuthInterceptor(String serviceName, TokenVerifier verifier) {
         this.verifier = verifier;
-        this.publicMethods = Set.copyOf(publicMethods);
         this.domain = serviceName + ".sextant.io";
     }
 
@@ -48,22 +47,38 @@ public final class AuthInterceptor implements ServerInterceptor {
         } catch (ServiceException e) {
             return refuse(call, e);
         }
-        final boolean isPublic = publicMethods.contains(call.getMethodDescriptor().getFullMethodName());
+        final RpcPolicy policy = RpcPolicy.of(call.getMethodDescriptor());
         if (header == null || header.isBlank()) {
-            return next.startCall(call, headers);
+            return anonymous(policy, call, headers, next);
         }
         final Principal principal;
         try {
             principal = verifier.verify(bearer(header));
         } catch (ServiceException e) {
-            if (isPublic) {
-                return next.startCall(call, headers);
+            if (policy.tokenOptional()) {
+                return anonymous(policy, call, headers, next);
             }
             return refuse(call, e);
         }
         CallContext.setUserId(principal.subject());
+        try {
+            Authz.authorize(policy, principal);
+        } catch (ServiceException e) {
+            return refuse(call, e);
+        }
         AuthorizationHeader.checked(ServiceRequestContext.currentOrNull(), header);
         return Contexts.interceptCall(Context.current().withValue(Authz.PRINCIPAL, principal), call, headers, next);
+    }
+
+    /** Starts an anonymous call if the policy allows it. */
+    private <Q, R> ServerCall.Listener<Q> anonymous(RpcPolicy policy, ServerCall<Q, R> call, Metadata headers,
+                                                    ServerCallHandler<Q, R> next) {
+        try {
+            Authz.authorize(policy, null);
+        } catch (ServiceException e) {
+            return refuse(call, e);
+        }
+        return next.startCall(call, headers);
     }
 
     private <Q, R> ServerCall.Listener<Q> refuse(ServerCall<Q, R> call, ServiceException e) {

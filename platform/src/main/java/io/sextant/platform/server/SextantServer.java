@@ -7,7 +7,6 @@ import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -50,6 +49,7 @@ import io.sextant.platform.identity.AuthInterceptor;
 import io.sextant.platform.identity.RemoteIdentity;
 import io.sextant.platform.identity.TokenVerifier;
 import io.sextant.platform.jobs.ScheduledJobs;
+import io.sextant.platform.policy.RpcPolicy;
 import io.sextant.platform.telemetry.RequestIds;
 import io.sextant.platform.telemetry.RpcMetrics;
 import io.sextant.platform.telemetry.Tracing;
@@ -149,7 +149,6 @@ public final class SextantServer implements AutoCloseable {
 
         private final ServiceConfig config;
         private final List<ServerServiceDefinition> services = new ArrayList<>();
-        private final Set<String> publicMethods = new HashSet<>();
         private final List<AutoCloseable> closeables = new ArrayList<>();
         private final List<Consumer<ServerBuilder>> customizers = new ArrayList<>();
         private final List<DecoratingHttpServiceFunction> decorators = new ArrayList<>();
@@ -204,12 +203,6 @@ public final class SextantServer implements AutoCloseable {
 
         public Builder grpcService(ServerServiceDefinition service) {
             services.add(service);
-            return this;
-        }
-
-        /** Methods ({@code package.Service/Method}) where a bad token is ignored rather than refused. */
-        public Builder publicMethods(Set<String> fullMethodNames) {
-            publicMethods.addAll(fullMethodNames);
             return this;
         }
 
@@ -308,10 +301,12 @@ public final class SextantServer implements AutoCloseable {
             // the last listed runs first: metrics see everything, auth runs before validation
             interceptors.add(new ValidationInterceptor(name));
             if (verifier != null) {
-                interceptors.add(new AuthInterceptor(name, verifier, publicMethods));
+                interceptors.add(new AuthInterceptor(name, verifier));
             }
             interceptors.add(rpcMetrics);
             for (ServerServiceDefinition service : services) {
+                // the contract's policy of every method, read now: a contradictory one stops the start
+                service.getMethods().forEach(method -> RpcPolicy.of(method.getMethodDescriptor()));
                 grpc.addService(ServerInterceptors.intercept(service, interceptors));
             }
             sb.service(grpc.build());

@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -29,10 +28,10 @@ import io.sextant.auth.v1.GetMeRequest;
 import io.sextant.auth.v1.GetMeResponse;
 import io.sextant.auth.v1.LoginRequest;
 import io.sextant.auth.v1.LoginResponse;
-import io.sextant.auth.v1.RegisterRequest;
-import io.sextant.auth.v1.RegisterResponse;
 import io.sextant.auth.v1.Revocation;
 import io.sextant.auth.v1.Token;
+import io.sextant.auth.v1.ValidateTokenRequest;
+import io.sextant.auth.v1.ValidateTokenResponse;
 import io.sextant.platform.server.SextantServer;
 import io.sextant.platform.testing.TestKeys;
 import io.sextant.platform.testing.TestServers;
@@ -44,16 +43,18 @@ import io.sextant.platform.testing.TestServers;
 class AuthInterceptorIT {
 
     private static final TestKeys KEY = TestKeys.generate("key-1");
-    private static final String LOGIN = "sextant.auth.v1.AuthService/Login";
 
-    /** GetMe needs a caller, Login is public, Register takes anyone, CreateApiKey needs a permission. */
+    /**
+     * GetMe needs a caller, Login is public (by its contract), ValidateToken takes anyone here though
+     * its contract makes it authenticated, CreateApiKey needs a permission.
+     */
     static final class ProtectedService extends AuthServiceGrpc.AuthServiceImplBase {
         @Override
-        public void register(RegisterRequest request, StreamObserver<RegisterResponse> response) {
+        public void validateToken(ValidateTokenRequest request, StreamObserver<ValidateTokenResponse> response) {
             final Principal caller = Authz.caller();
-            response.onNext(RegisterResponse.newBuilder()
-                                            .setMessage(caller == null ? "anonymous" : caller.subject())
-                                            .build());
+            response.onNext(ValidateTokenResponse.newBuilder()
+                                                 .setSubject(caller == null ? "anonymous" : caller.subject())
+                                                 .build());
             response.onCompleted();
         }
 
@@ -100,7 +101,6 @@ class AuthInterceptorIT {
         server = SextantServer.builder(TestServers.config("storage"))
                               .grpcService(new ProtectedService())
                               .verifier(verifier)
-                              .publicMethods(Set.of(LOGIN))
                               .build()
                               .start();
     }
@@ -120,9 +120,8 @@ class AuthInterceptorIT {
         return builder.build(AuthServiceGrpc.AuthServiceBlockingStub.class);
     }
 
-    private static RegisterRequest registration() {
-        return RegisterRequest.newBuilder().setUsername("carol").setEmail("carol@example.com")
-                              .setPassword("a long enough password").build();
+    private static ValidateTokenRequest validateRequest() {
+        return ValidateTokenRequest.getDefaultInstance();
     }
 
     private static LoginRequest login() {
@@ -202,11 +201,11 @@ class AuthInterceptorIT {
 
     @Test
     void a_bad_token_is_refused_even_where_anonymous_callers_are_welcome() {
-        // Register takes anonymous callers but is not public: a token that does not verify is
-        // refused there, never silently treated as no token
-        assertThat(client(null).register(registration()).getMessage()).isEqualTo("anonymous");
+        // ValidateToken takes anonymous callers here but is not public: a token that does not verify
+        // is refused there, never silently treated as no token
+        assertThat(client(null).validateToken(validateRequest()).getSubject()).isEqualTo("anonymous");
 
-        assertUnauthenticated(failure(() -> client("Bearer garbage").register(registration())), "TOKEN_INVALID");
+        assertUnauthenticated(failure(() -> client("Bearer garbage").validateToken(validateRequest())), "TOKEN_INVALID");
     }
 
     @Test
