@@ -16,6 +16,22 @@ import io.grpc.ServerInterceptors;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
+import io.sextant.gateway.backends.Backend;
+import io.sextant.gateway.backends.BackendChannels;
+import io.sextant.gateway.backends.BackendHealth;
+import io.sextant.gateway.backends.ForwardingService;
+import io.sextant.gateway.edge.AccessLog;
+import io.sextant.gateway.edge.Cors;
+import io.sextant.gateway.edge.EdgeConfig;
+import io.sextant.gateway.edge.EdgeGuard;
+import io.sextant.gateway.edge.RateLimiter;
+import io.sextant.gateway.edge.RequestGuard;
+import io.sextant.gateway.edge.RestResponseHeaders;
+import io.sextant.gateway.edge.StrictJsonMarshaller;
+import io.sextant.gateway.errors.GatewayErrorHandler;
+import io.sextant.gateway.errors.GatewayExceptionHandler;
+import io.sextant.gateway.errors.PlainTextErrors;
+import io.sextant.gateway.errors.TranscodingErrorHandler;
 import io.sextant.gateway.openapi.OpenApiDocument;
 import io.sextant.gateway.openapi.OpenApiService;
 import io.sextant.platform.db.Database;
@@ -51,7 +67,9 @@ public final class Gateway {
                         .build());
         final List<BackendHealth.Probe> probes = new ArrayList<>();
         for (Backend backend : Backend.ALL) {
-            final BackendChannels channels = BackendChannels.of(backend, config);
+            final BackendChannels channels = BackendChannels.of(
+                    backend, config.target(backend), config.retryAttempts(), config.circuitBreakerFailures(),
+                    config.circuitBreakerOpenFor());
             server.closeOnStop(channels);
             for (ServiceDescriptor descriptor : backend.apis()) {
                 final ServerServiceDefinition forwarding = ForwardingService.of(

@@ -5,6 +5,8 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import io.sextant.gateway.backends.Backend;
+import io.sextant.gateway.edge.EdgeConfig;
 import io.sextant.platform.config.Env;
 import io.sextant.platform.config.ServiceConfig;
 import io.sextant.platform.config.Targets;

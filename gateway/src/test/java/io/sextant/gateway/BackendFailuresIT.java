@@ -18,6 +18,7 @@ import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.RequestHeaders;
 
+import io.sextant.gateway.backends.Backend;
 import io.sextant.platform.server.SextantServer;
 
 /** What clients of the gateway see when the services behind it are slow or down. */

@@ -8,6 +8,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import io.sextant.gateway.backends.Backend;
 import io.sextant.platform.config.ConfigException;
 import io.sextant.platform.config.Env;
 

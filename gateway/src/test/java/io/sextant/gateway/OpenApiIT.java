@@ -36,6 +36,7 @@ import com.linecorp.armeria.common.RequestHeaders;
 
 import io.grpc.ServiceDescriptor;
 import io.grpc.protobuf.ProtoServiceDescriptorSupplier;
+import io.sextant.gateway.backends.Backend;
 import io.sextant.platform.policy.RpcPolicy;
 import io.sextant.platform.server.SextantServer;
 

@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 import io.grpc.BindableService;
+import io.sextant.gateway.backends.Backend;
 import io.sextant.platform.config.Env;
 import io.sextant.platform.config.ServiceConfig;
 import io.sextant.platform.server.SextantServer;

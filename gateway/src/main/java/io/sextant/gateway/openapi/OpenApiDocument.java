@@ -22,7 +22,7 @@ import com.google.protobuf.Descriptors.MethodDescriptor;
 import com.google.protobuf.Descriptors.ServiceDescriptor;
 
 import io.grpc.protobuf.ProtoServiceDescriptorSupplier;
-import io.sextant.gateway.Backend;
+import io.sextant.gateway.backends.Backend;
 import io.sextant.platform.policy.RpcPolicy;
 
 /**

@@ -8,7 +8,8 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import io.sextant.gateway.Backend;
+import io.sextant.gateway.backends.Backend;
+
 
 /** The generator without the gateway around it: comments from the descriptor set, or none without it. */
 class OpenApiDocumentTest {

@@ -1,4 +1,4 @@
-package io.sextant.gateway;
+package io.sextant.gateway.errors;
 
 import com.linecorp.armeria.common.AggregatedHttpResponse;
 import com.linecorp.armeria.common.HttpData;
@@ -17,7 +17,7 @@ import com.linecorp.armeria.server.ServiceRequestContext;
  * a GET or 415 to a JSON POST on a gRPC method path), is rewritten into the REST error body. gRPC
  * calls pass untouched: their errors are gRPC statuses.
  */
-final class PlainTextErrors implements DecoratingHttpServiceFunction {
+public final class PlainTextErrors implements DecoratingHttpServiceFunction {
 
     @Override
     public HttpResponse serve(HttpService delegate, ServiceRequestContext ctx, HttpRequest req) throws Exception {

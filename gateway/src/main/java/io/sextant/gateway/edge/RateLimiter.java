@@ -1,4 +1,4 @@
-package io.sextant.gateway;
+package io.sextant.gateway.edge;
 
 import java.time.Duration;
 import java.util.EnumMap;
@@ -27,7 +27,7 @@ import io.sextant.platform.jobs.ScheduledJobs;
  * address), kept in this process (bounded, idle buckets dropped) or, for several gateway replicas,
  * in PostgreSQL through Bucket4j's JDBC integration, where each check is a row lock and an update.
  */
-abstract class RateLimiter implements AutoCloseable {
+public abstract class RateLimiter implements AutoCloseable {
 
     /** What a check decided, and what to tell the client about its bucket. */
     record Decision(boolean allowed, RateLimit limit, long remaining, long nanosToRefill, long nanosToReset) {
@@ -52,7 +52,7 @@ abstract class RateLimiter implements AutoCloseable {
     }
 
     /** The limiter of the settings: null when every group is off. */
-    static RateLimiter of(EdgeConfig config, Database database) {
+    public static RateLimiter of(EdgeConfig config, Database database) {
         if (config.rateLimits().isEmpty()) {
             return null;
         }

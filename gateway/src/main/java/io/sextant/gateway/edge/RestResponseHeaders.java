@@ -1,4 +1,4 @@
-package io.sextant.gateway;
+package io.sextant.gateway.edge;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -26,7 +26,7 @@ import io.netty.util.AttributeKey;
  * they are removed from its headers and trailers. gRPC and gRPC-Web answers keep them: their clients
  * need them. The access log still learns the gRPC status ({@link #grpcStatus}).
  */
-final class RestResponseHeaders implements DecoratingHttpServiceFunction {
+public final class RestResponseHeaders implements DecoratingHttpServiceFunction {
 
     private static final AttributeKey<String> GRPC_STATUS =
             AttributeKey.valueOf(RestResponseHeaders.class, "GRPC_STATUS");

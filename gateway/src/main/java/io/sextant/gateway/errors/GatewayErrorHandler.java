@@ -1,4 +1,4 @@
-package io.sextant.gateway;
+package io.sextant.gateway.errors;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,7 +24,7 @@ import io.sextant.platform.telemetry.RequestIds;
  * JSON, a failure of the gateway itself) gets the REST error body instead of Armeria's plain text.
  * Armeria picks the status; this class writes the body. No stack trace ever reaches the client.
  */
-final class GatewayErrorHandler implements ServerErrorHandler {
+public final class GatewayErrorHandler implements ServerErrorHandler {
 
     private static final Logger log = LoggerFactory.getLogger(GatewayErrorHandler.class);
 

@@ -1,4 +1,4 @@
-package io.sextant.gateway;
+package io.sextant.gateway.edge;
 
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -20,6 +20,7 @@ import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
+import io.sextant.gateway.errors.RestError;
 import io.sextant.platform.error.Errors;
 import io.sextant.platform.error.GrpcErrorMapper;
 import io.sextant.platform.error.ServiceException;
@@ -41,7 +42,7 @@ import io.sextant.platform.telemetry.CallContext;
  * call's {@link RouteGroup}, with the {@code RateLimit-*} headers on every answer and {@code 429}
  * with {@code Retry-After} once spent.
  */
-final class EdgeGuard implements ServerInterceptor {
+public final class EdgeGuard implements ServerInterceptor {
 
     private static final Logger log = LoggerFactory.getLogger(EdgeGuard.class);
     private static final long WARN_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
@@ -55,14 +56,14 @@ final class EdgeGuard implements ServerInterceptor {
      * @param knownKey whether a token's signing key is known without asking auth
      * @param limiter  null for no rate limits
      */
-    EdgeGuard(TokenVerifier verifier, Predicate<String> knownKey, RateLimiter limiter) {
+    public EdgeGuard(TokenVerifier verifier, Predicate<String> knownKey, RateLimiter limiter) {
         this.verifier = verifier;
         this.knownKey = knownKey;
         this.limiter = limiter;
     }
 
     /** A test of tokens whose signing key the identity has now (a token that is no JWT counts as known: it fails at once). */
-    static Predicate<String> knownKeyOf(RemoteIdentity identity) {
+    public static Predicate<String> knownKeyOf(RemoteIdentity identity) {
         return token -> {
             try {
                 return identity.hasKey(JWT.decode(token).getKeyId());

@@ -1,4 +1,4 @@
-package io.sextant.gateway;
+package io.sextant.gateway.edge;
 
 import java.time.Duration;
 

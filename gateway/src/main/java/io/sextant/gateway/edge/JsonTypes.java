@@ -1,4 +1,4 @@
-package io.sextant.gateway;
+package io.sextant.gateway.edge;
 
 import java.util.Iterator;
 import java.util.Map;

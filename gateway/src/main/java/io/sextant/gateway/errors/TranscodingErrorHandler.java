@@ -1,4 +1,4 @@
-package io.sextant.gateway;
+package io.sextant.gateway.errors;
 
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -19,7 +19,7 @@ import io.grpc.Status;
  * Turns the gRPC error of a transcoded REST call (the backend's, or the gateway's own) into the
  * REST error body, with the {@code google.rpc} details of its {@code grpc-status-details-bin}.
  */
-final class TranscodingErrorHandler implements UnframedGrpcErrorHandler {
+public final class TranscodingErrorHandler implements UnframedGrpcErrorHandler {
 
     @Override
     public HttpResponse handle(ServiceRequestContext ctx, Status status, AggregatedHttpResponse response) {

@@ -1,4 +1,4 @@
-package io.sextant.gateway;
+package io.sextant.gateway.edge;
 
 import java.time.Duration;
 import java.util.List;
@@ -11,17 +11,19 @@ import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.cors.CorsService;
 
+import io.sextant.gateway.errors.RestError;
+
 /**
  * CORS for browser clients from the allowed origins (CORS_ALLOWED_ORIGINS): exact origins, or with
  * {@code :*} any port of that scheme and host (local dev servers). Bearer tokens travel in the
  * Authorization header, not cookies, so credentials are not allowed; a preflight from any other
  * origin is refused with 403.
  */
-final class Cors {
+public final class Cors {
 
     private Cors() {}
 
-    static Function<? super HttpService, ? extends HttpService> decorator(List<String> allowedOrigins) {
+    public static Function<? super HttpService, ? extends HttpService> decorator(List<String> allowedOrigins) {
         final Predicate<String> allowed = allowed(allowedOrigins);
         final Function<? super HttpService, CorsService> cors = CorsService.builder(allowed)
                           .allowRequestMethods(HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH,

@@ -1,4 +1,4 @@
-package io.sextant.gateway;
+package io.sextant.gateway.backends;
 
 import java.util.List;
 import java.util.Locale;

@@ -1,4 +1,4 @@
-package io.sextant.gateway;
+package io.sextant.gateway.backends;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -38,15 +38,15 @@ import io.grpc.stub.StreamObserver;
  * liveness and readiness are {@code /health/ready} (it has no database), so a probe there does not
  * restart the gateway for a backend's outage.
  */
-final class BackendHealth implements HttpService {
+public final class BackendHealth implements HttpService {
 
     /** One service to ask. */
-    record Probe(String service, HealthGrpc.HealthStub stub) {}
+    public record Probe(String service, HealthGrpc.HealthStub stub) {}
 
     private final List<Probe> probes;
     private final Duration timeout;
 
-    BackendHealth(List<Probe> probes, Duration timeout) {
+    public BackendHealth(List<Probe> probes, Duration timeout) {
         this.probes = List.copyOf(probes);
         this.timeout = timeout;
     }

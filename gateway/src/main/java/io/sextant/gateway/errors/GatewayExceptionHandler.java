@@ -1,4 +1,4 @@
-package io.sextant.gateway;
+package io.sextant.gateway.errors;
 
 import com.linecorp.armeria.common.RequestContext;
 import com.linecorp.armeria.common.grpc.GoogleGrpcExceptionHandlerFunction;
@@ -15,7 +15,7 @@ import io.sextant.platform.error.GrpcErrorMapper;
  * mistake: INVALID_ARGUMENT saying what is wrong. Everything else is handled like on every service.
  * Statuses forwarded from a backend never come here: they are final.
  */
-final class GatewayExceptionHandler implements GoogleGrpcExceptionHandlerFunction {
+public final class GatewayExceptionHandler implements GoogleGrpcExceptionHandlerFunction {
 
     private final GrpcErrorMapper platform = new GrpcErrorMapper("gateway");
 

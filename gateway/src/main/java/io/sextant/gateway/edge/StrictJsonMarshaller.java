@@ -1,4 +1,4 @@
-package io.sextant.gateway;
+package io.sextant.gateway.edge;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -21,13 +21,13 @@ import io.grpc.MethodDescriptor.PrototypeMarshaller;
  * gives it ({@link JsonTypes}), so that {@code {"username": 123}} is a 400 naming {@code username}, not
  * the string {@code "123"}. Applies to every JSON request: transcoded REST bodies and gRPC-Web JSON.
  */
-final class StrictJsonMarshaller implements GrpcJsonMarshaller {
+public final class StrictJsonMarshaller implements GrpcJsonMarshaller {
 
     private static final ObjectMapper MAPPER = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private final GrpcJsonMarshaller delegate;
 
-    StrictJsonMarshaller(GrpcJsonMarshaller delegate) {
+    public StrictJsonMarshaller(GrpcJsonMarshaller delegate) {
         this.delegate = delegate;
     }
 

@@ -1,4 +1,4 @@
-package io.sextant.gateway;
+package io.sextant.gateway.backends;
 
 import java.time.Duration;
 
@@ -21,7 +21,7 @@ import io.sextant.platform.server.ClientAddress;
  * settings. The one calls are forwarded over has its retries and circuit breaker; the health
  * checker's has neither.
  */
-final class BackendChannels implements AutoCloseable {
+public final class BackendChannels implements AutoCloseable {
 
     private static final String X_FORWARDED_FOR = "x-forwarded-for";
 
@@ -33,15 +33,18 @@ final class BackendChannels implements AutoCloseable {
         this.client = client;
     }
 
-    /** The clients of the backend as the configuration says; close them with the gateway. */
-    static BackendChannels of(Backend backend, GatewayConfig config) {
-        return new BackendChannels(backend, ServiceClient.builder(backend.name(), config.target(backend))
+    /**
+     * The clients of the backend at the target, with the gateway's retry and circuit breaker settings;
+     * close them with the gateway.
+     */
+    public static BackendChannels of(Backend backend, String target, int retryAttempts,
+                                     int circuitBreakerFailures, Duration circuitBreakerOpenFor) {
+        return new BackendChannels(backend, ServiceClient.builder(backend.name(), target)
                                                          .apis(backend.apis())
                                                          // set per call: the caller's, or the backend's
                                                          .deadline(Duration.ZERO)
-                                                         .retryAttempts(config.retryAttempts())
-                                                         .circuitBreaker(config.circuitBreakerFailures(),
-                                                                         config.circuitBreakerOpenFor())
+                                                         .retryAttempts(retryAttempts)
+                                                         .circuitBreaker(circuitBreakerFailures, circuitBreakerOpenFor)
                                                          .build());
     }
 
@@ -51,7 +54,7 @@ final class BackendChannels implements AutoCloseable {
      * breaker. Deadlines are set per call. A response stream (a download) may be of any length;
      * each message is limited.
      */
-    Channel forwarding(ServiceDescriptor api, int maxMessageLength) {
+    public Channel forwarding(ServiceDescriptor api, int maxMessageLength) {
         return client.clientBuilder()
                      .maxResponseLength(0)
                      .maxResponseMessageLength(maxMessageLength)
@@ -61,7 +64,7 @@ final class BackendChannels implements AutoCloseable {
     }
 
     /** A client of the backend's {@code grpc.health.v1} service, with no circuit breaker: it must see recovery at once. */
-    HealthGrpc.HealthStub health(Duration timeout) {
+    public HealthGrpc.HealthStub health(Duration timeout) {
         return client.unguardedClientBuilder()
                      .responseTimeout(timeout)
                      .build(HealthGrpc.HealthStub.class);

@@ -1,6 +1,7 @@
-package io.sextant.gateway;
+package io.sextant.gateway.edge;
 
 import io.sextant.api.v1.RateLimitGroup;
+import io.sextant.gateway.backends.Backend;
 import io.sextant.platform.policy.RpcPolicy;
 
 /**

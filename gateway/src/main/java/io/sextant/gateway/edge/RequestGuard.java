@@ -1,4 +1,4 @@
-package io.sextant.gateway;
+package io.sextant.gateway.edge;
 
 import java.io.IOException;
 
@@ -18,6 +18,8 @@ import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import com.linecorp.armeria.server.grpc.GrpcService;
 
+import io.sextant.gateway.errors.RestError;
+
 /**
  * Refuses with 415 a REST call whose body is not JSON: Armeria's transcoder would try to read it as
  * JSON and answer 400, though the body may be perfectly good in its own format. Refuses with 400 a
@@ -25,7 +27,7 @@ import com.linecorp.armeria.server.grpc.GrpcService;
  * and quietly drop the rest, though the client meant something else. (The body is read whole, as the
  * transcoder does anyway, within the server's request length limit.)
  */
-final class RequestGuard implements DecoratingHttpServiceFunction {
+public final class RequestGuard implements DecoratingHttpServiceFunction {
 
     private static final JsonFactory JSON = new JsonFactory();
 

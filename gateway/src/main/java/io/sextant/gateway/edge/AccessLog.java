@@ -1,4 +1,4 @@
-package io.sextant.gateway;
+package io.sextant.gateway.edge;
 
 import static net.logstash.logback.argument.StructuredArguments.keyValue;
 
@@ -24,7 +24,7 @@ import io.sextant.platform.telemetry.Tracing;
  * request_bytes, response_bytes, client, user_id, request_id and trace_id. No header is logged, so
  * no token or password can be.
  */
-final class AccessLog implements AccessLogWriter {
+public final class AccessLog implements AccessLogWriter {
 
     private static final Logger log = LoggerFactory.getLogger("sextant.access");
 

@@ -1,4 +1,4 @@
-package io.sextant.gateway;
+package io.sextant.gateway.errors;
 
 import java.util.List;
 import java.util.Map;

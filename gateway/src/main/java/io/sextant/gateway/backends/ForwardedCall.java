@@ -1,4 +1,4 @@
-package io.sextant.gateway;
+package io.sextant.gateway.backends;
 
 import java.util.List;
 import java.util.Map;
@@ -23,6 +23,7 @@ import io.grpc.Status;
 import io.grpc.Status.Code;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
+import io.sextant.gateway.errors.RestError;
 import io.sextant.platform.error.Errors;
 import io.sextant.platform.error.GrpcErrorMapper;
 import io.sextant.platform.error.ServiceException;

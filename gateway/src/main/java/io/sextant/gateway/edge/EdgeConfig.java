@@ -1,4 +1,4 @@
-package io.sextant.gateway;
+package io.sextant.gateway.edge;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,7 +42,7 @@ public record EdgeConfig(Map<RouteGroup, RateLimit> rateLimits, DbConfig rateLim
         corsOrigins = List.copyOf(corsOrigins);
     }
 
-    static EdgeConfig read(Env env) {
+    public static EdgeConfig read(Env env) {
         final Map<RouteGroup, RateLimit> limits = new EnumMap<>(RouteGroup.class);
         final RateLimit user = RateLimit.read(env, "RATE_LIMIT_USER", "600/1m");
         if (user != null) {

@@ -1,4 +1,4 @@
-package io.sextant.gateway;
+package io.sextant.gateway.errors;
 
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -28,10 +28,10 @@ import io.sextant.platform.telemetry.Tracing;
  * "timestamp": "<RFC 3339>", "trace_id": "..."}}, with the HTTP status that
  * {@code google/rpc/code.proto} gives the gRPC code.
  */
-final class RestError {
+public final class RestError {
 
     /** The ErrorInfo domain of the errors the gateway answers itself. */
-    static final String DOMAIN = "gateway.sextant.io";
+    public static final String DOMAIN = "gateway.sextant.io";
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -55,7 +55,7 @@ final class RestError {
     }
 
     /** A failure the gateway answers itself, before or without a backend: unknown route, malformed body... */
-    static AggregatedHttpResponse ofGateway(RequestContext ctx, HttpStatus status, String message) {
+    public static AggregatedHttpResponse ofGateway(RequestContext ctx, HttpStatus status, String message) {
         return of(ctx, status, HttpStatuses.errorName(status), message,
                   JsonNodeFactory.instance.objectNode().put("domain", DOMAIN));
     }

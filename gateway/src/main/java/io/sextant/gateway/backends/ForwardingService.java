@@ -1,4 +1,4 @@
-package io.sextant.gateway;
+package io.sextant.gateway.backends;
 
 import java.time.Duration;
 import java.util.List;
@@ -25,7 +25,7 @@ import io.sextant.platform.policy.RpcPolicy;
  * <p>The definition keeps the generated descriptors (and their schema), so that Armeria's transcoder
  * finds the HTTP rules and {@code /docs} the documentation.
  */
-final class ForwardingService {
+public final class ForwardingService {
 
     private ForwardingService() {}
 
@@ -34,7 +34,7 @@ final class ForwardingService {
      *                        call has only the caller's, as a stream may rightly last longer
      * @return the definition, or null when the API has no public method
      */
-    static ServerServiceDefinition of(ServiceDescriptor api, String backend, Channel channel, Duration backendDeadline) {
+    public static ServerServiceDefinition of(ServiceDescriptor api, String backend, Channel channel, Duration backendDeadline) {
         final List<MethodDescriptor<?, ?>> exposed = api.getMethods().stream()
                                                         .filter(ForwardingService::isForwarded)
                                                         .toList();
