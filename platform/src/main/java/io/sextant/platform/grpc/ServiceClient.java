@@ -16,7 +16,6 @@ import com.linecorp.armeria.common.SessionProtocol;
 import com.linecorp.armeria.server.ServiceRequestContext;
 
 import io.grpc.ServiceDescriptor;
-import io.sextant.platform.identity.AuthorizationHeader;
 import io.sextant.platform.telemetry.RequestIds;
 import io.sextant.platform.telemetry.Tracing;
 

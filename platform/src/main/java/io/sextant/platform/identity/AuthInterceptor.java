@@ -11,6 +11,7 @@ import io.grpc.ServerInterceptor;
 import io.sextant.platform.error.Errors;
 import io.sextant.platform.error.GrpcErrorMapper;
 import io.sextant.platform.error.ServiceException;
+import io.sextant.platform.grpc.AuthorizationHeader;
 import io.sextant.platform.policy.RpcPolicy;
 import io.sextant.platform.telemetry.CallContext;
 

@@ -1,4 +1,4 @@
-package io.sextant.platform.identity;
+package io.sextant.platform.grpc;
 
 import java.util.Iterator;
 
@@ -12,7 +12,7 @@ import io.sextant.platform.error.Errors;
  * The one {@code Authorization} header of a call. A call with two is refused: one reader takes the
  * first, another the last (the gateway's edge and the backend behind it did), so a forged token
  * could pass one check and a valid one be charged for it. The value a server checked is recorded on
- * the call, and {@link io.sextant.platform.grpc.ServiceClient} passes on that value, never the raw
+ * the call, and {@link ServiceClient} passes on that value, never the raw
  * header again.
  */
 public final class AuthorizationHeader {
