@@ -28,10 +28,10 @@ import io.sextant.gateway.edge.RateLimiter;
 import io.sextant.gateway.edge.RequestGuard;
 import io.sextant.gateway.edge.RestResponseHeaders;
 import io.sextant.gateway.edge.StrictJsonMarshaller;
-import io.sextant.gateway.errors.GatewayErrorHandler;
-import io.sextant.gateway.errors.GatewayExceptionHandler;
-import io.sextant.gateway.errors.PlainTextErrors;
-import io.sextant.gateway.errors.TranscodingErrorHandler;
+import io.sextant.gateway.errors.ExceptionToGrpcStatus;
+import io.sextant.gateway.errors.GrpcStatusToRest;
+import io.sextant.gateway.errors.HttpErrorToRest;
+import io.sextant.gateway.errors.PlainTextErrorToRest;
 import io.sextant.gateway.openapi.OpenApiDocument;
 import io.sextant.gateway.openapi.OpenApiService;
 import io.sextant.platform.db.Database;
@@ -63,7 +63,7 @@ public final class Gateway {
                 .enableHttpJsonTranscoding(HttpJsonTranscodingOptions.builder()
                         .queryParamMatchRules(HttpJsonTranscodingQueryParamMatchRule.ORIGINAL_FIELD,
                                               HttpJsonTranscodingQueryParamMatchRule.LOWER_CAMEL_CASE)
-                        .errorHandler(new TranscodingErrorHandler())
+                        .errorHandler(new GrpcStatusToRest())
                         .build());
         final List<BackendHealth.Probe> probes = new ArrayList<>();
         for (Backend backend : Backend.ALL) {
@@ -90,13 +90,13 @@ public final class Gateway {
         final byte[] openApi = OpenApiDocument.generate(Backend.ALL); // once, at start-up
         return server.healthService(new BackendHealth(probes, config.healthTimeout()))
                      .decorator(new RestResponseHeaders())
-                     .decorator(new PlainTextErrors())
+                     .decorator(new PlainTextErrorToRest())
                      .decorator(new RequestGuard())
                      .customize(sb -> {
                          sb.service(apis)
                            .service(streaming)
                            .service(OpenApiService.PATH, OpenApiService.of(openApi))
-                           .errorHandler(new GatewayErrorHandler())
+                           .errorHandler(new HttpErrorToRest())
                            // A slow backend is cut by its deadline, so that the client gets
                            // 504 naming it, not by the server's own request timeout.
                            .requestTimeout(config.longestDeadline().plusSeconds(5))
@@ -141,7 +141,7 @@ public final class Gateway {
                 .jsonMarshallerFactory(descriptor -> new StrictJsonMarshaller(GrpcJsonMarshaller.builder()
                         .jsonMarshallerCustomizer(marshaller -> marshaller.ignoringUnknownFields(false))
                         .build(descriptor)))
-                .exceptionHandler(new GatewayExceptionHandler())
+                .exceptionHandler(new ExceptionToGrpcStatus())
                 .maxRequestMessageLength(GrpcLimits.MAX_MESSAGE_BYTES)
                 .maxResponseMessageLength(GrpcLimits.MAX_MESSAGE_BYTES);
     }

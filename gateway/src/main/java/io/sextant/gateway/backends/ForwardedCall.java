@@ -23,7 +23,7 @@ import io.grpc.Status;
 import io.grpc.Status.Code;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
-import io.sextant.gateway.errors.RestError;
+import io.sextant.gateway.errors.RestErrorBody;
 import io.sextant.platform.error.Errors;
 import io.sextant.platform.error.GrpcErrorMapper;
 import io.sextant.platform.error.ServiceException;
@@ -213,7 +213,7 @@ final class ForwardedCall<Q, R> {
             TargetCircuitBreaker.cancelledForCaller(served);
             clientCall.cancel("the gateway refused a message of the caller", null);
         }
-        GrpcErrorMapper.closeCall(serverCall, refusal, RestError.DOMAIN);
+        GrpcErrorMapper.closeCall(serverCall, refusal, RestErrorBody.DOMAIN);
     }
 
     private StatusRuntimeException callFailure(Status status) {
@@ -247,7 +247,7 @@ final class ForwardedCall<Q, R> {
         final com.google.rpc.Status.Builder status = GrpcErrorMapper.toStatusProto(
                 Errors.of(Code.UNAVAILABLE, "BACKEND_CIRCUIT_OPEN", "the " + backend + " service is failing; the "
                           + "gateway is not calling it for a few seconds; try again later", service),
-                RestError.DOMAIN).toBuilder();
+                RestErrorBody.DOMAIN).toBuilder();
         if (e.getCircuitBreaker() instanceof TargetCircuitBreaker breaker) {
             status.addDetails(Any.pack(RetryInfo.newBuilder()
                                                 .setRetryDelay(Durations.fromMillis(breaker.openFor().toMillis()))
@@ -267,6 +267,6 @@ final class ForwardedCall<Q, R> {
 
     private static StatusRuntimeException failure(Code code, String reason, String message,
                                                   Map<String, String> metadata) {
-        return GrpcErrorMapper.toStatusException(Errors.of(code, reason, message, metadata), RestError.DOMAIN);
+        return GrpcErrorMapper.toStatusException(Errors.of(code, reason, message, metadata), RestErrorBody.DOMAIN);
     }
 }

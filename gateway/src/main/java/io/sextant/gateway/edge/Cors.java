@@ -11,7 +11,7 @@ import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.cors.CorsService;
 
-import io.sextant.gateway.errors.RestError;
+import io.sextant.gateway.errors.RestErrorBody;
 
 /**
  * CORS for browser clients from the allowed origins (CORS_ALLOWED_ORIGINS): exact origins, or with
@@ -41,7 +41,7 @@ public final class Cors {
             final String origin = req.headers().get(HttpHeaderNames.ORIGIN);
             if (req.method() == HttpMethod.OPTIONS && origin != null
                 && req.headers().contains(HttpHeaderNames.ACCESS_CONTROL_REQUEST_METHOD) && !allowed.test(origin)) {
-                return RestError.ofGateway(ctx, HttpStatus.FORBIDDEN, "cross-origin calls from " + origin
+                return RestErrorBody.ofHttpStatus(ctx, HttpStatus.FORBIDDEN, "cross-origin calls from " + origin
                                                                       + " are not allowed (CORS_ALLOWED_ORIGINS)")
                                 .toHttpResponse();
             }

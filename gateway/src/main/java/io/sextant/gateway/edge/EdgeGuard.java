@@ -20,7 +20,7 @@ import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
-import io.sextant.gateway.errors.RestError;
+import io.sextant.gateway.errors.RestErrorBody;
 import io.sextant.platform.error.Errors;
 import io.sextant.platform.error.GrpcErrorMapper;
 import io.sextant.platform.error.ServiceException;
@@ -199,7 +199,7 @@ public final class EdgeGuard implements ServerInterceptor {
     }
 
     private static <Q, R> ServerCall.Listener<Q> refuse(ServerCall<Q, R> call, ServiceException e) {
-        return GrpcErrorMapper.closeCall(call, e, RestError.DOMAIN);
+        return GrpcErrorMapper.closeCall(call, e, RestErrorBody.DOMAIN);
     }
 
     /** A shared store that fails lets calls through (an outage of the limits is no outage of the API), and says so. */

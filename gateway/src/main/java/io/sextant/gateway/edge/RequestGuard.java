@@ -18,7 +18,7 @@ import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import com.linecorp.armeria.server.grpc.GrpcService;
 
-import io.sextant.gateway.errors.RestError;
+import io.sextant.gateway.errors.RestErrorBody;
 
 /**
  * Refuses with 415 a REST call whose body is not JSON: Armeria's transcoder would try to read it as
@@ -53,7 +53,7 @@ public final class RequestGuard implements DecoratingHttpServiceFunction {
         return HttpResponse.of(req.aggregate().thenApply(body -> {
             final String problem = moreThanOneValue(body.content().array());
             if (problem != null) {
-                return RestError.ofGateway(ctx, HttpStatus.BAD_REQUEST, problem).toHttpResponse();
+                return RestErrorBody.ofHttpStatus(ctx, HttpStatus.BAD_REQUEST, problem).toHttpResponse();
             }
             final HttpRequest whole = body.toHttpRequest();
             ctx.updateRequest(whole);
@@ -101,6 +101,6 @@ public final class RequestGuard implements DecoratingHttpServiceFunction {
     }
 
     private static HttpResponse refuse(ServiceRequestContext ctx, String message) {
-        return RestError.ofGateway(ctx, HttpStatus.UNSUPPORTED_MEDIA_TYPE, message).toHttpResponse();
+        return RestErrorBody.ofHttpStatus(ctx, HttpStatus.UNSUPPORTED_MEDIA_TYPE, message).toHttpResponse();
     }
 }

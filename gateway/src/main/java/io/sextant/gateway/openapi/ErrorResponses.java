@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
- * The gateway's one REST error body (see {@code RestError} and {@code ErrorDetails}) as a schema, and
+ * The gateway's one REST error body (see {@code RestErrorBody} and {@code ErrorDetails}) as a schema, and
  * the responses every operation references: the common 4xx/5xx statuses and {@code default}.
  */
 final class ErrorResponses {

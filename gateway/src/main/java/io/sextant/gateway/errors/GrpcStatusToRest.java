@@ -16,15 +16,15 @@ import com.linecorp.armeria.server.grpc.UnframedGrpcErrorHandler;
 import io.grpc.Status;
 
 /**
- * Turns the gRPC error of a transcoded REST call (the backend's, or the gateway's own) into the
+ * gRPC level: turns the gRPC error of a transcoded REST call (the backend's, or the gateway's own) into the
  * REST error body, with the {@code google.rpc} details of its {@code grpc-status-details-bin}.
  */
-public final class TranscodingErrorHandler implements UnframedGrpcErrorHandler {
+public final class GrpcStatusToRest implements UnframedGrpcErrorHandler {
 
     @Override
     public HttpResponse handle(ServiceRequestContext ctx, Status status, AggregatedHttpResponse response) {
         final HttpHeaders trailers = response.trailers().isEmpty() ? response.headers() : response.trailers();
-        return RestError.ofGrpc(ctx, status.getCode(), message(status),
+        return RestErrorBody.ofGrpcStatus(ctx, status.getCode(), message(status),
                                 details(trailers.get(GrpcHeaderNames.GRPC_STATUS_DETAILS_BIN)))
                         .toHttpResponse();
     }

@@ -12,12 +12,12 @@ import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
 
 /**
- * The last line of defence for "never Armeria's default error body": an error that a service wrote
+ * HTTP level, the last line of defence for "never Armeria's default error body": an error that a service wrote
  * itself as plain text, bypassing the error handler (DocService's 404 and 405, a gRPC service's 405 to
  * a GET or 415 to a JSON POST on a gRPC method path), is rewritten into the REST error body. gRPC
  * calls pass untouched: their errors are gRPC statuses.
  */
-public final class PlainTextErrors implements DecoratingHttpServiceFunction {
+public final class PlainTextErrorToRest implements DecoratingHttpServiceFunction {
 
     @Override
     public HttpResponse serve(HttpService delegate, ServiceRequestContext ctx, HttpRequest req) throws Exception {
@@ -46,9 +46,9 @@ public final class PlainTextErrors implements DecoratingHttpServiceFunction {
             if (headers.status().code() < 400 || type == null || !type.is(MediaType.ANY_TEXT_TYPE)) {
                 return headers;
             }
-            final AggregatedHttpResponse json = RestError.ofGateway(
+            final AggregatedHttpResponse json = RestErrorBody.ofHttpStatus(
                     ctx, headers.status(),
-                    GatewayErrorHandler.message(ctx, ctx.config(), ctx.request().headers(), headers.status(), null, null));
+                    HttpErrorToRest.message(ctx, ctx.config(), ctx.request().headers(), headers.status(), null, null));
             rewriting = true;
             body = json.content();
             return json.headers();

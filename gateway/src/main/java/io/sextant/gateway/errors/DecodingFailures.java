@@ -9,11 +9,11 @@ import com.google.protobuf.InvalidProtocolBufferException;
  * field, a value of the wrong type. The texts come from the JSON and protobuf parsers, which never
  * echo the body itself, only the offending token or field name.
  */
-final class InvalidRequests {
+final class DecodingFailures {
 
     private static final int MAX_LENGTH = 300;
 
-    private InvalidRequests() {}
+    private DecodingFailures() {}
 
     /** Whether the exception is a failure to decode a request message (JSON or protobuf). */
     static boolean isDecodingFailure(Throwable cause) {

@@ -20,13 +20,13 @@ import com.linecorp.armeria.server.ServiceRequestContext;
 import io.sextant.platform.telemetry.RequestIds;
 
 /**
- * Every error the gateway answers at the HTTP level (no route, wrong method, body too large or not
+ * HTTP level: every error the gateway answers at the HTTP level (no route, wrong method, body too large or not
  * JSON, a failure of the gateway itself) gets the REST error body instead of Armeria's plain text.
  * Armeria picks the status; this class writes the body. No stack trace ever reaches the client.
  */
-public final class GatewayErrorHandler implements ServerErrorHandler {
+public final class HttpErrorToRest implements ServerErrorHandler {
 
-    private static final Logger log = LoggerFactory.getLogger(GatewayErrorHandler.class);
+    private static final Logger log = LoggerFactory.getLogger(HttpErrorToRest.class);
 
     @Override
     public HttpResponse onServiceException(ServiceRequestContext ctx, Throwable cause) {
@@ -42,7 +42,7 @@ public final class GatewayErrorHandler implements ServerErrorHandler {
         if (status.isContentAlwaysEmpty()) {
             return null;
         }
-        return RestError.ofGateway(ctx, status, message(ctx, config, headers, status, description, cause));
+        return RestErrorBody.ofHttpStatus(ctx, status, message(ctx, config, headers, status, description, cause));
     }
 
     /** What the client is told about an HTTP-level error: what was wrong with its request, never a stack trace. */
@@ -52,7 +52,7 @@ public final class GatewayErrorHandler implements ServerErrorHandler {
         final String path = headers == null ? "" : pathOf(headers.path());
         switch (status.code()) {
             case 400: {
-                final String problem = cause == null ? null : InvalidRequests.describe(cause);
+                final String problem = cause == null ? null : DecodingFailures.describe(cause);
                 return problem != null ? problem : description != null ? description : "the request is malformed";
             }
             case 404:

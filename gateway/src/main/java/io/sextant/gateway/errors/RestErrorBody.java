@@ -28,17 +28,17 @@ import io.sextant.platform.telemetry.Tracing;
  * "timestamp": "<RFC 3339>", "trace_id": "..."}}, with the HTTP status that
  * {@code google/rpc/code.proto} gives the gRPC code.
  */
-public final class RestError {
+public final class RestErrorBody {
 
     /** The ErrorInfo domain of the errors the gateway answers itself. */
     public static final String DOMAIN = "gateway.sextant.io";
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
-    private RestError() {}
+    private RestErrorBody() {}
 
     /** A gRPC failure, with the {@code google.rpc} details of its {@code grpc-status-details-bin} when it has them. */
-    static AggregatedHttpResponse ofGrpc(RequestContext ctx, Code code, String message, com.google.rpc.Status status) {
+    static AggregatedHttpResponse ofGrpcStatus(RequestContext ctx, Code code, String message, com.google.rpc.Status status) {
         final List<Any> details = status == null ? List.of() : status.getDetailsList();
         final ErrorInfo info = ErrorDetails.errorInfo(details);
         final String error = info != null && !info.getReason().isEmpty() ? info.getReason() : code.name();
@@ -55,7 +55,7 @@ public final class RestError {
     }
 
     /** A failure the gateway answers itself, before or without a backend: unknown route, malformed body... */
-    public static AggregatedHttpResponse ofGateway(RequestContext ctx, HttpStatus status, String message) {
+    public static AggregatedHttpResponse ofHttpStatus(RequestContext ctx, HttpStatus status, String message) {
         return of(ctx, status, HttpStatuses.errorName(status), message,
                   JsonNodeFactory.instance.objectNode().put("domain", DOMAIN));
     }
