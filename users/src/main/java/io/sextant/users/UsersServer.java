@@ -46,7 +46,9 @@ public final class UsersServer {
         final AuthServiceGrpc.AuthServiceBlockingStub auth =
                 ServiceClients.builder("auth", config.authTarget(), AUTH_DEADLINE)
                               .build(AuthServiceGrpc.AuthServiceBlockingStub.class);
-        builder.grpcService(new UsersServiceImpl(db.jdbi(), auth));
+        final AuthAccounts accounts = new AuthAccounts(auth);
+        builder.grpcService(new UsersServiceImpl(new Profiles(db.jdbi(), accounts), new RoleGrants(db.jdbi(), accounts),
+                                                 new Roles(db.jdbi(), accounts)));
         if (verifier == null) {
             builder.remoteIdentity();
         } else {
