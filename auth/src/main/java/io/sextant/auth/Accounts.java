@@ -23,24 +23,10 @@ import io.sextant.platform.resource.ProtoTime;
  * Accounts: registration, creation by an administrator (and the bootstrap administrator), and the
  * end of an account's access when users disables or deactivates it or changes its grants.
  */
-final class Accounts {
+record Accounts(AuthConfig config, Jdbi jdbi, Clock clock, PasswordHasher hasher, Revocations revocations) {
 
     /** The outbox topic of a new account (users makes its profile). */
     static final String TOPIC_ACCOUNT_CREATED = "auth.account_created";
-
-    private final AuthConfig config;
-    private final Jdbi jdbi;
-    private final Clock clock;
-    private final PasswordHasher hasher;
-    private final Revocations revocations;
-
-    Accounts(AuthConfig config, Jdbi jdbi, Clock clock, PasswordHasher hasher, Revocations revocations) {
-        this.config = config;
-        this.jdbi = jdbi;
-        this.clock = clock;
-        this.hasher = hasher;
-        this.revocations = revocations;
-    }
 
     /** Registers an account unless the username or e-mail address is taken, answering the same either way. */
     void register(String username, String email, String password) {

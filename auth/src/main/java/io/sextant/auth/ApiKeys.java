@@ -23,31 +23,13 @@ import io.sextant.platform.resource.Page;
  * API keys of users' accounts, for services: a key's scopes never exceed its owner's permissions,
  * at creation or when it is exchanged for a service token.
  */
-final class ApiKeys {
+record ApiKeys(AuthConfig config, Jdbi jdbi, Clock clock, TokenIssuer issuer, LoginThrottle throttle,
+               Grants.Source grants, Revocations revocations) {
 
     /** A new key and its secret, which is shown this once. */
     record Created(ApiKeyRow key, String secret) {}
 
     private static final int MAX_API_KEYS_PER_OWNER = 100;
-
-    private final AuthConfig config;
-    private final Jdbi jdbi;
-    private final Clock clock;
-    private final TokenIssuer issuer;
-    private final LoginThrottle throttle;
-    private final Grants.Source grants;
-    private final Revocations revocations;
-
-    ApiKeys(AuthConfig config, Jdbi jdbi, Clock clock, TokenIssuer issuer, LoginThrottle throttle,
-            Grants.Source grants, Revocations revocations) {
-        this.config = config;
-        this.jdbi = jdbi;
-        this.clock = clock;
-        this.issuer = issuer;
-        this.throttle = throttle;
-        this.grants = grants;
-        this.revocations = revocations;
-    }
 
     /** Creates a key of the caller's with scopes among the caller's own permissions. */
     Created create(Principal owner, String displayName, List<String> scopes) {

@@ -17,26 +17,12 @@ import io.sextant.platform.error.Errors;
 import io.sextant.platform.outbox.Outbox;
 
 /** Password changes and resets: each ends the account's other sessions. */
-final class Passwords {
+record Passwords(Jdbi jdbi, Clock clock, PasswordHasher hasher, LoginThrottle throttle, Revocations revocations) {
 
     /** The outbox topic of a reset request (its sender mails the token). */
     static final String TOPIC_PASSWORD_RESET = "auth.password_reset_requested";
     /** A password reset request takes at least this long, whether or not the address has an account. */
     private static final Duration RESET_REQUEST_FLOOR = Duration.ofMillis(300);
-
-    private final Jdbi jdbi;
-    private final Clock clock;
-    private final PasswordHasher hasher;
-    private final LoginThrottle throttle;
-    private final Revocations revocations;
-
-    Passwords(Jdbi jdbi, Clock clock, PasswordHasher hasher, LoginThrottle throttle, Revocations revocations) {
-        this.jdbi = jdbi;
-        this.clock = clock;
-        this.hasher = hasher;
-        this.throttle = throttle;
-        this.revocations = revocations;
-    }
 
     /**
      * Changes the password of the caller's account (the current one counts as a login attempt) and

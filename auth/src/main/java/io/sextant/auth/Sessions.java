@@ -20,30 +20,10 @@ import io.sextant.platform.identity.Principal;
  * Sessions: a login opens one (an access token and a refresh token), a refresh rotates its refresh
  * token (a reused one ends the session), a logout ends it.
  */
-final class Sessions {
+record Sessions(AuthConfig config, Jdbi jdbi, Clock clock, PasswordHasher hasher, TokenIssuer issuer,
+                LoginThrottle throttle, Grants.Source grants, Revocations revocations) {
 
     private static final String INVALID_CREDENTIALS = "invalid username or password";
-
-    private final AuthConfig config;
-    private final Jdbi jdbi;
-    private final Clock clock;
-    private final PasswordHasher hasher;
-    private final TokenIssuer issuer;
-    private final LoginThrottle throttle;
-    private final Grants.Source grants;
-    private final Revocations revocations;
-
-    Sessions(AuthConfig config, Jdbi jdbi, Clock clock, PasswordHasher hasher, TokenIssuer issuer,
-             LoginThrottle throttle, Grants.Source grants, Revocations revocations) {
-        this.config = config;
-        this.jdbi = jdbi;
-        this.clock = clock;
-        this.hasher = hasher;
-        this.issuer = issuer;
-        this.throttle = throttle;
-        this.grants = grants;
-        this.revocations = revocations;
-    }
 
     /**
      * Opens a session for a username (or e-mail address) and password from {@code address}; an

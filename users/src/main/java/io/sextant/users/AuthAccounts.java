@@ -13,16 +13,10 @@ import io.sextant.auth.v1.RevokeAccountAccessRequest;
  * What users asks of auth, which owns the credentials: create and disable accounts, and end the
  * access of accounts' tokens. Every call carries the caller's own token (ServiceClients passes it on).
  */
-final class AuthAccounts {
+record AuthAccounts(AuthServiceBlockingStub auth) {
 
     /** Accounts per RevokeAccountAccess call (the contract's limit). */
     static final int REVOKE_BATCH = 1000;
-
-    private final AuthServiceBlockingStub auth;
-
-    AuthAccounts(AuthServiceBlockingStub auth) {
-        this.auth = auth;
-    }
 
     /**
      * Creates the account with the given role; auth checks the password policy and the uniqueness of

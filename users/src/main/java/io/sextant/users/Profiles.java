@@ -26,7 +26,7 @@ import io.sextant.users.v1.User;
  * deleted (never the last active administrator), and what auth reads of them (grants) or makes
  * of them (provisioning).
  */
-final class Profiles {
+record Profiles(Jdbi jdbi, AuthAccounts auth) {
 
     private static final Logger log = LoggerFactory.getLogger(Profiles.class);
 
@@ -40,14 +40,6 @@ final class Profiles {
 
     /** What ProvisionUser did: the profile (null for a deleted user), and whether it is new. */
     record Provisioned(ProfileRow row, boolean created) {}
-
-    private final Jdbi jdbi;
-    private final AuthAccounts auth;
-
-    Profiles(Jdbi jdbi, AuthAccounts auth) {
-        this.jdbi = jdbi;
-        this.auth = auth;
-    }
 
     Listed list(String filter, String orderBy, int pageSize, String pageToken) {
         return jdbi.inTransaction(handle -> new Listed(UserQueries.list(handle, filter, orderBy, pageSize, pageToken),

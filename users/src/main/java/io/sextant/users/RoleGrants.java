@@ -20,17 +20,9 @@ import io.sextant.users.db.RoleRow;
  * Who holds which role, and the two rules on it: nobody grants (or takes away, creates, changes or
  * deletes) a role beyond their own permissions, and {@code roles/admin} always keeps an active holder.
  */
-final class RoleGrants {
+record RoleGrants(Jdbi jdbi, AuthAccounts auth) {
 
     static final String ADMIN = "admin";
-
-    private final Jdbi jdbi;
-    private final AuthAccounts auth;
-
-    RoleGrants(Jdbi jdbi, AuthAccounts auth) {
-        this.jdbi = jdbi;
-        this.auth = auth;
-    }
 
     /** Grants the role to the user (AddUserRole). */
     ProfileRow add(Principal caller, UUID id, String roleId) {

@@ -20,15 +20,7 @@ import io.sextant.users.db.RoleRow;
  * Roles and the permissions they grant. A change of what a role grants ends its holders' tokens
  * issued before it; the built-in roles stay (and {@code roles/admin} keeps its permissions).
  */
-final class Roles {
-
-    private final Jdbi jdbi;
-    private final AuthAccounts auth;
-
-    Roles(Jdbi jdbi, AuthAccounts auth) {
-        this.jdbi = jdbi;
-        this.auth = auth;
-    }
+record Roles(Jdbi jdbi, AuthAccounts auth) {
 
     /** A page of roles ordered by id. */
     Page<RoleRow> page(int pageSizeRequested, String pageToken) {

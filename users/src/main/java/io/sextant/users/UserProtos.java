@@ -25,22 +25,14 @@ final class UserProtos {
     private UserProtos() {}
 
     static User toUser(ProfileRow row) {
-        final User.Builder user = User.newBuilder()
-                                      .setName("users/" + row.id())
-                                      .setId(row.id().toString())
-                                      .setUsername(row.username())
-                                      .setEmail(row.email())
-                                      .setFirstName(row.firstName())
-                                      .setLastName(row.lastName())
-                                      .setDisplayName(row.shownName())
-                                      .setPhone(row.phone())
-                                      .setAvatarFile(row.avatarFile())
-                                      .setLocale(row.locale())
-                                      .setTimeZone(row.timeZone())
-                                      .putAllMetadata(metadata(row.metadata()))
-                                      .setActive(row.active())
-                                      .setCreateTime(ProtoTime.timestamp(row.createTime()))
-                                      .setUpdateTime(ProtoTime.timestamp(row.updateTime()));
+        final User.Builder user = editable(row).toBuilder()
+                                               .setName("users/" + row.id())
+                                               .setId(row.id().toString())
+                                               .setUsername(row.username())
+                                               .setEmail(row.email())
+                                               .setDisplayName(row.shownName())
+                                               .setCreateTime(ProtoTime.timestamp(row.createTime()))
+                                               .setUpdateTime(ProtoTime.timestamp(row.updateTime()));
         row.roleIds().forEach(role -> user.addRoles("roles/" + role));
         return user.build();
     }
