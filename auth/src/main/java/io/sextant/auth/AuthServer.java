@@ -43,15 +43,15 @@ public final class AuthServer {
      * idempotent across restarts, and replicas starting together create it once (the username is
      * unique). Fails the start when the e-mail address belongs to another account.
      */
-    static void bootstrapAdmin(AuthServiceImpl service, PasswordHasher hasher, AuthConfig.BootstrapAdmin admin) {
-        if (service.usernameTaken(admin.username())) {
+    static void bootstrapAdmin(Accounts accounts, PasswordHasher hasher, AuthConfig.BootstrapAdmin admin) {
+        if (accounts.usernameTaken(admin.username())) {
             log.info("Bootstrap administrator '{}' exists already; left as it is", admin.username());
             return;
         }
-        if (service.createAccount(admin.username(), admin.email(), hasher.hash(admin.password()), List.of(ADMIN_ROLE))
+        if (accounts.createAccount(admin.username(), admin.email(), hasher.hash(admin.password()), List.of(ADMIN_ROLE))
                    .isPresent()) {
             log.info("Created the bootstrap administrator '{}' with the role {}", admin.username(), ADMIN_ROLE);
-        } else if (!service.usernameTaken(admin.username())) {
+        } else if (!accounts.usernameTaken(admin.username())) {
             throw new ConfigException(List.of("BOOTSTRAP_ADMIN_EMAIL '" + admin.email()
                                               + "' already belongs to another account; choose another address"));
         }
@@ -80,11 +80,15 @@ public final class AuthServer {
         final TokenIssuer issuer = new TokenIssuer(keys, clock);
         final UsersClient users = new UsersClient(config, new ServiceIdentity(issuer, clock, config.serviceTokenTtl()));
         final PasswordHasher hasher = new PasswordHasher();
-        final AuthServiceImpl service = new AuthServiceImpl(config, db.jdbi(), clock, hasher, keys, issuer, feed,
-                                                            throttle, users);
+        final Revocations revoker = new Revocations(config, feed);
+        final Accounts accounts = new Accounts(config, db.jdbi(), clock, hasher, revoker);
+        final Passwords passwords = new Passwords(db.jdbi(), clock, hasher, throttle, revoker);
+        final AuthServiceImpl service = new AuthServiceImpl(
+                accounts, passwords, new Sessions(config, db.jdbi(), clock, hasher, issuer, throttle, users, revoker),
+                new ApiKeys(config, db.jdbi(), clock, issuer, throttle, users, revoker), keys, feed);
         if (config.bootstrapAdmin() != null) {
             try {
-                bootstrapAdmin(service, hasher, config.bootstrapAdmin());
+                bootstrapAdmin(accounts, hasher, config.bootstrapAdmin());
             } catch (RuntimeException e) {
                 feed.close();
                 db.close();
@@ -94,12 +98,12 @@ public final class AuthServer {
         // a new account's profile is made by users (ProvisionUser), retried while users is down;
         // password reset requests wait in the outbox until a sender is registered
         final Map<String, OutboxHandler> handlers = new HashMap<>();
-        handlers.put(AuthServiceImpl.TOPIC_ACCOUNT_CREATED, users.provisioner());
+        handlers.put(Accounts.TOPIC_ACCOUNT_CREATED, users.provisioner());
         if (resetSender != null) {
-            handlers.put(AuthServiceImpl.TOPIC_PASSWORD_RESET, event -> {
+            handlers.put(Passwords.TOPIC_PASSWORD_RESET, event -> {
                 final PasswordResetRequestedEvent request = event.payload().unpack(PasswordResetRequestedEvent.class);
                 final Instant expiresAt = clock.instant().plus(config.passwordResetTtl());
-                resetSender.send(request, service.mintResetToken(UUID.fromString(request.getAccountId()), expiresAt),
+                resetSender.send(request, passwords.mintResetToken(UUID.fromString(request.getAccountId()), expiresAt),
                                  expiresAt);
             });
         }

@@ -24,6 +24,7 @@ import io.sextant.auth.v1.Revocation;
 import io.sextant.auth.v1.WatchRevocationsResponse;
 import io.sextant.platform.identity.RevocationSet;
 import io.sextant.platform.jobs.ScheduledJobs;
+import io.sextant.platform.resource.ProtoTime;
 
 /**
  * Streams revocations to the verifiers of the mesh, each id (token, session, subject) as its
@@ -189,7 +190,7 @@ final class RevocationFeed implements AutoCloseable {
                 final Iterator<Revocation> it = inForce.values().iterator();
                 while (it.hasNext()) {
                     final Timestamp expire = it.next().getExpireTime();
-                    if (Instant.ofEpochSecond(expire.getSeconds(), expire.getNanos()).isBefore(now)) {
+                    if (ProtoTime.instant(expire).isBefore(now)) {
                         it.remove();
                     }
                 }
@@ -203,8 +204,8 @@ final class RevocationFeed implements AutoCloseable {
 
     private static Revocation toProto(RevocationRow row) {
         final Revocation.Builder builder = Revocation.newBuilder()
-                                                     .setExpireTime(timestamp(row.expiresAt()))
-                                                     .setRevokeTime(timestamp(row.revokedAt()));
+                                                     .setExpireTime(ProtoTime.timestamp(row.expiresAt()))
+                                                     .setRevokeTime(ProtoTime.timestamp(row.revokedAt()));
         // hashed: the stream needs no credential, so it must not reveal the ids it revokes
         switch (row.kind()) {
             case "token" -> builder.setTokenIdSha256(RevocationSet.sha256(row.target()));
@@ -212,10 +213,6 @@ final class RevocationFeed implements AutoCloseable {
             default -> builder.setSubjectSha256(RevocationSet.sha256(row.target()));
         }
         return builder.build();
-    }
-
-    static Timestamp timestamp(Instant instant) {
-        return Timestamp.newBuilder().setSeconds(instant.getEpochSecond()).setNanos(instant.getNano()).build();
     }
 
     @Override

@@ -48,7 +48,9 @@ public final class UsersServer {
                                                 .deadline(AUTH_DEADLINE)
                                                 .build();
         builder.closeOnStop(auth);
-        builder.grpcService(new UsersServiceImpl(db.jdbi(), auth.stub(AuthServiceGrpc.AuthServiceBlockingStub.class)));
+        final AuthAccounts accounts = new AuthAccounts(auth.stub(AuthServiceGrpc.AuthServiceBlockingStub.class));
+        builder.grpcService(new UsersServiceImpl(new Profiles(db.jdbi(), accounts), new RoleGrants(db.jdbi(), accounts),
+                                                 new Roles(db.jdbi(), accounts)));
         if (verifier == null) {
             builder.remoteIdentity();
         } else {

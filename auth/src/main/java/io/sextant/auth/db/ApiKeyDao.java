@@ -41,7 +41,7 @@ public interface ApiKeyDao {
     @SqlUpdate("UPDATE api_keys SET revoked_at = :now WHERE id = :id AND revoked_at IS NULL")
     boolean revoke(@Bind("id") UUID id, @Bind("now") Instant now);
 
-    /** The ids of an owner's active keys (at most {@code AuthServiceImpl}'s per-owner limit). */
+    /** The ids of an owner's active keys (at most {@code ApiKeys}' per-owner limit). */
     @SqlQuery("SELECT id FROM api_keys WHERE owner_id = :ownerId AND revoked_at IS NULL")
     List<UUID> activeIdsOf(@Bind("ownerId") UUID ownerId);
 
