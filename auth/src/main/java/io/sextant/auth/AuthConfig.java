@@ -5,7 +5,7 @@ import java.util.Base64;
 import java.util.regex.Pattern;
 
 import io.sextant.platform.config.Env;
-import io.sextant.platform.config.ServiceConfig;
+import io.sextant.platform.config.CommonConfig;
 import io.sextant.platform.config.Targets;
 import io.sextant.platform.error.ServiceException;
 
@@ -37,7 +37,7 @@ import io.sextant.platform.error.ServiceException;
  *       the first administrator, created at start-up (role {@code admin}) unless an account has that username</td></tr>
  * </table>
  */
-public record AuthConfig(ServiceConfig service, byte[] keyEncryptionKey, Duration accessTokenTtl,
+public record AuthConfig(CommonConfig service, byte[] keyEncryptionKey, Duration accessTokenTtl,
                          Duration refreshTokenTtl, Duration sessionMaxAge, Duration serviceTokenTtl,
                          Duration keyRotationInterval, int maxFailuresPerAccount, int maxFailuresPerAccountTotal,
                          int maxFailuresPerClient, Duration failureWindow, Duration lockDuration,
@@ -58,7 +58,7 @@ public record AuthConfig(ServiceConfig service, byte[] keyEncryptionKey, Duratio
     }
 
     public static AuthConfig read(Env env) {
-        final ServiceConfig service = ServiceConfig.read("auth", DEFAULT_PORT, env);
+        final CommonConfig service = CommonConfig.read("auth", DEFAULT_PORT, env);
         final String kek = env.required("AUTH_KEY_ENCRYPTION_KEY",
                                         "32 random bytes in base64 (e.g. `openssl rand -base64 32`); they encrypt"
                                         + " the token signing keys in the database");

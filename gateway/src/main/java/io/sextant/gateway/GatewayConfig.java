@@ -8,12 +8,12 @@ import java.util.Map;
 import io.sextant.gateway.backends.Backend;
 import io.sextant.gateway.edge.EdgeConfig;
 import io.sextant.platform.config.Env;
-import io.sextant.platform.config.ServiceConfig;
+import io.sextant.platform.config.CommonConfig;
 import io.sextant.platform.config.Targets;
 import io.sextant.platform.grpc.TargetEndpoints;
 
 /**
- * The gateway's settings: the common ones of {@link ServiceConfig} (PORT defaults to 8000; METRICS_PORT,
+ * The gateway's settings: the common ones of {@link CommonConfig} (PORT defaults to 8000; METRICS_PORT,
  * the management port of {@code GET /metrics}, to 9000 on METRICS_ADDRESS 127.0.0.1: :PORT is public) and
  *
  * <table>
@@ -34,7 +34,7 @@ import io.sextant.platform.grpc.TargetEndpoints;
  * @param targets   the target of each {@link Backend}, by name
  * @param deadlines the deadline of each {@link Backend}'s unary calls, by name
  */
-public record GatewayConfig(ServiceConfig service, Map<String, String> targets, Duration backendDeadline,
+public record GatewayConfig(CommonConfig service, Map<String, String> targets, Duration backendDeadline,
                             Map<String, Duration> deadlines, int retryAttempts, int circuitBreakerFailures,
                             Duration circuitBreakerOpenFor, Duration healthTimeout, EdgeConfig edge) {
 
@@ -49,14 +49,14 @@ public record GatewayConfig(ServiceConfig service, Map<String, String> targets, 
     /** Reads and checks the settings; a wrong one is a {@link io.sextant.platform.config.ConfigException} naming it. */
     public static GatewayConfig read(Env env) {
         // the gateway is the edge: it believes no X-Forwarded-For unless told which proxies are in front of it
-        final ServiceConfig service = ServiceConfig.read("gateway", 8000, "", DEFAULT_METRICS_PORT, env);
+        final CommonConfig service = CommonConfig.read("gateway", 8000, "", DEFAULT_METRICS_PORT, env);
         final Duration backendDeadline = positive(env, "BACKEND_DEADLINE", Duration.ofSeconds(10));
         final Map<String, String> targets = new LinkedHashMap<>();
         final Map<String, Duration> deadlines = new LinkedHashMap<>();
         for (Backend backend : Backend.ALL) {
             final String variable = backend.targetVariable();
             final String target = env.string(variable, "localhost:" + backend.defaultPort());
-            // ServiceConfig.read has checked AUTH_TARGET already
+            // CommonConfig.read has checked AUTH_TARGET already
             if (!variable.equals("AUTH_TARGET")) {
                 Targets.check(env, variable, target);
             }

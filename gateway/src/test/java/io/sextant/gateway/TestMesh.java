@@ -13,7 +13,7 @@ import java.util.function.Consumer;
 import io.grpc.BindableService;
 import io.sextant.gateway.backends.Backend;
 import io.sextant.platform.config.Env;
-import io.sextant.platform.config.ServiceConfig;
+import io.sextant.platform.config.CommonConfig;
 import io.sextant.platform.server.SextantServer;
 
 /** Real servers on loopback ports for the gateway's tests: stand-ins of the services, hosted like the real ones. */
@@ -35,7 +35,7 @@ final class TestMesh {
     static SextantServer startService(String name, int port, Consumer<SextantServer.Builder> setup,
                                       BindableService... services) {
         final SextantServer.Builder builder =
-                SextantServer.builder(ServiceConfig.read(name, 0, Env.of(Map.of("PORT", String.valueOf(port)))));
+                SextantServer.builder(CommonConfig.read(name, 0, Env.of(Map.of("PORT", String.valueOf(port)))));
         for (BindableService service : services) {
             builder.grpcService(service);
         }

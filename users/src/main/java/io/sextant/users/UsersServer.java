@@ -4,7 +4,7 @@ import java.time.Duration;
 
 import io.sextant.auth.v1.AuthServiceGrpc;
 import io.sextant.platform.config.Env;
-import io.sextant.platform.config.ServiceConfig;
+import io.sextant.platform.config.CommonConfig;
 import io.sextant.platform.db.Database;
 import io.sextant.platform.grpc.ServiceClient;
 import io.sextant.platform.identity.TokenVerifier;
@@ -24,22 +24,22 @@ public final class UsersServer {
     private UsersServer() {}
 
     /** The service's settings from the environment (PORT defaults to 8002). */
-    public static ServiceConfig readConfig(Env env) {
-        final ServiceConfig config = ServiceConfig.read("users", DEFAULT_PORT, env);
+    public static CommonConfig readConfig(Env env) {
+        final CommonConfig config = CommonConfig.read("users", DEFAULT_PORT, env);
         env.check();
         return config;
     }
 
     /** Opens (and migrates) the users database and builds the server; {@code start()} it. */
-    public static SextantServer newServer(ServiceConfig config) {
+    public static SextantServer newServer(CommonConfig config) {
         return newServer(config, null);
     }
 
     /**
-     * As {@link #newServer(ServiceConfig)}, verifying tokens with {@code verifier} instead of auth's
+     * As {@link #newServer(CommonConfig)}, verifying tokens with {@code verifier} instead of auth's
      * published keys and revocations (when it is null, those).
      */
-    public static SextantServer newServer(ServiceConfig config, TokenVerifier verifier) {
+    public static SextantServer newServer(CommonConfig config, TokenVerifier verifier) {
         final SextantServer.Builder builder = SextantServer.builder(config);
         final Database db = Database.open("users", config.db(), builder.registry());
         builder.database(db);

@@ -12,7 +12,7 @@ import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
 import io.sextant.platform.config.Env;
-import io.sextant.platform.config.ServiceConfig;
+import io.sextant.platform.config.CommonConfig;
 import io.sextant.platform.db.Database;
 import io.sextant.platform.error.Errors;
 import io.sextant.platform.error.GrpcErrorMapper;
@@ -32,14 +32,14 @@ import io.sextant.platform.error.GrpcErrorMapper;
 public record NotBuiltService(String name, int defaultPort, BindableService contract, String plannedIn) {
 
     /** The service's settings from the environment (PORT defaults to {@link #defaultPort()}). */
-    public ServiceConfig readConfig(Env env) {
-        final ServiceConfig config = ServiceConfig.read(name, defaultPort, env);
+    public CommonConfig readConfig(Env env) {
+        final CommonConfig config = CommonConfig.read(name, defaultPort, env);
         env.check();
         return config;
     }
 
     /** The server, not started: what the service's main runs and what the tests start. */
-    public SextantServer newServer(ServiceConfig config) {
+    public SextantServer newServer(CommonConfig config) {
         final SextantServer.Builder builder = SextantServer.builder(config);
         final Database db = Database.open(config.serviceName(), config.db(), builder.registry());
         return builder.database(db)

@@ -40,7 +40,7 @@ import io.prometheus.client.hotspot.GarbageCollectorExports;
 import io.prometheus.client.hotspot.MemoryPoolsExports;
 import io.prometheus.client.hotspot.StandardExports;
 import io.prometheus.client.hotspot.ThreadExports;
-import io.sextant.platform.config.ServiceConfig;
+import io.sextant.platform.config.CommonConfig;
 import io.sextant.platform.db.Database;
 import io.sextant.platform.error.GrpcErrorMapper;
 import io.sextant.platform.grpc.GrpcLimits;
@@ -59,9 +59,9 @@ import io.sextant.platform.telemetry.Tracing;
  * verification, the error mapper and RED metrics on every RPC), {@code grpc.health.v1},
  * {@code GET /health} (liveness), {@code GET /health/ready} (readiness: the database answers),
  * {@code GET /metrics} (Prometheus text) and {@code /docs}. A service's {@code newServer(config)}
- * builds one with {@link #builder(ServiceConfig)}; its tests start exactly that.
+ * builds one with {@link #builder(CommonConfig)}; its tests start exactly that.
  *
- * <p>With METRICS_PORT set ({@link ServiceConfig#metricsPort()}), {@code /metrics} is not on the
+ * <p>With METRICS_PORT set ({@link CommonConfig#metricsPort()}), {@code /metrics} is not on the
  * service's port but on a management port of its own, bound to METRICS_ADDRESS (loopback by default):
  * the gateway's port is public, and the metrics of a service are no business of its clients. Every
  * answer carries the {@link SecurityHeaders}, and none names the server software.
@@ -86,7 +86,7 @@ public final class SextantServer implements AutoCloseable {
         this.registry = registry;
     }
 
-    public static Builder builder(ServiceConfig config) {
+    public static Builder builder(CommonConfig config) {
         return new Builder(config);
     }
 
@@ -147,7 +147,7 @@ public final class SextantServer implements AutoCloseable {
     /** Builds a {@link SextantServer}. */
     public static final class Builder {
 
-        private final ServiceConfig config;
+        private final CommonConfig config;
         private final List<ServerServiceDefinition> services = new ArrayList<>();
         private final List<AutoCloseable> closeables = new ArrayList<>();
         private final List<Consumer<ServerBuilder>> customizers = new ArrayList<>();
@@ -161,7 +161,7 @@ public final class SextantServer implements AutoCloseable {
         private java.nio.file.Path tlsCertificate;
         private java.nio.file.Path tlsKey;
 
-        private Builder(ServiceConfig config) {
+        private Builder(CommonConfig config) {
             this.config = config;
             new StandardExports().register(registry);
             new MemoryPoolsExports().register(registry);
@@ -170,7 +170,7 @@ public final class SextantServer implements AutoCloseable {
             rpcMetrics = new RpcMetrics(registry);
         }
 
-        public ServiceConfig config() {
+        public CommonConfig config() {
             return config;
         }
 
@@ -324,7 +324,7 @@ public final class SextantServer implements AutoCloseable {
                     () -> HttpResponse.of(HttpStatus.OK, MediaType.parse(TextFormat.CONTENT_TYPE_004),
                                           prometheusText(registry)),
                     ctx.blockingTaskExecutor());
-            final Server management = config.metricsPort() == ServiceConfig.METRICS_ON_SERVICE_PORT
+            final Server management = config.metricsPort() == CommonConfig.METRICS_ON_SERVICE_PORT
                                       ? null : managementServer(metrics);
             if (management == null) {
                 sb.service("/metrics", metrics);

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
-import io.sextant.platform.config.ServiceConfig;
+import io.sextant.platform.config.CommonConfig;
 import io.sextant.platform.db.Database;
 import io.sextant.platform.testing.Poll;
 import io.sextant.platform.testing.TestPostgres;
@@ -21,7 +21,7 @@ class ReadinessIT {
 
     @Test
     void without_its_database_a_service_is_alive_but_not_ready() {
-        final ServiceConfig config = TestServers.config("users");
+        final CommonConfig config = TestServers.config("users");
         final SextantServer.Builder builder = SextantServer.builder(config);
         final Database database = Database.open("users", TestPostgres.newDatabase("readiness"), builder.registry());
         try (SextantServer server = builder.database(database).build().start()) {

@@ -37,7 +37,7 @@ import io.sextant.auth.v1.RegisterResponse;
 import io.sextant.auth.v1.Token;
 import io.sextant.auth.v1.ValidateTokenRequest;
 import io.sextant.auth.v1.ValidateTokenResponse;
-import io.sextant.platform.config.ServiceConfig;
+import io.sextant.platform.config.CommonConfig;
 import io.sextant.platform.db.Database;
 import io.sextant.platform.error.Errors;
 import io.sextant.platform.testing.Poll;
@@ -96,7 +96,7 @@ class SextantServerIT {
     }
 
     static SextantServer startServer(String name) {
-        final ServiceConfig config = TestServers.config(name);
+        final CommonConfig config = TestServers.config(name);
         final SextantServer.Builder builder = SextantServer.builder(config);
         final Database database = Database.open(name, TestPostgres.newDatabase("server"), builder.registry());
         return builder.database(database)

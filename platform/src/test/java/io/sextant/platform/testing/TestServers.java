@@ -23,7 +23,7 @@ import com.linecorp.armeria.client.grpc.GrpcClientBuilder;
 import com.linecorp.armeria.client.grpc.GrpcClients;
 
 import io.sextant.platform.config.Env;
-import io.sextant.platform.config.ServiceConfig;
+import io.sextant.platform.config.CommonConfig;
 import io.sextant.platform.server.SextantServer;
 
 /** Configuration and clients for tests that start a {@link SextantServer} on loopback. */
@@ -37,18 +37,18 @@ public final class TestServers {
     private TestServers() {}
 
     /** A service's configuration as its environment would give it: any free port, a short grace. */
-    public static ServiceConfig config(String serviceName, Map<String, String> overrides) {
+    public static CommonConfig config(String serviceName, Map<String, String> overrides) {
         final Map<String, String> values = new HashMap<>();
         values.put("PORT", "0");
         values.put("SHUTDOWN_GRACE", "500ms");
         values.putAll(overrides);
         final Env env = Env.of(values);
-        final ServiceConfig config = ServiceConfig.read(serviceName, 0, env);
+        final CommonConfig config = CommonConfig.read(serviceName, 0, env);
         env.check();
         return config;
     }
 
-    public static ServiceConfig config(String serviceName) {
+    public static CommonConfig config(String serviceName) {
         return config(serviceName, Map.of());
     }
 

@@ -30,7 +30,7 @@ import io.sextant.platform.db.DbConfig;
  *   <tr><td>OTEL_EXPORTER_OTLP_ENDPOINT</td><td>where spans go, if anywhere</td></tr>
  * </table>
  */
-public record ServiceConfig(
+public record CommonConfig(
         String serviceName,
         int port,
         InetAddress bindAddress,
@@ -52,12 +52,12 @@ public record ServiceConfig(
      * write any client address into X-Forwarded-For and so rotate past the per-address limits.
      * Where a proxy (the gateway) calls the service, its address is configured.
      */
-    public static ServiceConfig read(String serviceName, int defaultPort, Env env) {
+    public static CommonConfig read(String serviceName, int defaultPort, Env env) {
         return read(serviceName, defaultPort, "", env);
     }
 
     /** As {@link #read(String, int, Env)}, with another default for TRUSTED_PROXIES ("" trusts nobody). */
-    public static ServiceConfig read(String serviceName, int defaultPort, String defaultTrustedProxies, Env env) {
+    public static CommonConfig read(String serviceName, int defaultPort, String defaultTrustedProxies, Env env) {
         return read(serviceName, defaultPort, defaultTrustedProxies, METRICS_ON_SERVICE_PORT, env);
     }
 
@@ -65,7 +65,7 @@ public record ServiceConfig(
      * As {@link #read(String, int, String, Env)}, with a default for METRICS_PORT: a service whose PORT
      * is public (the gateway) keeps its metrics on a management port of their own.
      */
-    public static ServiceConfig read(String serviceName, int defaultPort, String defaultTrustedProxies,
+    public static CommonConfig read(String serviceName, int defaultPort, String defaultTrustedProxies,
                                      int defaultMetricsPort, Env env) {
         final int port = env.port("PORT", defaultPort);
         final String bind = env.string("BIND_ADDRESS", "");
@@ -107,7 +107,7 @@ public record ServiceConfig(
             }
         }
         final URI otlp = env.uri("OTEL_EXPORTER_OTLP_ENDPOINT", null);
-        return new ServiceConfig(serviceName, port, bindAddress, db, authTarget, grace, trusted, otlp, metricsPort,
+        return new CommonConfig(serviceName, port, bindAddress, db, authTarget, grace, trusted, otlp, metricsPort,
                                  metricsAddress, env);
     }
 

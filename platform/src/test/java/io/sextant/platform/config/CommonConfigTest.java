@@ -11,11 +11,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-class ServiceConfigTest {
+class CommonConfigTest {
 
-    private static ServiceConfig read(Map<String, String> values) {
+    private static CommonConfig read(Map<String, String> values) {
         final Env env = Env.of(values);
-        final ServiceConfig config = ServiceConfig.read("users", 8002, env);
+        final CommonConfig config = CommonConfig.read("users", 8002, env);
         env.check();
         return config;
     }
@@ -31,7 +31,7 @@ class ServiceConfigTest {
 
     @Test
     void an_empty_environment_gives_safe_defaults() {
-        final ServiceConfig config = read(Map.of());
+        final CommonConfig config = read(Map.of());
 
         assertThat(config.serviceName()).isEqualTo("users");
         assertThat(config.port()).isEqualTo(8002);
@@ -47,7 +47,7 @@ class ServiceConfigTest {
 
     @Test
     void blank_values_count_as_unset() {
-        final ServiceConfig config = read(Map.of("PORT", "  ", "DB_URL", ""));
+        final CommonConfig config = read(Map.of("PORT", "  ", "DB_URL", ""));
 
         assertThat(config.port()).isEqualTo(8002);
         assertThat(config.db().url()).isEqualTo("jdbc:postgresql://localhost:5432/sextant_users");
@@ -55,7 +55,7 @@ class ServiceConfigTest {
 
     @Test
     void explicit_values_are_used() {
-        final ServiceConfig config = read(Map.of(
+        final CommonConfig config = read(Map.of(
                 "PORT", "9100",
                 "DB_URL", "jdbc:postgresql://db.internal:5433/people",
                 "DB_USER", "people",
@@ -78,7 +78,7 @@ class ServiceConfigTest {
 
     @Test
     void the_database_password_is_never_printed() {
-        final ServiceConfig config = read(Map.of("DB_PASSWORD", "hunter2-secret"));
+        final CommonConfig config = read(Map.of("DB_PASSWORD", "hunter2-secret"));
 
         assertThat(config.db().toString()).doesNotContain("hunter2-secret");
         assertThat(config.toString()).doesNotContain("hunter2-secret");
@@ -116,14 +116,14 @@ class ServiceConfigTest {
 
     @Test
     void metrics_are_on_the_service_port_unless_a_management_port_is_set() {
-        assertThat(read(Map.of()).metricsPort()).isEqualTo(ServiceConfig.METRICS_ON_SERVICE_PORT);
-        final ServiceConfig separate = read(Map.of("METRICS_PORT", "9102"));
+        assertThat(read(Map.of()).metricsPort()).isEqualTo(CommonConfig.METRICS_ON_SERVICE_PORT);
+        final CommonConfig separate = read(Map.of("METRICS_PORT", "9102"));
         assertThat(separate.metricsPort()).isEqualTo(9102);
         assertThat(separate.metricsAddress()).isEqualTo("127.0.0.1");
         assertThat(read(Map.of("METRICS_PORT", "0", "METRICS_ADDRESS", "::")).metricsAddress()).isEqualTo("::");
         // a service whose port is public keeps them apart by default
         final Env env = Env.of(Map.of());
-        assertThat(ServiceConfig.read("gateway", 8000, "", 9000, env).metricsPort()).isEqualTo(9000);
+        assertThat(CommonConfig.read("gateway", 8000, "", 9000, env).metricsPort()).isEqualTo(9000);
     }
 
     @Test
@@ -169,7 +169,7 @@ class ServiceConfigTest {
             "0s,    PT0S",
     })
     void durations_parse_with_units_or_iso8601(String text, String expected) {
-        final ServiceConfig config = read(Map.of("SHUTDOWN_GRACE", text));
+        final CommonConfig config = read(Map.of("SHUTDOWN_GRACE", text));
 
         assertThat(config.shutdownGrace()).isEqualTo(Duration.parse(expected));
     }
@@ -177,7 +177,7 @@ class ServiceConfigTest {
     @Test
     void a_service_adds_its_own_settings_to_the_same_check() {
         final Env env = Env.of(Map.of("PORT", "abc", "TOKEN_TTL", "soon", "ENABLE_SIGNUP", "maybe"));
-        ServiceConfig.read("auth", 8001, env);
+        CommonConfig.read("auth", 8001, env);
         env.duration("TOKEN_TTL", Duration.ofMinutes(15));
         env.bool("ENABLE_SIGNUP", true);
         env.required("JWT_KEY_PASSWORD", "the password of the signing key store");
