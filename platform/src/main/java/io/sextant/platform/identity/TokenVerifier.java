@@ -43,6 +43,8 @@ public final class TokenVerifier {
     public static final String CLAIM_GRANTS_AT = "grants_at";
 
     private static final long LEEWAY_SECONDS = 5;
+    /** Verified tokens remembered: at about 1 KiB each, 10 MiB at most. */
+    public static final int DEFAULT_CACHE_SIZE = 10_000;
     /** The longest lifetime auth can be configured to give a token (ACCESS_TOKEN_TTL, SERVICE_TOKEN_TTL). */
     public static final Duration MAX_LIFETIME = Duration.ofHours(24);
 
@@ -50,11 +52,28 @@ public final class TokenVerifier {
     private final RevocationSet revocations;
     private final Clock clock;
     private final Map<String, KeyedVerifier> verifiers = new ConcurrentHashMap<>();
+    /**
+     * Tokens verified before, so that a token seen again (the gateway and the service each verify
+     * every call; a client sends the same token for minutes) costs a map lookup instead of an RSA
+     * verification. Keyed by the whole token, an exact match (the principal holds the token anyway,
+     * so the key costs no memory of its own). A hit still checks what may have changed since: the
+     * expiry, the key being published under its kid, and the revocations, so a revoked token is
+     * refused exactly as without the cache.
+     */
+    private final Map<String, Verified> verified = new ConcurrentHashMap<>();
+    private final int maxCached;
 
+    /** A verifier that remembers up to {@link #DEFAULT_CACHE_SIZE} verified tokens. */
     public TokenVerifier(KeySource keys, RevocationSet revocations, Clock clock) {
+        this(keys, revocations, clock, DEFAULT_CACHE_SIZE);
+    }
+
+    /** @param maxCached how many verified tokens to remember (0: none, every call verifies the signature) */
+    public TokenVerifier(KeySource keys, RevocationSet revocations, Clock clock, int maxCached) {
         this.keys = keys;
         this.revocations = revocations;
         this.clock = clock;
+        this.maxCached = maxCached;
     }
 
     public RevocationSet revocations() {
@@ -63,6 +82,14 @@ public final class TokenVerifier {
 
     /** The principal of a valid token; otherwise a ServiceException with code UNAUTHENTICATED. */
     public Principal verify(String token) {
+        final Verified seen = maxCached > 0 ? verified.get(token) : null;
+        if (seen != null) {
+            if (clock.instant().isBefore(seen.principal().expiresAt()) && seen.key().equals(keys.find(seen.kid()))) {
+                return unlessRevoked(seen.principal());
+            }
+            // expired (the full check below says how, with its leeway), or its key withdrawn
+            verified.remove(token);
+        }
         final DecodedJWT unverified;
         try {
             unverified = JWT.decode(token);
@@ -76,10 +103,10 @@ public final class TokenVerifier {
         if (kid == null || kid.isEmpty()) {
             throw invalid("the bearer token has no key id");
         }
-        final JWTVerifier verifier = verifierFor(kid);
+        final KeyedVerifier keyed = verifierFor(kid);
         final DecodedJWT jwt;
         try {
-            jwt = verifier.verify(unverified);
+            jwt = keyed.verifier().verify(unverified);
         } catch (TokenExpiredException e) {
             throw Errors.unauthenticated("TOKEN_EXPIRED", "the bearer token has expired; refresh it or log in again");
         } catch (JWTVerificationException e) {
@@ -94,25 +121,53 @@ public final class TokenVerifier {
             // auth never issues such a token: it was signed with a leaked key, or by mistake
             throw invalid("the bearer token lives longer than any token auth issues");
         }
-        final Principal principal = toPrincipal(jwt, token);
+        final Principal principal = unlessRevoked(toPrincipal(jwt, token));
+        remember(token, new Verified(principal, kid, keyed.key()));
+        return principal;
+    }
+
+    /** How many verified tokens are remembered now. */
+    public int cachedTokens() {
+        return verified.size();
+    }
+
+    private Principal unlessRevoked(Principal principal) {
         if (revocations.isRevoked(principal)) {
             throw Errors.unauthenticated("TOKEN_REVOKED", "the bearer token has been revoked; log in again");
         }
         return principal;
     }
 
+    /** Remembers a verified token; at the bound, the expired ones go first, and all of them if that is not enough. */
+    private void remember(String token, Verified entry) {
+        if (maxCached <= 0) {
+            return;
+        }
+        if (verified.size() >= maxCached) {
+            final Instant now = clock.instant();
+            verified.values().removeIf(v -> !now.isBefore(v.principal().expiresAt()));
+            if (verified.size() >= maxCached) {
+                // a flood of distinct tokens: start over rather than grow (each is verified once more)
+                verified.clear();
+            }
+        }
+        verified.put(token, entry);
+    }
+
+    private record Verified(Principal principal, String kid, RSAPublicKey key) {}
+
     /**
      * The verifier of the key the source has for this kid now: a key withdrawn from the JWKS (or
      * replaced under the same kid) stops verifying at once.
      */
-    private JWTVerifier verifierFor(String kid) {
+    private KeyedVerifier verifierFor(String kid) {
         final RSAPublicKey key = keys.find(kid);
         if (key == null) {
             throw invalid("the bearer token was signed with an unknown key");
         }
         final KeyedVerifier cached = verifiers.get(kid);
         if (cached != null && cached.key().equals(key)) {
-            return cached.verifier();
+            return cached;
         }
         final var verification = (JWTVerifier.BaseVerification) JWT.require(Algorithm.RSA256(key, null))
                                         .withIssuer(ISSUER)
@@ -121,9 +176,9 @@ public final class TokenVerifier {
                                         .withClaimPresence("exp")
                                         .withClaimPresence("iat")
                                         .acceptLeeway(LEEWAY_SECONDS);
-        final JWTVerifier verifier = verification.build(clock);
-        verifiers.put(kid, new KeyedVerifier(key, verifier));
-        return verifier;
+        final KeyedVerifier built = new KeyedVerifier(key, verification.build(clock));
+        verifiers.put(kid, built);
+        return built;
     }
 
     private record KeyedVerifier(RSAPublicKey key, JWTVerifier verifier) {}

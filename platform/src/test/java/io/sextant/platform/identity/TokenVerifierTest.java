@@ -336,4 +336,74 @@ class TokenVerifierTest {
                                          .withExpiresAt(issued.plus(Duration.ofDays(3650))));
         assertThat(refusal(token).reason()).isEqualTo("TOKEN_INVALID");
     }
+
+    /** A clock the test moves. */
+    private static final class MovableClock extends Clock {
+        private volatile Instant now = Instant.now();
+
+        void advance(Duration by) {
+            now = now.plus(by);
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return java.time.ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+    }
+
+    @Test
+    void a_token_seen_again_is_remembered_and_refused_at_once_when_revoked() {
+        final String token = KEY.token("8d0f6c1e-2f0b-4d84-9f3b-0d6a2c5b7e41");
+        final Principal first = verifier.verify(token);
+        // a new String with the same text, as the next call brings it
+        assertThat(verifier.verify(new String(token.toCharArray()))).isSameAs(first);
+        assertThat(verifier.cachedTokens()).isEqualTo(1);
+
+        revocations.add(Revocation.newBuilder().setTokenIdSha256(RevocationSet.sha256(first.tokenId()))
+                                  .setExpireTime(inAnHour()).build());
+        assertThat(refusal(token).reason()).isEqualTo("TOKEN_REVOKED");
+    }
+
+    @Test
+    void a_remembered_token_expires_with_its_exp() {
+        final MovableClock clock = new MovableClock();
+        final TokenVerifier timed = new TokenVerifier(published::get, revocations, clock);
+        final Instant issued = clock.instant().truncatedTo(ChronoUnit.SECONDS);
+        final String token = KEY.sign(KEY.userToken("u1").withIssuedAt(issued).withExpiresAt(issued.plusSeconds(60)));
+        timed.verify(token);
+        timed.verify(token);
+        assertThat(timed.cachedTokens()).isEqualTo(1);
+
+        clock.advance(Duration.ofMinutes(2));
+        try {
+            timed.verify(token);
+            throw new AssertionError("an expired token was accepted");
+        } catch (ServiceException e) {
+            assertThat(e.reason()).isEqualTo("TOKEN_EXPIRED");
+        }
+        assertThat(timed.cachedTokens()).isZero();
+    }
+
+    @Test
+    void the_remembered_tokens_are_bounded() {
+        final TokenVerifier small = new TokenVerifier(published::get, revocations, Clock.systemUTC(), 3);
+        for (int i = 0; i < 10; i++) {
+            final String token = KEY.token("subject-" + i);
+            assertThat(small.verify(token).subject()).isEqualTo("subject-" + i);
+            assertThat(small.cachedTokens()).isBetween(1, 3);
+        }
+        final TokenVerifier none = new TokenVerifier(published::get, revocations, Clock.systemUTC(), 0);
+        none.verify(KEY.token("u1"));
+        assertThat(none.cachedTokens()).isZero();
+    }
 }
