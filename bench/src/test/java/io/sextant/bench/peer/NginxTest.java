@@ -100,7 +100,7 @@ class NginxTest {
                 assertThat(client.validateToken(ValidateTokenRequest.getDefaultInstance()).getUsername())
                         .isEqualTo("for Bearer t" + call);
             }
-            assertThat(ProcessHandle.of(pid).orElseThrow().descendants()).as("its worker").hasSize(1);
+            assertThat(ProcessHandle.of(pid).orElseThrow().descendants()).as("its workers").isNotEmpty();
         } finally {
             backend.stop().join();
         }
