@@ -20,6 +20,30 @@ final class ChildProcess {
     }
 
     /**
+     * Stops {@code process} when this JVM exits without having stopped it (SIGTERM, Ctrl-C or
+     * {@code System.exit} of the benchmark): an nginx or a Keycloak outliving the run would hold
+     * its port and memory into the next one. Returns the hook, for {@link #stop(Process, Thread)}.
+     * Only a SIGKILL of the JVM leaves them behind.
+     */
+    static Thread stopOnExit(Process process, String name) {
+        final Thread hook = new Thread(() -> stop(process), "stop " + name + " " + process.pid());
+        Runtime.getRuntime().addShutdownHook(hook);
+        return hook;
+    }
+
+    /** {@link #stop(Process)}, and forgets the exit hook {@link #stopOnExit} registered. */
+    static void stop(Process process, Thread exitHook) {
+        try {
+            if (exitHook != null) {
+                Runtime.getRuntime().removeShutdownHook(exitHook);
+            }
+        } catch (IllegalStateException e) {
+            // the JVM is exiting: the hook is running or about to, and stopping twice is harmless
+        }
+        stop(process);
+    }
+
+    /**
      * SIGTERM to the process and to every descendant it has now (a descendant is reparented away
      * once its parent exits, so they are collected first), up to {@value #GRACE_SECONDS} s to exit,
      * then SIGKILL to whatever is left.

@@ -51,6 +51,7 @@ public final class Keycloak implements AutoCloseable {
     }
 
     private final Process process;
+    private final Thread exitHook;
     private final Path runDir;
     private final String base;
     private final String password;
@@ -59,9 +60,10 @@ public final class Keycloak implements AutoCloseable {
     private String version = "unknown";
     private String passwordHashing = "unknown";
 
-    private Keycloak(Process process, Path runDir, String base, String password, HttpClient http,
-                     Duration startTime) {
+    private Keycloak(Process process, Thread exitHook, Path runDir, String base, String password,
+                     HttpClient http, Duration startTime) {
         this.process = process;
+        this.exitHook = exitHook;
         this.runDir = runDir;
         this.base = base;
         this.password = password;
@@ -107,17 +109,18 @@ public final class Keycloak implements AutoCloseable {
 
         final long started = System.nanoTime();
         final Process process = builder.start();
+        final Thread exitHook = ChildProcess.stopOnExit(process, "keycloak");
         try {
             final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
                                               .version(HttpClient.Version.HTTP_1_1).build();
             final String base = "http://127.0.0.1:" + httpPort;
             awaitReady(process, http, base, log);
-            final Keycloak keycloak = new Keycloak(process, runDir, base, secret(), http,
+            final Keycloak keycloak = new Keycloak(process, exitHook, runDir, base, secret(), http,
                                                    Duration.ofNanos(System.nanoTime() - started));
             keycloak.setUp(adminPassword);
             return keycloak;
         } catch (Exception | Error e) {
-            ChildProcess.stop(process);
+            ChildProcess.stop(process, exitHook);
             throw e;
         }
     }
@@ -184,7 +187,7 @@ public final class Keycloak implements AutoCloseable {
     /** Stops the JVM and its shell, and deletes this run's database (the log stays). */
     @Override
     public void close() {
-        ChildProcess.stop(process);
+        ChildProcess.stop(process, exitHook);
         try {
             Directories.deleteTree(runDir.resolve("h2"));
         } catch (IOException e) {

@@ -41,12 +41,14 @@ public final class Nginx implements AutoCloseable {
     private static final int MAX_REQUESTS_PER_CONNECTION = 1_000_000_000;
 
     private final Process process;
+    private final Thread exitHook;
     private final Path dir;
     private final int port;
     private final String version;
 
-    private Nginx(Process process, Path dir, int port, String version) {
+    private Nginx(Process process, Thread exitHook, Path dir, int port, String version) {
         this.process = process;
+        this.exitHook = exitHook;
         this.dir = dir;
         this.port = port;
         this.version = version;
@@ -90,7 +92,7 @@ public final class Nginx implements AutoCloseable {
     /** Stops the master and its workers and deletes the directory. */
     @Override
     public void close() {
-        ChildProcess.stop(process);
+        ChildProcess.stop(process, exitHook);
         try {
             Directories.deleteTree(dir);
         } catch (IOException e) {
@@ -210,18 +212,24 @@ public final class Nginx implements AutoCloseable {
     }
 
     private static Nginx start(Path dir, int port, String config) throws Exception {
-        final Path binary = binary().orElseThrow(() -> new IllegalStateException(
-                "no nginx at " + DEFAULT_BINARY + " (Debian's package nginx-light or nginx; NGINX names another)"));
-        Files.writeString(dir.resolve("nginx.conf"), config, StandardCharsets.UTF_8);
-        final String version = version(binary);
-        final Path output = dir.resolve("stdout.log");
-        final Process process = new ProcessBuilder(command(binary, dir)).redirectErrorStream(true)
-                                                                         .redirectOutput(output.toFile()).start();
+        Process process = null;
+        Thread exitHook = null;
         try {
+            final Path binary = binary().orElseThrow(() -> new IllegalStateException(
+                    "no nginx at " + DEFAULT_BINARY + " (Debian's package nginx-light or nginx; NGINX names another)"));
+            Files.writeString(dir.resolve("nginx.conf"), config, StandardCharsets.UTF_8);
+            final String version = version(binary);
+            process = new ProcessBuilder(command(binary, dir)).redirectErrorStream(true)
+                                                              .redirectOutput(dir.resolve("stdout.log").toFile())
+                                                              .start();
+            exitHook = ChildProcess.stopOnExit(process, "nginx");
             awaitListening(process, port, dir);
-            return new Nginx(process, dir, port, version);
+            return new Nginx(process, exitHook, dir, port, version);
         } catch (Exception | Error e) {
-            ChildProcess.stop(process);
+            if (process != null) {
+                ChildProcess.stop(process, exitHook);
+            }
+            Directories.deleteTree(dir); // what went wrong is in the exception, from the error log
             throw e;
         }
     }
