@@ -1,6 +1,8 @@
 -- wrk script: Keycloak's password grant (a login: one Argon2 hash on the server).
 --   KEYCLOAK_FORM="$(form body of Keycloak.passwordGrantBody())" \
---     wrk -t1 -c4 -d30s -s keycloak-password-grant.lua http://127.0.0.1:PORT/realms/bench/protocol/openid-connect/token
+--     wrk -t1 -c4 -d30s --timeout 10s -s keycloak-password-grant.lua http://127.0.0.1:PORT/realms/bench/protocol/openid-connect/token
+-- --timeout 10s: on 2 shared cores a grant took 1-2 s, and wrk's default 2 s timeout drops such
+-- answers from its counts (they show only as "Socket errors: timeout").
 -- The form body, with the password, comes in the environment variable KEYCLOAK_FORM.
 -- wrk counts non-2xx answers itself ("Non-2xx or 3xx responses"); every 100th 2xx answer's body is
 -- also checked to hold an access token, and done() prints how many did not.
