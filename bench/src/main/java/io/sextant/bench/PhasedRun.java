@@ -167,8 +167,8 @@ final class PhasedRun {
             phaseStart += phase.duration.toNanos();
             onPhaseEnd.accept(p);
         }
-        // the last answers get as long as any answer may take, plus a little
-        limit.awaitIdle(timeout.plusSeconds(1));
+        // the last answers get as long as any answer may take, plus a margin for a starved client
+        limit.awaitIdle(timeout.plusSeconds(5));
         final List<PhaseResult> results = new ArrayList<>();
         for (int p = 0; p < phases.size(); p++) {
             results.add(recordings.get(p).result(phases.get(p)));
@@ -224,6 +224,12 @@ final class PhasedRun {
         PhaseResult result(Phase phase) {
             final Map<String, Long> errors = new TreeMap<>();
             others.forEach((kind, count) -> errors.put(kind, count.sum()));
+            // what was neither answered nor dropped when the run ended: counted, so that the counts add up
+            final long unfinished = sent.sum() - served.sum() - refusedWithRetryAfter.sum() - refusedWithout.sum()
+                                    - timeouts.sum() - errors.values().stream().mapToLong(Long::longValue).sum();
+            if (unfinished > 0) {
+                errors.put(OpenLoop.UNFINISHED, unfinished);
+            }
             synchronized (servedMicros) {
                 synchronized (refusedMicros) {
                     return new PhaseResult(phase, sent.sum(), served.sum(), refusedWithRetryAfter.sum(),

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -37,14 +38,21 @@ record ToolRun(List<String> command, int exitCode, String stdout, String stderr,
 
     /** Runs the command to its end (killing it after {@code limit}) and keeps its output. */
     static ToolRun run(List<String> command, Duration limit) {
+        return run(command, Map.of(), limit);
+    }
+
+    /** The same, with variables added to the environment (wrk scripts that read theirs with os.getenv). */
+    static ToolRun run(List<String> command, Map<String, String> environment, Duration limit) {
         final List<String> wrapped = new ArrayList<>(List.of("bash", "-c", WRAPPER, "bash"));
         wrapped.addAll(command);
         try {
             final Path out = Files.createTempFile("sextant-bench-", ".out");
             final Path err = Files.createTempFile("sextant-bench-", ".err");
             try {
-                final Process process = new ProcessBuilder(wrapped).redirectOutput(out.toFile())
-                        .redirectError(err.toFile()).start();
+                final ProcessBuilder builder = new ProcessBuilder(wrapped).redirectOutput(out.toFile())
+                        .redirectError(err.toFile());
+                builder.environment().putAll(environment);
+                final Process process = builder.start();
                 if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
                     process.descendants().forEach(ProcessHandle::destroyForcibly);
                     process.destroyForcibly().waitFor();

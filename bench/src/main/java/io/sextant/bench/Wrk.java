@@ -21,6 +21,8 @@ final class Wrk {
     private static final Pattern SOCKET_ERRORS = Pattern.compile(
             "^\\s*Socket errors: connect (\\d+), read (\\d+), write (\\d+), timeout (\\d+)");
     private static final Pattern RATE = Pattern.compile("^Requests/sec:\\s+([\\d.]+)");
+    /** What the peers' scripts print from done(): of the 2xx bodies they sampled, how many lacked what they must hold. */
+    private static final Pattern BODIES = Pattern.compile("^bodies checked: (\\d+), without [^:]+: (\\d+)");
 
     private Wrk() {}
 
@@ -28,12 +30,13 @@ final class Wrk {
      * What wrk printed.
      *
      * @param socketErrors connect, read and write errors and timeouts together
+     * @param wrongBodies  2xx answers a script found without what they must hold (0 without such a script)
      */
     record Result(long requests, double seconds, double requestsPerSecond, double p50Millis, double p90Millis,
-                  double p99Millis, long non2xx, long socketErrors) {
+                  double p99Millis, long non2xx, long socketErrors, long wrongBodies) {
 
         long errors() {
-            return non2xx + socketErrors;
+            return non2xx + socketErrors + wrongBodies;
         }
     }
 
@@ -74,6 +77,7 @@ final class Wrk {
         double rate = -1;
         long non2xx = 0;
         long socketErrors = 0;
+        long wrongBodies = 0;
         for (String line : output.split("\n")) {
             Matcher matcher = PERCENTILE.matcher(line);
             if (matcher.matches()) {
@@ -107,12 +111,17 @@ final class Wrk {
             matcher = RATE.matcher(line);
             if (matcher.find()) {
                 rate = Double.parseDouble(matcher.group(1));
+                continue;
+            }
+            matcher = BODIES.matcher(line);
+            if (matcher.find()) {
+                wrongBodies = Long.parseLong(matcher.group(2));
             }
         }
         if (requests < 0 || rate < 0 || p99 < 0) {
             throw new IllegalArgumentException("not the output of wrk --latency: " + output.strip());
         }
-        return new Result(requests, seconds, rate, p50, p90, p99, non2xx, socketErrors);
+        return new Result(requests, seconds, rate, p50, p90, p99, non2xx, socketErrors, wrongBodies);
     }
 
     static double millis(String number, String unit) {

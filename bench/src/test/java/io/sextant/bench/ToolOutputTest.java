@@ -42,6 +42,14 @@ class ToolOutputTest {
     }
 
     @Test
+    void bodiesAScriptFoundWrongAreErrors() {
+        final Wrk.Result result = Wrk.parse(sample("wrk-ok.txt") + "bodies checked: 538, without the user: 2\n");
+
+        assertThat(result.wrongBodies()).isEqualTo(2);
+        assertThat(result.errors()).isEqualTo(2);
+    }
+
+    @Test
     void wrkCommandsCarryHeadersScriptAndScriptArguments() {
         assertThat(Wrk.command(2, 32, Duration.ofSeconds(20), Duration.ofMillis(1500), List.of("authorization: Bearer t"),
                                "post.lua", "http://h:1/p", List.of("application/json", "{}")))
