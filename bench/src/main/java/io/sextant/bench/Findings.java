@@ -33,6 +33,9 @@ final class Findings {
                   double baselineP99Millis) {}
 
     Instant started;
+    /** The machine's 1-minute load average when the run started and when it ended: above the cores, others wanted them too. */
+    String loadAtStart = "n/a";
+    String loadAtEnd = "n/a";
     Duration took = Duration.ZERO;
     String meshCommand = "";
     List<String> jvmFlags = List.of();
@@ -40,6 +43,9 @@ final class Findings {
     RunResult openLoopP99;
     String openLoopP99Command;
     MaxSearch capacitySearch;
+    /** Steps below the search's first, when even that one was not sustained. */
+    final List<MaxSearch.Step> capacityStepsDown = new ArrayList<>();
+    boolean capacityFound;
     double capacity = -1;
     Phased overload;
     Phased coldStart;

@@ -64,7 +64,10 @@ record Report(Machine machine, Findings findings, String reportCommand) {
                                              .collect(Collectors.joining(", ")))
            .append(". The mesh (six services in one JVM, its embedded PostgreSQL), the peers and the load generators "
                    + "share these ").append(machine.cores())
-           .append(" cores, so every row also gives the CPU time per request of the server and of the generator.\n\n");
+           .append(" cores, so every row also gives the CPU time per request of the server and of the generator. ")
+           .append("The machine's 1-minute load average was ").append(findings.loadAtStart).append(" when the run started ")
+           .append("and ").append(findings.loadAtEnd).append(" when it ended (above ").append(machine.cores())
+           .append(", something else wanted the cores as well).\n\n");
     }
 
     List<Target> targets() {
@@ -79,7 +82,8 @@ record Report(Machine machine, Findings findings, String reportCommand) {
         final RunResult p99 = findings.openLoopP99;
         targets.add(new Target("p99 of the same at " + Format.perSecond(TARGET_P99_RATE) + " req/s offered, open loop "
                                + "(Java generator)",
-                               p99 == null ? NOT_MEASURED : "p99 " + Format.millis(p99.percentileMillis(99)) + " ms, "
+                               p99 == null ? NOT_MEASURED : (p99.successes() == 0 ? "no successful answer"
+                                       : "p99 " + Format.millis(p99.percentileMillis(99)) + " ms") + ", "
                                        + Format.perSecond(p99.throughput()) + " ok/s, " + p99.errorCount() + " errors",
                                "—", "—", "< " + Format.millis(TARGET_P99_MILLIS) + " ms, no errors",
                                p99 == null ? NOT_MEASURED : p99.percentileMillis(99) < TARGET_P99_MILLIS
@@ -116,13 +120,14 @@ record Report(Machine machine, Findings findings, String reportCommand) {
             final double bound = 2 * overload.baselineP99Millis();
             final boolean servedEnough = during.servedPerSecond() >= TARGET_OVERLOAD_SERVED * findings.capacity;
             final boolean normal = during.servedPercentileMillis(99) <= bound;
-            targets.add(new Target("Overload at 2× the sustainable " + Format.rate(findings.capacity) + "/s: served, "
+            targets.add(new Target("Overload at 2× " + (findings.capacityFound ? "the sustainable " : "(none sustained) ")
+                                   + Format.rate(findings.capacity) + "/s: served, "
                                    + "with normal latency (p99 within 2× the p99 before)",
                                    Format.perSecond(during.servedPerSecond()) + " ok/s, p99 "
                                    + Format.millis(during.servedPercentileMillis(99)) + " ms",
                                    "—", percent(during.servedPerSecond() / findings.capacity) + " of capacity",
                                    "≥ 80 % of capacity, p99 ≤ " + Format.millis(bound) + " ms",
-                                   servedEnough && normal ? MET : MISSED));
+                                   !findings.capacityFound ? "n/a (no sustainable rate)" : servedEnough && normal ? MET : MISSED));
             targets.add(refusals("Overload: what is not served is refused at once (503 + Retry-After)", during, bound));
             targets.add(breakerTarget("Overload: no circuit breaker opens", overload));
             final Optional<Duration> recovery = overload.result()
@@ -263,11 +268,13 @@ record Report(Machine machine, Findings findings, String reportCommand) {
             out.append("**Sustainable rate** of REST validate (open loop, steps of ")
                .append(Format.duration(search.load().warmup())).append(" warm-up + ")
                .append(Format.duration(search.load().duration())).append("; sustained when ")
-               .append(search.criteria().describe()).append("): **").append(Format.rate(findings.capacity))
-               .append("/s**")
-               .append(search.highestSustained().isEmpty() ? " (no step was sustained: the first step's ok/s)" : "")
-               .append(".\n\n| offered/s | ok/s | p50 | p99 | errors | verdict |\n|---|---|---|---|---|---|\n");
-            for (MaxSearch.Step step : search.steps()) {
+               .append(search.criteria().describe()).append("): ")
+               .append(findings.capacityFound ? "**" + Format.rate(findings.capacity) + "/s**."
+                       : "**none** down to " + Format.rate(findings.capacity) + "/s; the overload below is offered twice that.")
+               .append("\n\n| offered/s | ok/s | p50 | p99 | errors | verdict |\n|---|---|---|---|---|---|\n");
+            final List<MaxSearch.Step> steps = new ArrayList<>(search.steps());
+            steps.addAll(findings.capacityStepsDown);
+            for (MaxSearch.Step step : steps) {
                 final RunResult r = step.result();
                 out.append("| ").append(Format.rate(r.targetRate())).append(" | ").append(Format.perSecond(r.throughput()))
                    .append(" | ").append(Format.millis(r.percentileMillis(50))).append(" | ")

@@ -13,12 +13,18 @@ import java.util.stream.Collectors;
 final class Secrets {
 
     private final Map<String, String> names = new LinkedHashMap<>();
+    private final Map<String, String> aliases = new LinkedHashMap<>();
 
     /** Shows {@code secret} as {@code $variable} from now on. */
     void name(String secret, String variable) {
         if (!secret.isEmpty()) {
             names.put(secret, "$" + variable);
         }
+    }
+
+    /** Shows {@code literal} as {@code shown} (a temporary directory as nothing: the files are named in the report). */
+    void alias(String literal, String shown) {
+        aliases.put(literal, shown);
     }
 
     /** The command as a shell line, each argument quoted where needed and each secret replaced. */
@@ -28,6 +34,9 @@ final class Secrets {
 
     private String argument(String raw) {
         String text = raw;
+        for (Map.Entry<String, String> alias : aliases.entrySet()) {
+            text = text.replace(alias.getKey(), alias.getValue());
+        }
         boolean hasVariable = false;
         for (Map.Entry<String, String> secret : names.entrySet()) {
             if (text.contains(secret.getKey())) {

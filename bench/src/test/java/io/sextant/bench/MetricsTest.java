@@ -17,6 +17,7 @@ class MetricsTest {
             # TYPE grpc_server_handled_total counter
             grpc_server_handled_total{grpc_service="sextant.auth.v1.AuthService",grpc_method="ValidateToken",grpc_type="unary",grpc_code="OK",} 200.0
             grpc_server_handled_total{grpc_service="sextant.auth.v1.AuthService",grpc_method="ValidateToken",grpc_type="unary",grpc_code="UNAUTHENTICATED",} 7.0
+            grpc_server_handled_total{grpc_service="sextant.auth.v1.AuthService",grpc_method="ValidateToken",grpc_type="unary",grpc_code="CANCELLED",} 2.0
             grpc_server_handled_total{grpc_service="sextant.auth.v1.AuthService",grpc_method="Login",grpc_type="unary",grpc_code="OK",} 3.0
             grpc_server_handling_seconds_bucket{grpc_service="sextant.auth.v1.AuthService",grpc_method="ValidateToken",grpc_type="unary",le="5.0E-4",} 0.0
             grpc_server_handling_seconds_bucket{grpc_service="sextant.auth.v1.AuthService",grpc_method="ValidateToken",grpc_type="unary",le="+Inf",} 207.0
@@ -28,11 +29,11 @@ class MetricsTest {
     void samplesAreReadWithTheirLabels() {
         final PrometheusText metrics = PrometheusText.parse(AUTH);
 
-        assertThat(metrics.samples()).hasSize(7);
+        assertThat(metrics.samples()).hasSize(8);
         assertThat(metrics.sum("process_cpu_seconds_total", labels -> true)).isEqualTo(12.5);
-        assertThat(metrics.samples().get(4).labels()).containsEntry("le", "+Inf");
-        assertThat(metrics.samples().get(6).labels()).containsExactly(Map.entry("text", "a \"quoted\", value"));
-        assertThat(metrics.samples().get(6).value()).isNaN();
+        assertThat(metrics.samples().get(5).labels()).containsEntry("le", "+Inf");
+        assertThat(metrics.samples().get(7).labels()).containsExactly(Map.entry("text", "a \"quoted\", value"));
+        assertThat(metrics.samples().get(7).value()).isNaN();
         assertThat(metrics.has("nothing_of_the_kind")).isFalse();
         assertThatThrownBy(() -> PrometheusText.parse("broken{le=\"1\" 2")).isInstanceOf(IllegalArgumentException.class);
     }
@@ -42,7 +43,8 @@ class MetricsTest {
         final PrometheusText metrics = PrometheusText.parse(AUTH);
 
         assertThat(Suite.validateCalls(metrics, true)).isEqualTo(200);
-        assertThat(Suite.validateCalls(metrics, false)).isEqualTo(7);
+        assertThat(Suite.validateCalls(metrics, false)).isEqualTo(9);
+        assertThat(Suite.validateCalls(metrics, "CANCELLED")).isEqualTo(2);
     }
 
     @Test

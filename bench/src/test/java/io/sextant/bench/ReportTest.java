@@ -152,6 +152,7 @@ class ReportTest {
         findings.sextantHashing = "argon2id m=19456 KiB t=2 p=1";
         findings.keycloakHashing = "argon2 m=7168 KiB t=5 p=1";
         findings.capacity = 3_000;
+        findings.capacityFound = true;
         final List<PhasedRun.Phase> phases = List.of(new PhasedRun.Phase("before", 3000, Duration.ofSeconds(10)),
                                                      new PhasedRun.Phase("overload (2×)", 6000, Duration.ofSeconds(30)),
                                                      new PhasedRun.Phase("after", 3000, Duration.ofSeconds(10)));

@@ -116,9 +116,11 @@ class ToolOutputTest {
     void secretsAreShownAsVariablesAndArgumentsQuotedForTheShell() {
         final Secrets secrets = new Secrets();
         secrets.name("eyJ.secret", "TOKEN");
+        secrets.alias("/tmp/run-1/", "");
 
-        assertThat(secrets.shell(List.of("wrk", "-H", "authorization: Bearer eyJ.secret", "--", "{\"a\":1}", "http://h:1/p")))
-                .isEqualTo("wrk -H \"authorization: Bearer $TOKEN\" -- '{\"a\":1}' http://h:1/p");
+        assertThat(secrets.shell(List.of("wrk", "-H", "authorization: Bearer eyJ.secret", "-s", "/tmp/run-1/post.lua", "--",
+                                         "{\"a\":1}", "http://h:1/p")))
+                .isEqualTo("wrk -H \"authorization: Bearer $TOKEN\" -s post.lua -- '{\"a\":1}' http://h:1/p");
     }
 
     static String sample(String name) {
