@@ -320,11 +320,16 @@ record Report(Machine machine, Findings findings, String reportCommand) {
                .append(phase.refusedWithRetryAfter()).append(" | ")
                .append(phase.refusedMicros().getTotalCount() == 0 ? "—" : Format.millis(phase.refusedPercentileMillis(99)))
                .append(" | ").append(phase.timeouts()).append(" | ").append(otherErrors(phase)).append(" | ")
-               .append(Format.millis(phase.servedPercentileMillis(50))).append(" | ")
-               .append(Format.millis(phase.servedPercentileMillis(99))).append(" | ").append(breaker(previous, now))
+               .append(servedMillis(phase, 50)).append(" | ").append(servedMillis(phase, 99)).append(" | ")
+               .append(breaker(previous, now))
                .append(" | ").append(recovery).append(" |\n");
             previous = now;
         }
+    }
+
+    /** A percentile of the served answers, or a dash when nothing was served. */
+    private static String servedMillis(PhasedRun.PhaseResult phase, double percentile) {
+        return phase.served() == 0 ? "—" : Format.millis(phase.servedPercentileMillis(percentile));
     }
 
     private static String otherErrors(PhasedRun.PhaseResult phase) {
