@@ -47,6 +47,10 @@ final class Account {
         return username;
     }
 
+    String password() {
+        return password;
+    }
+
     /** The JSON body of a login, for the login scenario. */
     String loginBody() {
         return json(Map.of("username", username, "password", password));
@@ -54,28 +58,57 @@ final class Account {
 
     /** Logs in and returns a fresh access token. */
     String login() {
-        final JsonNode token = post("/v1/auth/login", Map.of("username", username, "password", password));
-        final String access = token.path("accessToken").asText("");
-        if (access.isEmpty()) {
-            throw new IllegalStateException("the login answer holds no accessToken: " + token);
-        }
-        return access;
+        return tokens().accessToken();
     }
 
+    /** An access token and the refresh token of a new session. */
+    record Tokens(String accessToken, String refreshToken) {}
+
+    /** Logs in (a new session) and returns both tokens. */
+    Tokens tokens() {
+        final JsonNode token = post("/v1/auth/login", Map.of("username", username, "password", password));
+        final String access = token.path("accessToken").asText("");
+        final String refresh = token.path("refreshToken").asText("");
+        if (access.isEmpty() || refresh.isEmpty()) {
+            throw new IllegalStateException("the login answer holds no accessToken or refreshToken: " + token);
+        }
+        return new Tokens(access, refresh);
+    }
+
+    /**
+     * Attempts per call, 1 to 8 s apart: the mesh may still be digesting the previous section's
+     * overload, or its breaker may be open for a few seconds.
+     */
+    private static final int ATTEMPTS = 5;
+
     private JsonNode post(String path, Map<String, String> body) {
-        final AggregatedHttpResponse response = gateway.blocking().prepare()
-                                                      .post(path)
-                                                      .content(MediaType.JSON_UTF_8, json(body))
-                                                      .execute();
-        if (response.status().code() != 200) {
-            throw new IllegalStateException("POST " + path + " as " + username + " answered "
-                                            + response.status() + ": " + response.contentUtf8());
+        RuntimeException last = null;
+        for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+            if (attempt > 1) {
+                Mesh.sleep(Duration.ofSeconds(1L << (attempt - 2)));
+            }
+            final AggregatedHttpResponse response;
+            try {
+                response = gateway.blocking().prepare().post(path).content(MediaType.JSON_UTF_8, json(body)).execute();
+            } catch (RuntimeException e) {
+                last = e;
+                continue;
+            }
+            final int status = response.status().code();
+            if (status == 200) {
+                try {
+                    return JSON.readTree(response.contentUtf8());
+                } catch (IOException e) {
+                    throw new UncheckedIOException("POST " + path + " answered something that is not JSON", e);
+                }
+            }
+            last = new IllegalStateException("POST " + path + " as " + username + " answered " + response.status()
+                                             + ": " + response.contentUtf8());
+            if (status != 429 && status != 503) {
+                break;
+            }
         }
-        try {
-            return JSON.readTree(response.contentUtf8());
-        } catch (IOException e) {
-            throw new UncheckedIOException("POST " + path + " answered something that is not JSON", e);
-        }
+        throw last;
     }
 
     private static String json(Map<String, String> body) {

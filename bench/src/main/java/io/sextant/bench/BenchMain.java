@@ -5,9 +5,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
 import picocli.CommandLine;
@@ -19,13 +19,12 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code java -jar sextant-bench-*-all.jar <scenario> [options]} runs one scenario at a fixed rate,
  * {@code max <scenario>} steps the rate up to the highest sustained one, {@code report} runs the
- * standard set and writes REPORT.md. All of them run against a mesh started separately.
+ * whole set against a mesh, nginx and Keycloak it starts itself and writes REPORT.md. The scenario
+ * commands and {@code max} run against a mesh started separately.
  */
 @Command(name = "sextant-bench", mixinStandardHelpOptions = true,
-         description = "Open-loop load generator for a running Sextant mesh.")
+         description = "Sextant's benchmark: open-loop runs against a running mesh, or the whole report.")
 public final class BenchMain implements Runnable {
-
-    static final String MESH_COMMAND = "SEXTANT_DATA=/tmp/bench-data RATE_LIMIT_USER=off RATE_LIMIT_AUTH=off ./sextant up";
 
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
@@ -121,37 +120,72 @@ public final class BenchMain implements Runnable {
     }
 
     @Command(name = "report", mixinStandardHelpOptions = true,
-             description = "Runs the standard set against the mesh and writes the figures into the report file.")
+             description = "Starts the mesh (as ./sextant up does), nginx and Keycloak, measures issue 10's figures "
+                           + "against them in one sitting, stops everything and writes the report file.")
     static final class ReportCommand implements Callable<Integer> {
         static final double MIN_ACHIEVED = 0.95;
 
-        @Mixin
-        private TargetOptions target;
         @Option(names = "--output", defaultValue = "bench/REPORT.md", description = "Default: ${DEFAULT-VALUE}.")
         private Path output;
+        @Option(names = "--only", split = ",", paramLabel = "SECTION",
+                description = "Run only these sections (validate, grpc, me, login, refresh, overload, cold). Default: all.")
+        private List<String> only = new ArrayList<>();
+        @Option(names = "--duration", defaultValue = "20s", description = "Measured time of each throughput row. Default: ${DEFAULT-VALUE}.")
+        private Duration duration;
+        @Option(names = "--warmup", defaultValue = "5s", description = "Warm-up before each row (three times this for the mesh's first). Default: ${DEFAULT-VALUE}.")
+        private Duration warmup;
+        @Option(names = "--overload", defaultValue = "30s", description = "The overload phase and the cold start. Default: ${DEFAULT-VALUE}.")
+        private Duration overload;
+        @Option(names = "--port", defaultValue = "20000",
+                description = "The mesh's first port (SEXTANT_PORT; the gateway's metrics on +9, nginx on +51 to +53, "
+                              + "Keycloak on +60). Default: ${DEFAULT-VALUE}.")
+        private int port;
+        @Option(names = "--cache", defaultValue = "${sys:user.home}/.cache/sextant-bench",
+                description = "Where Keycloak's distribution is kept between runs. Default: ${DEFAULT-VALUE}.")
+        private Path cache;
 
         @Override
         public Integer call() throws Exception {
-            final PrintStream log = System.out;
-            final Bench bench = Bench.connect(target.endpoints(), target.meshPid(), log);
-            final List<Report.Fixed> fixed = new ArrayList<>();
-            for (StandardSet.Planned planned : StandardSet.FIXED_RATE) {
-                fixed.add(new Report.Fixed(planned.kind(), planned.load(), bench.run(planned.kind(), planned.load())));
-                StandardSet.pause();
+            for (String section : only) {
+                if (!Suite.SECTIONS.contains(section)) {
+                    throw new IllegalArgumentException("no section '" + section + "'; the sections are "
+                                                       + String.join(", ", Suite.SECTIONS));
+                }
             }
-            final List<MaxSearch> searches = new ArrayList<>();
-            for (ScenarioKind kind : StandardSet.SEARCHED) {
-                searches.add(bench.findMax(kind, StandardSet.SEARCH_LOAD, StandardSet.SEARCH_LADDER,
-                                           StandardSet.SEARCH_CRITERIA));
-                StandardSet.pause();
+            if (port < 1024 || port > 65535 - 100) {
+                throw new IllegalArgumentException("--port must leave room for 100 ports above it: " + port);
             }
-            final String command = "java -jar " + jar() + " report " + target.options() + " --output " + output;
-            final Report report = new Report(Machine.current(), Instant.now(), MESH_COMMAND, command, jar(), fixed,
-                                             searches);
+            final Path repository = Path.of("").toAbsolutePath();
+            final Suite.Options options = new Suite.Options(repository, port, duration, warmup, overload,
+                                                            Set.copyOf(only), cache);
+            final Suite suite = new Suite(options, System.out);
+            // Ctrl-C or a kill still stops the mesh and the peers
+            final Thread cleanup = new Thread(suite::close, "bench-cleanup");
+            Runtime.getRuntime().addShutdownHook(cleanup);
+            final Findings findings;
+            try {
+                findings = suite.run();
+            } finally {
+                suite.close();
+                Runtime.getRuntime().removeShutdownHook(cleanup);
+            }
+            final Report report = new Report(Machine.current(), findings, command());
             final String existing = Files.exists(output) ? Files.readString(output, StandardCharsets.UTF_8) : "";
             Files.writeString(output, ReportFile.update(existing, report.markdown()), StandardCharsets.UTF_8);
-            log.println("wrote " + output);
+            System.out.println("wrote " + output + " (the run took " + Format.duration(Duration.ofSeconds(
+                    findings.took.toSeconds())) + ")");
             return 0;
+        }
+
+        private String command() {
+            final StringBuilder command = new StringBuilder("bench/run");
+            if (!only.isEmpty()) {
+                command.append(" --only ").append(String.join(",", only));
+            }
+            command.append(" --duration ").append(Format.duration(duration)).append(" --warmup ")
+                   .append(Format.duration(warmup)).append(" --overload ").append(Format.duration(overload))
+                   .append(" --port ").append(port);
+            return command.toString();
         }
     }
 }

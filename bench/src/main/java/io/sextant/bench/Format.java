@@ -55,6 +55,10 @@ final class Format {
         return micros < 0 ? "n/a" : String.format(Locale.ROOT, "%.0f", micros);
     }
 
+    static String mebibytes(double mib) {
+        return String.format(Locale.ROOT, "%.0f MiB", mib);
+    }
+
     static String percent(double fraction) {
         return fraction < 0 ? "n/a" : String.format(Locale.ROOT, "%.0f%%", 100 * fraction);
     }

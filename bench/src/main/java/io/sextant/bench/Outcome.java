@@ -5,6 +5,8 @@ import java.util.concurrent.ExecutionException;
 
 import com.linecorp.armeria.client.ResponseTimeoutException;
 import com.linecorp.armeria.client.UnprocessedRequestException;
+import com.linecorp.armeria.common.HttpHeaderNames;
+import com.linecorp.armeria.common.ResponseHeaders;
 
 import io.grpc.StatusRuntimeException;
 
@@ -12,6 +14,8 @@ import io.grpc.StatusRuntimeException;
 record Outcome(String error) {
 
     static final Outcome OK = new Outcome(null);
+    static final Outcome REFUSED_WITH_RETRY_AFTER = new Outcome("http 503 + Retry-After");
+    static final String TIMEOUT = "timeout";
 
     boolean ok() {
         return error == null;
@@ -25,6 +29,15 @@ record Outcome(String error) {
         return status == 200 ? OK : error("http " + status);
     }
 
+    /** An HTTP answer; a 503 with Retry-After (shed load, retry later) is told apart from a bare one. */
+    static Outcome http(ResponseHeaders headers) {
+        final int status = headers.status().code();
+        if (status == 503 && headers.contains(HttpHeaderNames.RETRY_AFTER)) {
+            return REFUSED_WITH_RETRY_AFTER;
+        }
+        return httpStatus(status);
+    }
+
     /** Names a failure by what a reader of the report can act on, not by its wrapper exceptions. */
     static Outcome failure(Throwable failure) {
         Throwable cause = failure;
@@ -36,7 +49,7 @@ record Outcome(String error) {
             return error("grpc " + status.getStatus().getCode());
         }
         if (cause instanceof ResponseTimeoutException) {
-            return error("timeout");
+            return error(TIMEOUT);
         }
         if (cause instanceof UnprocessedRequestException unprocessed && unprocessed.getCause() != null) {
             return error("not sent: " + unprocessed.getCause().getClass().getSimpleName());

@@ -34,6 +34,11 @@ record RateLadder(double start, double factor, double until) {
         return rates;
     }
 
+    /** A rate rounded to two significant digits (at least 1), as the ladder's steps are. */
+    static double twoDigits(double rate) {
+        return Math.max(1, new BigDecimal(rate).round(TWO_DIGITS).doubleValue());
+    }
+
     String options() {
         return "--factor " + factor + " --until " + Format.rate(until);
     }

@@ -9,7 +9,10 @@ import com.linecorp.armeria.common.HttpData;
 import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.common.RequestHeaders;
 
-/** A REST request to the gateway, the same one every time (only the connection changes); 200 is success. */
+/**
+ * A REST request to the gateway, the same one every time (only the connection changes); 200 is success,
+ * and a 503 says whether it carried Retry-After (a refusal the client can act on).
+ */
 final class RestScenario implements Scenario {
 
     private final RoundRobin<WebClient> clients;
@@ -34,6 +37,6 @@ final class RestScenario implements Scenario {
                       .execute(HttpRequest.of(headers, body))
                       .aggregate()
                       .handle((response, failure) -> failure != null ? Outcome.failure(failure)
-                                                                     : Outcome.httpStatus(response.status().code()));
+                                                                     : Outcome.http(response.headers()));
     }
 }

@@ -42,33 +42,44 @@ class ReportTest {
     }
 
     @Test
-    void theMarkdownShowsTheMachineTheCommandsTheFiguresAndTheTargets() {
-        final Report report = new Report(
-                new Machine(2, "AMD EPYC", "23.5 GiB", "Debian", "OpenJDK 17"), Instant.parse("2026-11-24T06:00:00Z"),
-                BenchMain.MESH_COMMAND, "java -jar bench.jar report", "bench.jar",
-                List.of(new Report.Fixed(ScenarioKind.REST_VALIDATE, LOAD,
-                                         result(10_000, 299_990, Map.of("http 503", 10L), 4)),
-                        new Report.Fixed(ScenarioKind.GRPC_VALIDATE, LOAD, result(10_000, 300_000, Map.of(), 2))),
-                List.of(new MaxSearch(ScenarioKind.REST_VALIDATE, LOAD, LADDER, CRITERIA, List.of(
-                        new MaxSearch.Step(result(5_000, 150_000, Map.of(), 2), null),
-                        new MaxSearch.Step(result(7_500, 100_000, Map.of(), 2), "achieved"))),
-                        new MaxSearch(ScenarioKind.GRPC_VALIDATE, LOAD, LADDER, CRITERIA, List.of(
-                        new MaxSearch.Step(result(5_000, 150_000, Map.of(), 1), null),
-                        new MaxSearch.Step(result(7_500, 225_000, Map.of(), 1), null),
-                        new MaxSearch.Step(result(10_000, 100_000, Map.of(), 1), "achieved")))));
+    void eachTargetStandsNextToItsPeerWithItsVerdict() {
+        final Findings findings = findings();
 
-        final String markdown = report.markdown();
+        final Map<String, String> verdicts = new Report(MACHINE, findings, "bench/run").verdicts();
 
-        assertThat(markdown).contains("| 2 | AMD EPYC | 23.5 GiB | Debian | OpenJDK 17 |",
-                                      "RATE_LIMIT_USER=off RATE_LIMIT_AUTH=off ./sextant up",
-                                      "java -jar bench.jar rest-validate --rate 10000 --warmup 10s --duration 30s",
-                                      "java -jar bench.jar max grpc-validate --rate 5000",
-                                      "| rest-validate | 10000 | 10,000 | 4.00 | 4.00 | 4.00 | 4.00 | 4.00 | 10 (http 503: 10) |",
-                                      "| 0.50 | 1.20 | 120 | 90% |",
-                                      "REST/gRPC = 2.00",
-                                      "REST via gateway 5000/s, gRPC direct 7500/s (REST/gRPC = 0.67)",
-                                      "| gateway sustains >= 20,000 REST req/s | 5000/s | no |",
-                                      "| p99 < 10.0 ms at 10,000 REST req/s | p99 4.00 ms, 10 errors | no |");
+        assertThat(verdicts.values()).containsExactly(
+                Report.MISSED,                  // 12,000 < 20,000 req/s
+                Report.MET,                     // p99 4 ms at 10,000/s
+                Report.MET,                     // gRPC 7,000 vs nginx 10,000: 70 %
+                Report.MET,                     // auth/me 9,000 vs userinfo 4,000
+                Report.MISSED + " (errors)",    // users/me had errors
+                Report.MISSED,                  // login 40 vs 50
+                Report.NOT_MEASURED,            // refresh not run
+                Report.MET,                     // overload served 2,500 of 3,000 with p99 3 ms
+                Report.MISSED,                  // 10 timeouts
+                Report.NOT_MEASURED,            // the gateway exports no breaker metrics
+                Report.MET,                     // recovered at once
+                Report.NOT_MEASURED,            // no cold start
+                Report.MET);                    // 500 MiB
+    }
+
+    @Test
+    void theMarkdownShowsTheMachineTheFiguresTheOverloadTableAndTheCommands() {
+        final String markdown = new Report(MACHINE, findings(), "bench/run --duration 20s").markdown();
+
+        assertThat(markdown).contains("in 12 min 03 s by one command:\n\n```sh\nbench/run --duration 20s\n```",
+                                      "| 2 | AMD EPYC | 23.5 GiB | Debian | OpenJDK 17 |",
+                                      "wrk (wrk 4.1.0)",
+                                      "| REST `GET /v1/auth/validate` through the gateway, JWT checked (wrk) | 12,000 req/s "
+                                      + "| nginx hop: 50,000 req/s | 0.24× | ≥ 20,000 req/s | **missed** |",
+                                      "| 70 % | ≥ 60 % of nginx | met |",
+                                      "hashing: Sextant argon2id m=19456 KiB t=2 p=1, Keycloak argon2 m=7168 KiB t=5 p=1",
+                                      "| users-me | Sextant gateway | 9,000 | 1.00 | 9.00 | 180000 | 3 (3 non-2xx) | 80 | 5 |",
+                                      "| overload | overload (2×) | 6000 | 2,500 | 3500 | 3500 | 1.00 | 10 | 0 | 1.00 | 3.00 | n/a |  |",
+                                      "| overload | after | 3000 | 3,000 | 0 | 0 | — | 0 | 0 | 1.00 | 3.00 | n/a | 0.0 s |",
+                                      "VmRSS **500 MiB**",
+                                      "wrk -t2 -c32 -d20s --timeout 10s --latency -H \"authorization: Bearer $TOKEN\"",
+                                      "## What could not be measured\n\n- refresh: Keycloak did not start");
     }
 
     @Test
@@ -112,6 +123,67 @@ class ReportTest {
                 .isEqualTo(2);
         assertThat(BenchMain.commandLine().execute("max", "no-such-scenario")).isEqualTo(2);
         assertThat(BenchMain.commandLine().execute("rest-validate", "--gateway", "ftp://x")).isEqualTo(2);
+        assertThat(BenchMain.commandLine().execute("report", "--only", "validate,nope")).isEqualTo(2);
+    }
+
+    private static final Machine MACHINE = new Machine(2, "AMD EPYC", "23.5 GiB", "Debian", "OpenJDK 17");
+
+    private static Findings findings() {
+        final Findings findings = new Findings();
+        findings.started = Instant.parse("2026-12-01T06:00:00Z");
+        findings.took = Duration.ofSeconds(723);
+        findings.meshCommand = "SEXTANT_PORT=20000 ... java -XX:+UseSerialGC -jar local/target/sextant-local-*-all.jar";
+        findings.jvmFlags = List.of("-XX:+UseSerialGC");
+        findings.versions.put("wrk", "wrk 4.1.0");
+        final Secrets secrets = new Secrets();
+        secrets.name("eyJ", "TOKEN");
+        final String wrk = secrets.shell(List.of("wrk", "-t2", "-c32", "-d20s", "--timeout", "10s", "--latency", "-H",
+                                                 "authorization: Bearer eyJ", "http://127.0.0.1:20000/v1/auth/validate"));
+        findings.rows.put("validate", row("validate", 12_000, 0, wrk));
+        findings.rows.put("nginx-rest", row("nginx-rest", 50_000, 0, "wrk"));
+        findings.rows.put("grpc-gateway", row("grpc-gateway", 7_000, 0, "h2load"));
+        findings.rows.put("grpc-nginx", row("grpc-nginx", 10_000, 0, "h2load"));
+        findings.rows.put("auth-me", row("auth-me", 9_000, 0, "wrk"));
+        findings.rows.put("users-me", row("users-me", 9_000, 3, "wrk"));
+        findings.rows.put("keycloak-userinfo", row("keycloak-userinfo", 4_000, 0, "wrk"));
+        findings.rows.put("login", row("login", 40, 0, "wrk"));
+        findings.rows.put("keycloak-password", row("keycloak-password", 50, 0, "wrk"));
+        findings.openLoopP99 = result(10_000, 200_000, Map.of(), 4);
+        findings.sextantHashing = "argon2id m=19456 KiB t=2 p=1";
+        findings.keycloakHashing = "argon2 m=7168 KiB t=5 p=1";
+        findings.capacity = 3_000;
+        findings.capacityFound = true;
+        final List<PhasedRun.Phase> phases = List.of(new PhasedRun.Phase("before", 3000, Duration.ofSeconds(10)),
+                                                     new PhasedRun.Phase("overload (2×)", 6000, Duration.ofSeconds(30)),
+                                                     new PhasedRun.Phase("after", 3000, Duration.ofSeconds(10)));
+        final PhasedRun.Result overload = new PhasedRun.Result(
+                List.of(phase(phases.get(0), 30_000, 0, 0), phase(phases.get(1), 75_000, 3_500, 10),
+                        phase(phases.get(2), 30_000, 0, 0)),
+                java.util.Collections.nCopies(500, new PhasedRun.Window(300, 3, 0)));
+        findings.overload = new Findings.Phased("the overload section", overload, Findings.Breakers.ABSENT,
+                                                List.of(Findings.Breakers.ABSENT, Findings.Breakers.ABSENT,
+                                                        Findings.Breakers.ABSENT), 3);
+        findings.memory = java.util.Optional.of(new ProcessStats.Memory(500, 550));
+        findings.problems.add("refresh: Keycloak did not start");
+        return findings;
+    }
+
+    private static Throughput row(String name, double rate, long errors, String command) {
+        return new Throughput(name, "Sextant gateway", command, rate, 1, 9, (long) (rate * 20), errors,
+                              errors > 0 ? errors + " non-2xx" : "", 80, 5);
+    }
+
+    /** A phase whose served answers took 1 ms (p50) to 3 ms (p99), and whose refusals took 1 ms. */
+    private static PhasedRun.PhaseResult phase(PhasedRun.Phase phase, long served, long refused, long timeouts) {
+        final Histogram servedMicros = new Histogram(3);
+        servedMicros.recordValueWithCount(1000, served * 98 / 100);
+        servedMicros.recordValueWithCount(3000, served - served * 98 / 100);
+        final Histogram refusedMicros = new Histogram(3);
+        if (refused > 0) {
+            refusedMicros.recordValueWithCount(1000, refused);
+        }
+        return new PhasedRun.PhaseResult(phase, served + refused + timeouts, served, refused, 0, timeouts, Map.of(),
+                                         servedMicros, refusedMicros);
     }
 
     /** A result whose every latency is {@code millis}. */
