@@ -410,7 +410,7 @@ class AuthServiceIT {
     @Test
     void bcryptHashesFromImportsVerifyAndAreRehashed() {
         final String username = newUsername();
-        final String bcrypt = PasswordHasher.bcrypt(PASSWORD).getResult();
+        final String bcrypt = PasswordHasher.bcrypt(PASSWORD);
         jdbi.useHandle(h -> h.createUpdate("INSERT INTO accounts (id, username, username_key, email, email_key, password_hash)"
                                            + " VALUES (:id, :u, lower(:u), :e, lower(:e), :h)")
                              .bind("id", UUID.randomUUID()).bind("u", username).bind("e", username + "@example.com")
