@@ -112,33 +112,26 @@ final class LoginThrottle {
      */
     boolean attemptOnAccount(String accountKey, String address) {
         final Instant now = clock.instant();
-        return jdbi.withHandle(handle -> {
-            final ThrottleDao dao = handle.attach(ThrottleDao.class);
-            final boolean fromHere = dao.attempt(accountClientKey(accountKey, address), now, now.minus(window),
-                                                 maxPerAccount, now.plus(lock)) > maxPerAccount;
-            final boolean fromEverywhere = dao.attempt(accountKey, now, now.minus(window),
-                                                       maxPerAccountTotal, now.plus(lock)) > maxPerAccountTotal;
-            final boolean known = dao.isKnown(accountKey, client(address), now.minus(knownClientTtl));
-            return fromHere || (fromEverywhere && !known);
-        });
+        return jdbi.withExtension(ThrottleDao.class, dao -> dao.attemptOnAccount(
+                accountClientKey(accountKey, address), maxPerAccount, accountKey, maxPerAccountTotal, client(address),
+                now.minus(knownClientTtl), now, now.minus(window), now.plus(lock)));
     }
 
     /**
      * The attempt succeeded: the failures of the account from the address are forgotten, the
      * attempt taken back from the account's and the address's counts, and the address remembered
-     * for the account.
+     * for the account (one statement). Without an account ({@code null}), only the address's attempt
+     * is taken back.
      */
     void succeeded(String accountKey, String address) {
         final Instant now = clock.instant();
-        jdbi.useHandle(handle -> {
-            final ThrottleDao dao = handle.attach(ThrottleDao.class);
-            if (accountKey != null) {
-                dao.clear(accountClientKey(accountKey, address));
-                dao.release(accountKey);
-                dao.remember(accountKey, client(address), now);
-            }
-            dao.release(clientKey(address));
-        });
+        if (accountKey == null) {
+            // an API key exchange: no account, only the address's attempt to take back
+            jdbi.useExtension(ThrottleDao.class, dao -> dao.release(clientKey(address)));
+            return;
+        }
+        jdbi.useExtension(ThrottleDao.class, dao -> dao.succeeded(accountClientKey(accountKey, address), accountKey,
+                                                                  clientKey(address), client(address), now));
     }
 
     /**

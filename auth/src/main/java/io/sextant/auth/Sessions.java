@@ -10,6 +10,7 @@ import org.jdbi.v3.core.Jdbi;
 
 import io.sextant.auth.db.AccountDao;
 import io.sextant.auth.db.AccountRow;
+import io.sextant.auth.db.RotationRow;
 import io.sextant.auth.db.SessionDao;
 import io.sextant.auth.db.SessionRow;
 import io.sextant.auth.v1.Token;
@@ -56,59 +57,47 @@ record Sessions(AuthConfig config, Jdbi jdbi, Clock clock, PasswordHasher hasher
         final UUID sessionId = UUID.randomUUID();
         final String refreshToken = Secrets.newSecret("sxr_");
         final Instant now = clock.instant();
-        jdbi.useTransaction(handle -> {
-            final SessionDao sessions = handle.attach(SessionDao.class);
-            sessions.insertSession(sessionId, account.id(), now.plus(config.sessionMaxAge()), address);
-            sessions.insertRefreshToken(Secrets.hash(refreshToken), sessionId, refreshExpiry(now, now.plus(config.sessionMaxAge())));
-        });
+        final Instant sessionEnd = now.plus(config.sessionMaxAge());
+        jdbi.useExtension(SessionDao.class, dao -> dao.open(sessionId, account.id(), sessionEnd, address,
+                                                            Secrets.hash(refreshToken), refreshExpiry(now, sessionEnd)));
         final TokenIssuer.Issued access = issuer.userToken(account.id(), account.username(), sessionId,
                                                            granted.roles(), granted.permissions(), config.accessTokenTtl(),
                                                            grantsAt);
         return issuer.toToken(access, refreshToken);
     }
 
-    /** A new access token and the next refresh token of the session; the presented one is used up. */
+    /**
+     * A new access token and the next refresh token of the session; the presented one is used up.
+     * The check and the rotation are one statement ({@link SessionDao#rotate}): one round trip to
+     * the database.
+     */
     Token refresh(String refreshToken) {
         final byte[] presented = Secrets.hash(refreshToken);
         final String next = Secrets.newSecret("sxr_");
         final Instant now = clock.instant();
-        final SessionRow session = jdbi.inTransaction(handle -> {
-            final SessionDao sessions = handle.attach(SessionDao.class);
-            final SessionRow row = sessions.lockByRefreshToken(presented).orElse(null);
-            if (row == null || row.revokedAt() != null) {
-                return null;
-            }
-            if (row.usedAt() != null) {
-                // reuse (even of a token that has expired since): someone holds a copy of a rotated
-                // token; end the whole session
-                revocations.revokeSession(handle, row.sessionId(), "refresh token reuse", now);
-                return row;
-            }
-            if (!row.sessionExpiresAt().isAfter(now) || !row.tokenExpiresAt().isAfter(now)) {
-                return null;
-            }
-            sessions.markUsed(presented, now);
-            sessions.insertRefreshToken(Secrets.hash(next), row.sessionId(), refreshExpiry(now, row.sessionExpiresAt()));
-            return row;
-        });
-        if (session == null) {
+        final RotationRow row = jdbi.withExtension(SessionDao.class, dao -> dao.rotate(
+                presented, Secrets.hash(next), now, now.plus(config.refreshTokenTtl()))).orElse(null);
+        if (row == null || row.revokedAt() != null) {
             throw Errors.unauthenticated("REFRESH_TOKEN_INVALID", "the refresh token is not valid; log in again");
         }
-        if (session.usedAt() != null) {
+        if (row.usedAt() != null) {
+            // reuse (even of a token that has expired since): someone holds a copy of a rotated
+            // token; end the whole session
+            jdbi.useTransaction(handle -> revocations.revokeSession(handle, row.sessionId(), "refresh token reuse", now));
             revocations.publish();
             throw Errors.unauthenticated("REFRESH_TOKEN_REUSED",
                                          "the refresh token was already used; the session has been ended, log in again");
         }
-        final AccountRow account = jdbi.withExtension(AccountDao.class, dao -> dao.findById(session.accountId()))
-                                       .filter(a -> !a.disabled())
-                                       .orElseThrow(() -> Errors.unauthenticated("REFRESH_TOKEN_INVALID",
-                                                                                 "the refresh token is not valid; log in again"));
+        if (!row.rotated()) {
+            // expired, or its account disabled
+            throw Errors.unauthenticated("REFRESH_TOKEN_INVALID", "the refresh token is not valid; log in again");
+        }
         final Instant grantsAt = clock.instant();
-        final Grants granted = grants.of(account.id());
+        final Grants granted = grants.of(row.accountId());
         if (!granted.active()) {
             throw Errors.unauthenticated("REFRESH_TOKEN_INVALID", "the refresh token is not valid; log in again");
         }
-        final TokenIssuer.Issued access = issuer.userToken(account.id(), account.username(), session.sessionId(),
+        final TokenIssuer.Issued access = issuer.userToken(row.accountId(), row.username(), row.sessionId(),
                                                            granted.roles(), granted.permissions(), config.accessTokenTtl(),
                                                            grantsAt);
         return issuer.toToken(access, next);

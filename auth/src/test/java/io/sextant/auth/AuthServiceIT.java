@@ -241,6 +241,72 @@ class AuthServiceIT {
                 .isEqualTo("TOKEN_REVOKED");
     }
 
+    @Test
+    void concurrentRefreshesWithOneTokenRotateItOnceAndEndTheSession() throws Exception {
+        final Token first = registerAndLogin(newUsername());
+        final int callers = 6;
+        final java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(callers);
+        final java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        final List<java.util.concurrent.Future<Object>> results = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < callers; i++) {
+                results.add(pool.submit(() -> {
+                    go.await();
+                    try {
+                        return refresh(first.getRefreshToken());
+                    } catch (StatusRuntimeException e) {
+                        return errorInfo(e).getReason();
+                    }
+                }));
+            }
+            go.countDown();
+            final List<Object> answers = new java.util.ArrayList<>();
+            for (var result : results) {
+                answers.add(result.get(30, java.util.concurrent.TimeUnit.SECONDS));
+            }
+            final List<Token> rotated = answers.stream().filter(Token.class::isInstance).map(Token.class::cast).toList();
+            assertThat(rotated).hasSize(1);
+            // the first to find it used ends the session; those that come after find the session ended
+            assertThat(answers).filteredOn(String.class::isInstance).hasSize(callers - 1)
+                               .contains("REFRESH_TOKEN_REUSED")
+                               .containsOnly("REFRESH_TOKEN_REUSED", "REFRESH_TOKEN_INVALID");
+            // the reuse ended the session: the one rotated token is refused too
+            assertThat(errorInfo(failure(() -> refresh(rotated.get(0).getRefreshToken()))).getReason())
+                    .isEqualTo("REFRESH_TOKEN_INVALID");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void anExpiredRefreshTokenIsRefusedAndNotUsedUp() {
+        final Token token = registerAndLogin(newUsername());
+        final byte[] hash = Secrets.hash(token.getRefreshToken());
+        jdbi.useHandle(h -> h.createUpdate("UPDATE refresh_tokens SET expires_at = now() - interval '1 second'"
+                                           + " WHERE token_hash = :h").bind("h", hash).execute());
+        assertThat(errorInfo(failure(() -> refresh(token.getRefreshToken()))).getReason())
+                .isEqualTo("REFRESH_TOKEN_INVALID");
+        final long unusedAndAlone = jdbi.withHandle(h -> h.createQuery(
+                "SELECT count(*) FROM refresh_tokens t JOIN refresh_tokens o ON o.session_id = t.session_id"
+                + " WHERE t.token_hash = :h AND t.used_at IS NULL").bind("h", hash).mapTo(Long.class).one());
+        assertThat(unusedAndAlone).as("not used, and no next token").isEqualTo(1L);
+    }
+
+    @Test
+    void theNextRefreshTokenExpiresNoLaterThanItsSession() {
+        final Token token = registerAndLogin(newUsername());
+        final byte[] hash = Secrets.hash(token.getRefreshToken());
+        jdbi.useHandle(h -> h.createUpdate("UPDATE sessions SET expires_at = date_trunc('second', now()) + interval '1 minute'"
+                                           + " WHERE id = (SELECT session_id FROM refresh_tokens WHERE token_hash = :h)")
+                             .bind("h", hash).execute());
+        final Token next = refresh(token.getRefreshToken());
+        final boolean withTheSession = jdbi.withHandle(h -> h.createQuery(
+                "SELECT t.expires_at = s.expires_at FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id"
+                + " WHERE t.token_hash = :h").bind("h", Secrets.hash(next.getRefreshToken())).mapTo(Boolean.class).one());
+        assertThat(withTheSession).isTrue();
+        assertThat(refresh(next.getRefreshToken()).getAccessToken()).isNotEmpty();
+    }
+
     private static void assertRefused(Token token) {
         org.assertj.core.api.Assertions.assertThat(isRefused(token)).as("token refused").isTrue();
     }
@@ -410,7 +476,7 @@ class AuthServiceIT {
     @Test
     void bcryptHashesFromImportsVerifyAndAreRehashed() {
         final String username = newUsername();
-        final String bcrypt = PasswordHasher.bcrypt(PASSWORD).getResult();
+        final String bcrypt = PasswordHasher.bcrypt(PASSWORD);
         jdbi.useHandle(h -> h.createUpdate("INSERT INTO accounts (id, username, username_key, email, email_key, password_hash)"
                                            + " VALUES (:id, :u, lower(:u), :e, lower(:e), :h)")
                              .bind("id", UUID.randomUUID()).bind("u", username).bind("e", username + "@example.com")

@@ -14,14 +14,13 @@ import org.jdbi.v3.sqlobject.statement.SqlUpdate;
 @RegisterConstructorMapper(SessionRow.class)
 public interface SessionDao {
 
-    @SqlUpdate("INSERT INTO sessions (id, account_id, expires_at, client_address)"
-               + " VALUES (:id, :accountId, :expiresAt, :clientAddress)")
-    void insertSession(@Bind("id") UUID id, @Bind("accountId") UUID accountId, @Bind("expiresAt") Instant expiresAt,
-                       @Bind("clientAddress") String clientAddress);
-
-    @SqlUpdate("INSERT INTO refresh_tokens (token_hash, session_id, expires_at) VALUES (:hash, :sessionId, :expiresAt)")
-    void insertRefreshToken(@Bind("hash") byte[] hash, @Bind("sessionId") UUID sessionId,
-                            @Bind("expiresAt") Instant expiresAt);
+    /** Opens a session with its first refresh token: one statement, so one round trip and no transaction to hold. */
+    @SqlUpdate("WITH s AS (INSERT INTO sessions (id, account_id, expires_at, client_address)"
+               + "           VALUES (:id, :accountId, :expiresAt, :clientAddress) RETURNING id)"
+               + " INSERT INTO refresh_tokens (token_hash, session_id, expires_at) SELECT :hash, id, :tokenExpiresAt FROM s")
+    void open(@Bind("id") UUID id, @Bind("accountId") UUID accountId, @Bind("expiresAt") Instant expiresAt,
+              @Bind("clientAddress") String clientAddress, @Bind("hash") byte[] refreshTokenHash,
+              @Bind("tokenExpiresAt") Instant tokenExpiresAt);
 
     /** The token and its session, locked until the transaction ends so that two refreshes serialize. */
     @SqlQuery("SELECT s.id AS session_id, s.account_id, s.expires_at AS session_expires_at, s.revoked_at,"
@@ -30,8 +29,34 @@ public interface SessionDao {
               + " WHERE t.token_hash = :hash FOR UPDATE OF t, s")
     Optional<SessionRow> lockByRefreshToken(@Bind("hash") byte[] hash);
 
-    @SqlUpdate("UPDATE refresh_tokens SET used_at = :now WHERE token_hash = :hash")
-    void markUsed(@Bind("hash") byte[] hash, @Bind("now") Instant now);
+    /**
+     * A refresh in one statement (one round trip, autocommit): locks the presented token and its
+     * session as {@link #lockByRefreshToken} does, and if the token is unused, unexpired, its
+     * session live and its account enabled, marks it used and inserts the next one ({@code next},
+     * expiring at {@code nextExpiresAt} or with the session, whichever is first). Answers what it
+     * found, with the account's username and whether it rotated; empty for an unknown token.
+     * Two refreshes with one token serialize on the lock, and the second finds it used.
+     */
+    @SqlQuery("WITH cur AS ("
+              + "   SELECT t.token_hash, s.id AS session_id, s.account_id, s.expires_at AS session_expires_at,"
+              + "          s.revoked_at, t.expires_at AS token_expires_at, t.used_at, a.username, a.disabled"
+              + "   FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id JOIN accounts a ON a.id = s.account_id"
+              + "   WHERE t.token_hash = :hash FOR UPDATE OF t, s),"
+              + " used AS ("
+              + "   UPDATE refresh_tokens t SET used_at = :now FROM cur"
+              + "   WHERE t.token_hash = cur.token_hash AND cur.used_at IS NULL AND cur.revoked_at IS NULL"
+              + "     AND NOT cur.disabled AND cur.session_expires_at > :now AND cur.token_expires_at > :now"
+              + "   RETURNING cur.session_id, cur.session_expires_at),"
+              + " next AS ("
+              + "   INSERT INTO refresh_tokens (token_hash, session_id, expires_at)"
+              + "   SELECT :next, session_id, least(CAST(:nextExpiresAt AS timestamptz), session_expires_at) FROM used"
+              + "   RETURNING session_id)"
+              + " SELECT cur.session_id, cur.account_id, cur.username, cur.disabled, cur.revoked_at, cur.used_at,"
+              + "        EXISTS (SELECT 1 FROM next) AS rotated"
+              + " FROM cur")
+    @RegisterConstructorMapper(RotationRow.class)
+    Optional<RotationRow> rotate(@Bind("hash") byte[] hash, @Bind("next") byte[] next, @Bind("now") Instant now,
+                                 @Bind("nextExpiresAt") Instant nextExpiresAt);
 
     /** Revokes a session unless already revoked; returns whether it was revoked now. */
     @SqlUpdate("UPDATE sessions SET revoked_at = :now, revoke_reason = :reason WHERE id = :id AND revoked_at IS NULL")
