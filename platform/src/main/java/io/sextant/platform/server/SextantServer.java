@@ -50,6 +50,7 @@ import io.sextant.platform.identity.RemoteIdentity;
 import io.sextant.platform.identity.TokenVerifier;
 import io.sextant.platform.jobs.ScheduledJobs;
 import io.sextant.platform.policy.RpcPolicy;
+import io.sextant.platform.telemetry.CountingAsyncAppender;
 import io.sextant.platform.telemetry.RequestIds;
 import io.sextant.platform.telemetry.RpcMetrics;
 import io.sextant.platform.telemetry.Tracing;
@@ -167,6 +168,7 @@ public final class SextantServer implements AutoCloseable {
             new MemoryPoolsExports().register(registry);
             new GarbageCollectorExports().register(registry);
             new ThreadExports().register(registry);
+            CountingAsyncAppender.collector().register(registry);
             rpcMetrics = new RpcMetrics(registry);
         }
 
