@@ -448,6 +448,8 @@ class LocalMeshIT {
                                                           .responseTimeout(Duration.ofSeconds(10))
                                                           .addHeader("authorization", "Bearer " + access)
                                                           .build(UsersServiceBlockingStub.class);
+        // the profile is provisioned a moment after the registration
+        Poll.until(() -> assertThat(call("GET", "/v1/users/me", null, access).status()).isEqualTo(200));
         // verified, and remembered, by the gateway and by auth, then by the gateway and by users; twice each
         for (int i = 0; i < 2; i++) {
             assertThat(call("GET", "/v1/auth/validate", null, access).status()).isEqualTo(200);
