@@ -54,6 +54,7 @@ import io.sextant.platform.identity.Authz;
 import io.sextant.platform.identity.Principal;
 import io.sextant.platform.resource.Page;
 import io.sextant.platform.server.ClientAddress;
+import io.sextant.platform.server.NonBlocking;
 
 /**
  * The auth service's transport: each RPC checks its caller, hands the request to the domain
@@ -151,6 +152,7 @@ final class AuthServiceImpl extends AuthServiceGrpc.AuthServiceImplBase {
     }
 
     @Override
+    @NonBlocking // the token was verified by the interceptor, from memory: nothing here waits
     public void validateToken(ValidateTokenRequest request, StreamObserver<ValidateTokenResponse> response) {
         reply(response, AuthProtos.validation(Authz.requireAuthenticated()));
     }

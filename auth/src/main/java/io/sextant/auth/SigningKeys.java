@@ -17,6 +17,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicLong;
 
 import javax.crypto.Cipher;
@@ -26,6 +27,8 @@ import javax.crypto.spec.SecretKeySpec;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import com.linecorp.armeria.common.NonBlocking;
 
 import io.sextant.auth.db.SigningKeyDao;
 import io.sextant.auth.db.SigningKeyRow;
@@ -145,11 +148,25 @@ final class SigningKeys implements KeySource {
         if (key == null) {
             final long last = lastReload.get();
             if (System.nanoTime() - last >= MIN_RELOAD_NANOS && lastReload.compareAndSet(last, System.nanoTime())) {
+                if (Thread.currentThread() instanceof NonBlocking) {
+                    // a @NonBlocking RPC (ValidateToken) on an event loop: never wait for the database
+                    // there; the key another replica just made is known a moment later
+                    ForkJoinPool.commonPool().execute(this::reloadQuietly);
+                    return null;
+                }
                 reload();
                 key = lookup(kid);
             }
         }
         return key;
+    }
+
+    private void reloadQuietly() {
+        try {
+            reload();
+        } catch (RuntimeException e) {
+            log.warn("Could not re-read the signing keys: {}", e.toString());
+        }
     }
 
     private RSAPublicKey lookup(String kid) {

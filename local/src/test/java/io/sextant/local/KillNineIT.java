@@ -109,11 +109,11 @@ class KillNineIT {
 
     // --- helpers
 
-    /** {@code ./sextant up} in a child JVM on the test's data and ports; returns once its banner is out. */
+    /** {@code ./sextant up} in a child JVM (its memory defaults, C1 only for speed) on the test's data and ports; returns once its banner is out. */
     private Process up(int basePort, String name) throws Exception {
         final String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         final String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        final ProcessBuilder builder = new ProcessBuilder(java, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
+        final ProcessBuilder builder = new ProcessBuilder(java, "-XX:+UseSerialGC", "-Xmx256m", "-XX:TieredStopAtLevel=1", "-Xss512k",
                                                           "-cp", classpath, SextantUp.class.getName());
         builder.environment().put("SEXTANT_DATA", data.toString());
         builder.environment().put("SEXTANT_PORT", String.valueOf(basePort));

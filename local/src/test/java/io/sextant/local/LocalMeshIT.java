@@ -38,8 +38,11 @@ import io.sextant.auth.v1.AuthServiceGrpc.AuthServiceBlockingStub;
 import io.sextant.auth.v1.GetMeRequest;
 import io.sextant.auth.v1.LoginRequest;
 import io.sextant.auth.v1.RegisterRequest;
+import io.sextant.auth.v1.ValidateTokenRequest;
 import io.sextant.platform.testing.Poll;
 import io.sextant.platform.testing.TestServers;
+import io.sextant.users.v1.GetMyProfileRequest;
+import io.sextant.users.v1.UsersServiceGrpc.UsersServiceBlockingStub;
 
 /**
  * The whole mesh from {@code local/}, driven as clients drive it: REST/JSON through the gateway,
@@ -427,6 +430,46 @@ class LocalMeshIT {
             assertThat(me.status()).as(me.raw().body()).isEqualTo(200);
             assertThat(me.body().path("username").asText()).isEqualTo(username);
             assertThat(me.body().path("roles").toString()).contains("roles/user");
+        });
+    }
+
+    /**
+     * The verified-token caches (the gateway's, auth's, users') do not delay a revocation: a token
+     * used through the gateway (so each of them has verified and remembered it) is refused within
+     * the second the README promises after logout, through the gateway and straight at auth and
+     * at users.
+     */
+    @Test
+    void aLoggedOutTokenIsRefusedEverywhereWithinASecondThoughEveryVerifierHadCachedIt() throws Exception {
+        final JsonNode login = registerAndLogin(newUsername());
+        final String access = login.path("accessToken").asText();
+        final AuthServiceBlockingStub auth = grpc(mesh.port("auth"), access);
+        final UsersServiceBlockingStub users = GrpcClients.builder("http://127.0.0.1:" + mesh.port("users"))
+                                                          .responseTimeout(Duration.ofSeconds(10))
+                                                          .addHeader("authorization", "Bearer " + access)
+                                                          .build(UsersServiceBlockingStub.class);
+        // the profile is provisioned a moment after the registration
+        Poll.until(() -> assertThat(call("GET", "/v1/users/me", null, access).status()).isEqualTo(200));
+        // verified, and remembered, by the gateway and by auth, then by the gateway and by users; twice each
+        for (int i = 0; i < 2; i++) {
+            assertThat(call("GET", "/v1/auth/validate", null, access).status()).isEqualTo(200);
+            assertThat(call("GET", "/v1/users/me", null, access).status()).isEqualTo(200);
+            auth.validateToken(ValidateTokenRequest.getDefaultInstance());
+            users.getMyProfile(GetMyProfileRequest.getDefaultInstance());
+        }
+
+        final Reply logout = call("POST", "/v1/auth/logout",
+                                  "{\"refreshToken\":\"" + login.path("refreshToken").asText() + "\"}", access);
+        assertThat(logout.status()).isEqualTo(200);
+        Poll.until(Duration.ofSeconds(1), () -> {
+            assertError(call("GET", "/v1/auth/validate", null, access), 401, "TOKEN_REVOKED");
+            assertError(call("GET", "/v1/users/me", null, access), 401, "TOKEN_REVOKED");
+            assertThat(org.assertj.core.api.Assertions.catchThrowableOfType(StatusRuntimeException.class,
+                    () -> auth.validateToken(ValidateTokenRequest.getDefaultInstance())).getStatus().getCode())
+                    .isEqualTo(Status.Code.UNAUTHENTICATED);
+            assertThat(org.assertj.core.api.Assertions.catchThrowableOfType(StatusRuntimeException.class,
+                    () -> users.getMyProfile(GetMyProfileRequest.getDefaultInstance())).getStatus().getCode())
+                    .isEqualTo(Status.Code.UNAUTHENTICATED);
         });
     }
 }

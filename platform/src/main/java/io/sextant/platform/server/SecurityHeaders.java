@@ -41,19 +41,23 @@ public final class SecurityHeaders implements DecoratingHttpServiceFunction {
 
     @Override
     public HttpResponse serve(HttpService delegate, ServiceRequestContext ctx, HttpRequest req) throws Exception {
-        ctx.setAdditionalResponseHeader("x-content-type-options", "nosniff");
-        ctx.setAdditionalResponseHeader("x-frame-options", "DENY");
-        ctx.setAdditionalResponseHeader("referrer-policy", "no-referrer");
-        if (ctx.config().service().as(DocService.class) != null) {
-            ctx.setAdditionalResponseHeader("content-security-policy", DOCS_POLICY);
-        } else {
-            ctx.setAdditionalResponseHeader("content-security-policy", API_POLICY);
-            ctx.setAdditionalResponseHeader("cache-control", "no-store");
-            ctx.setAdditionalResponseHeader("pragma", "no-cache");
-        }
-        if (tls) {
-            ctx.setAdditionalResponseHeader("strict-transport-security", "max-age=31536000; includeSubDomains");
-        }
+        final boolean docs = ctx.config().service().as(DocService.class) != null;
+        // one copy of the additional headers for all of them (each set would copy them again)
+        ctx.mutateAdditionalResponseHeaders(headers -> {
+            headers.set("x-content-type-options", "nosniff")
+                   .set("x-frame-options", "DENY")
+                   .set("referrer-policy", "no-referrer");
+            if (docs) {
+                headers.set("content-security-policy", DOCS_POLICY);
+            } else {
+                headers.set("content-security-policy", API_POLICY)
+                       .set("cache-control", "no-store")
+                       .set("pragma", "no-cache");
+            }
+            if (tls) {
+                headers.set("strict-transport-security", "max-age=31536000; includeSubDomains");
+            }
+        });
         return delegate.serve(ctx, req).mapHeaders(headers -> {
             if (headers.contains(HttpHeaderNames.CACHE_CONTROL)) {
                 // the service chose its own caching (a public document with an entity tag): it stays

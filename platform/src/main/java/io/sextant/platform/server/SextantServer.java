@@ -50,6 +50,7 @@ import io.sextant.platform.identity.RemoteIdentity;
 import io.sextant.platform.identity.TokenVerifier;
 import io.sextant.platform.jobs.ScheduledJobs;
 import io.sextant.platform.policy.RpcPolicy;
+import io.sextant.platform.telemetry.CountingAsyncAppender;
 import io.sextant.platform.telemetry.RequestIds;
 import io.sextant.platform.telemetry.RpcMetrics;
 import io.sextant.platform.telemetry.Tracing;
@@ -148,7 +149,7 @@ public final class SextantServer implements AutoCloseable {
     public static final class Builder {
 
         private final CommonConfig config;
-        private final List<ServerServiceDefinition> services = new ArrayList<>();
+        private final List<Hosted> services = new ArrayList<>();
         private final List<AutoCloseable> closeables = new ArrayList<>();
         private final List<Consumer<ServerBuilder>> customizers = new ArrayList<>();
         private final List<DecoratingHttpServiceFunction> decorators = new ArrayList<>();
@@ -167,6 +168,7 @@ public final class SextantServer implements AutoCloseable {
             new MemoryPoolsExports().register(registry);
             new GarbageCollectorExports().register(registry);
             new ThreadExports().register(registry);
+            CountingAsyncAppender.collector().register(registry);
             rpcMetrics = new RpcMetrics(registry);
         }
 
@@ -196,13 +198,19 @@ public final class SextantServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * A service implementation: its methods run on the blocking task executor, except those
+         * marked {@link NonBlocking}, which run on the event loop.
+         */
         public Builder grpcService(BindableService service) {
-            services.add(service.bindService());
+            final ServerServiceDefinition definition = service.bindService();
+            services.add(new Hosted(definition, nonBlockingMethods(service.getClass(), definition)));
             return this;
         }
 
+        /** A service definition: all of its methods run on the blocking task executor. */
         public Builder grpcService(ServerServiceDefinition service) {
-            services.add(service);
+            services.add(new Hosted(service, Set.of()));
             return this;
         }
 
@@ -297,6 +305,12 @@ public final class SextantServer implements AutoCloseable {
                                                        .addService(GrpcHealthCheckService.builder()
                                                                                          .checkers(serving)
                                                                                          .build());
+            // the methods marked @NonBlocking: no hand-off to the blocking executor and back
+            final GrpcServiceBuilder eventLoop = GrpcService.builder()
+                                                            .exceptionHandler(new GrpcErrorMapper(name))
+                                                            .useBlockingTaskExecutor(false)
+                                                            .maxRequestMessageLength(GrpcLimits.MAX_MESSAGE_BYTES);
+            boolean anyOnEventLoop = false;
             final List<ServerInterceptor> interceptors = new ArrayList<>();
             // the last listed runs first: metrics see everything, auth runs before validation
             interceptors.add(new ValidationInterceptor(name));
@@ -304,12 +318,25 @@ public final class SextantServer implements AutoCloseable {
                 interceptors.add(new AuthInterceptor(name, verifier));
             }
             interceptors.add(rpcMetrics);
-            for (ServerServiceDefinition service : services) {
+            for (Hosted hosted : services) {
                 // the contract's policy of every method, read now: a contradictory one stops the start
-                service.getMethods().forEach(method -> RpcPolicy.of(method.getMethodDescriptor()));
-                grpc.addService(ServerInterceptors.intercept(service, interceptors));
+                hosted.definition().getMethods().forEach(method -> RpcPolicy.of(method.getMethodDescriptor()));
+                final ServerServiceDefinition intercepted = ServerInterceptors.intercept(hosted.definition(), interceptors);
+                if (hosted.nonBlocking().isEmpty()) {
+                    grpc.addService(intercepted);
+                    continue;
+                }
+                final ServerServiceDefinition blocking = subset(intercepted, method -> !hosted.nonBlocking().contains(method));
+                if (blocking != null) {
+                    grpc.addService(blocking);
+                }
+                eventLoop.addService(subset(intercepted, hosted.nonBlocking()::contains));
+                anyOnEventLoop = true;
             }
             sb.service(grpc.build());
+            if (anyOnEventLoop) {
+                sb.service(eventLoop.build());
+            }
 
             sb.service("/health", healthService != null ? healthService : (ctx, req) -> HttpResponse.of(
                     HttpStatus.OK, MediaType.JSON_UTF_8, "{\"status\":\"ok\",\"service\":\"%s\"}", name));
@@ -339,6 +366,59 @@ public final class SextantServer implements AutoCloseable {
             }
             final Server server = sb.build();
             return new SextantServer(name, server, management, List.copyOf(closeables), registry);
+        }
+
+        /** A service to host, and the full names of its methods that run on the event loop. */
+        private record Hosted(ServerServiceDefinition definition, Set<String> nonBlocking) {}
+
+        /**
+         * The full names of the RPCs whose implementing method is marked {@link NonBlocking}. The
+         * generated base class names a method after its RPC with a lower-case first letter
+         * ({@code ValidateToken}: {@code validateToken}); a marked method that implements no RPC
+         * stops the start, as its mark would silently do nothing.
+         */
+        static Set<String> nonBlockingMethods(Class<?> implementation, ServerServiceDefinition definition) {
+            final Set<String> out = new java.util.HashSet<>();
+            for (java.lang.reflect.Method method : implementation.getMethods()) {
+                if (!method.isAnnotationPresent(NonBlocking.class)) {
+                    continue;
+                }
+                final String fullName = definition.getMethods().stream()
+                        .map(m -> m.getMethodDescriptor())
+                        .filter(m -> javaName(m.getBareMethodName()).equals(method.getName()))
+                        .map(io.grpc.MethodDescriptor::getFullMethodName)
+                        .findFirst()
+                        .orElseThrow(() -> new IllegalArgumentException(
+                                "@NonBlocking on " + implementation.getName() + "." + method.getName()
+                                + ", which implements no RPC of " + definition.getServiceDescriptor().getName()));
+                out.add(fullName);
+            }
+            return Set.copyOf(out);
+        }
+
+        private static String javaName(String rpc) {
+            return Character.toLowerCase(rpc.charAt(0)) + rpc.substring(1);
+        }
+
+        /** The methods of a definition whose full name passes, as a definition of the same service; null for none. */
+        private static ServerServiceDefinition subset(ServerServiceDefinition all,
+                                                      java.util.function.Predicate<String> fullName) {
+            final io.grpc.ServiceDescriptor full = all.getServiceDescriptor();
+            final io.grpc.ServiceDescriptor.Builder descriptor =
+                    io.grpc.ServiceDescriptor.newBuilder(full.getName()).setSchemaDescriptor(full.getSchemaDescriptor());
+            final List<io.grpc.ServerMethodDefinition<?, ?>> methods = new ArrayList<>();
+            for (io.grpc.ServerMethodDefinition<?, ?> method : all.getMethods()) {
+                if (fullName.test(method.getMethodDescriptor().getFullMethodName())) {
+                    descriptor.addMethod(method.getMethodDescriptor());
+                    methods.add(method);
+                }
+            }
+            if (methods.isEmpty()) {
+                return null;
+            }
+            final ServerServiceDefinition.Builder subset = ServerServiceDefinition.builder(descriptor.build());
+            methods.forEach(subset::addMethod);
+            return subset.build();
         }
 
         /** The server of the management port: {@code GET /metrics} alone, plain HTTP, on METRICS_ADDRESS. */

@@ -20,6 +20,8 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
@@ -28,6 +30,7 @@ import io.opentelemetry.context.propagation.TextMapSetter;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.trace.IdGenerator;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 
@@ -36,6 +39,10 @@ import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
  * every call (continuing the caller's trace when it sent one) and is kept in the Armeria request
  * context, so that log lines carry {@code trace_id}/{@code span_id} and outgoing calls made while
  * serving it send it on. Spans are exported over OTLP when {@code OTEL_EXPORTER_OTLP_ENDPOINT} is set.
+ *
+ * <p>Without an exporter nothing would ever read a recorded span, so none is recorded: the call gets a
+ * non-recording span with fresh ids in the caller's trace (what logs and the {@code traceparent} sent
+ * on need), which costs two random numbers instead of a span with attributes and a completion callback.
  */
 public final class Tracing implements AutoCloseable {
 
@@ -57,6 +64,9 @@ public final class Tracing implements AutoCloseable {
 
     private final SdkTracerProvider provider;
     private final Tracer tracer;
+    /** Whether spans go anywhere; when not, calls get non-recording spans ({@link #serve}). */
+    private final boolean exporting;
+    private final IdGenerator ids = IdGenerator.random();
 
     public Tracing(String serviceName, URI otlpEndpoint) {
         final var builder = SdkTracerProvider.builder()
@@ -69,6 +79,7 @@ public final class Tracing implements AutoCloseable {
                                                        .setMaxQueueSize(2048)
                                                        .build());
         }
+        exporting = otlpEndpoint != null;
         provider = builder.build();
         tracer = OpenTelemetrySdk.builder().setTracerProvider(provider).build().getTracer("io.sextant.platform");
     }
@@ -76,6 +87,10 @@ public final class Tracing implements AutoCloseable {
     /** The server decorator: starts the call's span and ends it when the call is logged as complete. */
     public HttpResponse serve(HttpService delegate, ServiceRequestContext ctx, HttpRequest req) throws Exception {
         final Context parent = PROPAGATOR.extract(Context.root(), req.headers(), GETTER);
+        if (!exporting) {
+            ctx.setAttr(SPAN, Span.wrap(childOf(Span.fromContext(parent).getSpanContext())));
+            return delegate.serve(ctx, req);
+        }
         final Span span = tracer.spanBuilder(req.method() + " " + ctx.path())
                                 .setParent(parent)
                                 .setSpanKind(SpanKind.SERVER)
@@ -83,6 +98,16 @@ public final class Tracing implements AutoCloseable {
         ctx.setAttr(SPAN, span);
         ctx.log().whenComplete().thenAccept(log -> finish(span, log));
         return delegate.serve(ctx, req);
+    }
+
+    /** A new span id in the caller's trace (sampled as the caller said), or in a new trace when the caller sent none. */
+    private SpanContext childOf(SpanContext parent) {
+        if (parent.isValid()) {
+            return SpanContext.create(parent.getTraceId(), ids.generateSpanId(), parent.getTraceFlags(),
+                                      parent.getTraceState());
+        }
+        return SpanContext.create(ids.generateTraceId(), ids.generateSpanId(), TraceFlags.getSampled(),
+                                  TraceState.getDefault());
     }
 
     private static void finish(Span span, RequestLog log) {

@@ -52,16 +52,22 @@ class SextantServerIT {
 
     private static final String SECRET_DETAIL = "connection to 10.3.4.5 as admin/hunter2 refused";
 
+    /** The thread each RPC of the test service last ran on: whether it was an event loop, by method. */
+    static final java.util.Map<String, Boolean> RAN_ON_EVENT_LOOP = new java.util.concurrent.ConcurrentHashMap<>();
+
     /** A tiny AuthService: each RPC shows one kind of outcome. */
     static final class TestAuthService extends AuthServiceGrpc.AuthServiceImplBase {
         @Override
         public void register(RegisterRequest request, StreamObserver<RegisterResponse> response) {
+            RAN_ON_EVENT_LOOP.put("register", Thread.currentThread() instanceof com.linecorp.armeria.common.NonBlocking);
             response.onNext(RegisterResponse.newBuilder().setMessage("welcome, " + request.getUsername()).build());
             response.onCompleted();
         }
 
         @Override
+        @NonBlocking
         public void login(LoginRequest request, StreamObserver<LoginResponse> response) {
+            RAN_ON_EVENT_LOOP.put("login", Thread.currentThread() instanceof com.linecorp.armeria.common.NonBlocking);
             response.onNext(LoginResponse.newBuilder()
                                          .setToken(Token.newBuilder().setAccessToken("t").setTokenType("Bearer"))
                                          .build());
@@ -126,6 +132,29 @@ class SextantServerIT {
     @Test
     void a_valid_request_reaches_the_service() {
         assertThat(auth().register(validRegistration()).getMessage()).isEqualTo("welcome, alice");
+    }
+
+    @Test
+    void a_method_marked_non_blocking_runs_on_the_event_loop_and_the_others_on_the_blocking_executor() {
+        auth().register(validRegistration());
+        auth().login(LoginRequest.newBuilder().setUsername("alice").setPassword("correct horse battery staple").build());
+        assertThat(RAN_ON_EVENT_LOOP).containsEntry("register", false).containsEntry("login", true);
+    }
+
+    /** A service whose mark is on a method that implements no RPC. */
+    static final class MisplacedMark extends AuthServiceGrpc.AuthServiceImplBase {
+        @NonBlocking
+        public void helper() {
+        }
+    }
+
+    @Test
+    void a_non_blocking_mark_on_a_method_that_is_no_rpc_stops_the_start() {
+        final MisplacedMark service = new MisplacedMark();
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> SextantServer.Builder.nonBlockingMethods(MisplacedMark.class, service.bindService()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("helper");
     }
 
     @Test
