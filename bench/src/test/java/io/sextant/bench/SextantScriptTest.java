@@ -19,6 +19,13 @@ class SextantScriptTest {
     }
 
     @Test
+    void theDefaultsVariableWinsOverTheExecLine() {
+        assertThat(SextantScript.jvmFlags(List.of("JAVA_OPTS_DEFAULT=\"-XX:+UseSerialGC -Xmx256m\"",
+                                                  "    exec java ${SEXTANT_JAVA_OPTS:-$JAVA_OPTS_DEFAULT} -jar \"$jar\"")))
+                .containsExactly("-XX:+UseSerialGC", "-Xmx256m");
+    }
+
+    @Test
     void aLineTheBenchCannotEvaluateIsRefusedNotGuessed() {
         assertThatThrownBy(() -> SextantScript.jvmFlags(List.of("exec java $JAVA_OPTS -jar \"$jar\"")))
                 .hasMessageContaining("shell expansion");
@@ -30,6 +37,6 @@ class SextantScriptTest {
         // the tests run in bench/; the script is at the repository's root
         final List<String> flags = SextantScript.jvmFlags(Path.of("../sextant"));
 
-        assertThat(flags).allSatisfy(flag -> assertThat(flag).startsWith("-"));
+        assertThat(flags).isNotEmpty().allSatisfy(flag -> assertThat(flag).startsWith("-"));
     }
 }
