@@ -52,7 +52,7 @@ class TargetCircuitBreakerTest {
         ctx.logBuilder().endRequest(refused);
         ctx.logBuilder().endResponse(refused);
 
-        assertThat(TargetCircuitBreaker.RULE.shouldReportAsSuccess(ctx, refused).toCompletableFuture().join())
+        assertThat(new TargetCircuitBreaker("users", 5, Duration.ofSeconds(10)).rule().shouldReportAsSuccess(ctx, refused).toCompletableFuture().join())
                 .isEqualTo(CircuitBreakerDecision.failure());
     }
 
@@ -63,7 +63,7 @@ class TargetCircuitBreakerTest {
         ctx.logBuilder().responseHeaders(ResponseHeaders.of(HttpStatus.OK));
         ctx.logBuilder().responseTrailers(HttpHeaders.of(GrpcHeaderNames.GRPC_STATUS, grpcStatus));
         ctx.logBuilder().endResponse();
-        return TargetCircuitBreaker.RULE.shouldReportAsSuccess(ctx, null).toCompletableFuture().join();
+        return new TargetCircuitBreaker("users", 5, Duration.ofSeconds(10)).rule().shouldReportAsSuccess(ctx, null).toCompletableFuture().join();
     }
 
     @Test
