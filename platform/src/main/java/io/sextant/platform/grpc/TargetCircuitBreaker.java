@@ -21,6 +21,7 @@ import com.linecorp.armeria.client.circuitbreaker.CircuitState;
 import com.linecorp.armeria.common.HttpHeaders;
 import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.common.grpc.protocol.GrpcHeaderNames;
+import com.linecorp.armeria.common.logging.RequestLogProperty;
 import com.linecorp.armeria.server.ServiceRequestContext;
 
 import io.grpc.Status.Code;
@@ -154,7 +155,8 @@ public final class TargetCircuitBreaker implements CircuitBreaker {
 
     /** Whether an answer of the target that counted as a success came after the call started. */
     private boolean answeredAnotherMeanwhile(ClientRequestContext ctx, RequestHeaders headers) {
-        return lastSuccessNanos - ctx.log().partial().requestStartTimeNanos() > 0;
+        return ctx.log().isAvailable(RequestLogProperty.REQUEST_START_TIME)
+               && lastSuccessNanos - ctx.log().partial().requestStartTimeNanos() > 0;
     }
 
     /** An UNAVAILABLE with a RetryInfo: the target is up and shedding load. */
