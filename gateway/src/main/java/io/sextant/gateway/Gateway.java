@@ -53,7 +53,8 @@ public final class Gateway {
 
     /** The gateway's server, not started; its tests start exactly this. */
     public static SextantServer newServer(GatewayConfig config) {
-        final SextantServer.Builder server = SextantServer.builder(config.service());
+        // a public port: Netty's guard against rapid-reset floods keeps its default here
+        final SextantServer.Builder server = SextantServer.builder(config.service()).publicPort();
         final EdgeConfig edge = config.edge();
         final EdgeGuard guard = edgeGuard(config, server);
         // Unary methods are also REST/JSON; streaming ones (storage's bytes) are gRPC and gRPC-Web
@@ -69,7 +70,7 @@ public final class Gateway {
         for (Backend backend : Backend.ALL) {
             final BackendChannels channels = BackendChannels.of(
                     backend, config.target(backend), config.retryAttempts(), config.circuitBreakerFailures(),
-                    config.circuitBreakerOpenFor());
+                    config.circuitBreakerOpenFor(), config.backendConcurrency(), server.registry());
             server.closeOnStop(channels);
             for (ServiceDescriptor descriptor : backend.apis()) {
                 final ServerServiceDefinition forwarding = ForwardingService.of(

@@ -10,6 +10,7 @@ import io.sextant.gateway.edge.EdgeConfig;
 import io.sextant.platform.config.Env;
 import io.sextant.platform.config.CommonConfig;
 import io.sextant.platform.config.Targets;
+import io.sextant.platform.grpc.ConcurrencyLimit;
 import io.sextant.platform.grpc.TargetEndpoints;
 
 /**
@@ -26,6 +27,10 @@ import io.sextant.platform.grpc.TargetEndpoints;
  *   <tr><td>RETRY_MAX_ATTEMPTS</td><td>attempts a retried call may take in all (3; 1 turns retries off)</td></tr>
  *   <tr><td>CIRCUIT_BREAKER_FAILURES</td><td>calls to a service failing in a row that open its breaker (5)</td></tr>
  *   <tr><td>CIRCUIT_BREAKER_OPEN_FOR</td><td>how long an open breaker turns calls away before a trial (10s)</td></tr>
+ *   <tr><td>BACKEND_CONCURRENCY_MAX</td><td>the most unary calls in flight to one service (200); one
+ *       more is answered 503 BACKEND_OVERLOADED with a Retry-After at once</td></tr>
+ *   <tr><td>BACKEND_CONCURRENCY_MIN</td><td>the least the adaptive bound falls to while the service's
+ *       latency grows (20; equal to the max: a fixed bound)</td></tr>
  *   <tr><td>HEALTH_TIMEOUT</td><td>how long {@code GET /health} waits for each service (1s)</td></tr>
  * </table>
  *
@@ -36,7 +41,8 @@ import io.sextant.platform.grpc.TargetEndpoints;
  */
 public record GatewayConfig(CommonConfig service, Map<String, String> targets, Duration backendDeadline,
                             Map<String, Duration> deadlines, int retryAttempts, int circuitBreakerFailures,
-                            Duration circuitBreakerOpenFor, Duration healthTimeout, EdgeConfig edge) {
+                            Duration circuitBreakerOpenFor, ConcurrencyLimit backendConcurrency,
+                            Duration healthTimeout, EdgeConfig edge) {
 
     /** The management port of the gateway's {@code GET /metrics}: not 8000-8005, where the mesh is. */
     public static final int DEFAULT_METRICS_PORT = 9000;
@@ -66,11 +72,13 @@ public record GatewayConfig(CommonConfig service, Map<String, String> targets, D
         final int retryAttempts = env.integer("RETRY_MAX_ATTEMPTS", 3, 1, 10);
         final int breakerFailures = env.integer("CIRCUIT_BREAKER_FAILURES", 5, 1, 1_000_000);
         final Duration breakerOpenFor = positive(env, "CIRCUIT_BREAKER_OPEN_FOR", Duration.ofSeconds(10));
+        final ConcurrencyLimit concurrency = ConcurrencyLimit.read(env, "BACKEND_CONCURRENCY",
+                                                                   ConcurrencyLimit.DEFAULT_CLIENT);
         final Duration healthTimeout = positive(env, "HEALTH_TIMEOUT", Duration.ofSeconds(1));
         final EdgeConfig edge = EdgeConfig.read(env);
         env.check();
         return new GatewayConfig(service, targets, backendDeadline, deadlines, retryAttempts, breakerFailures,
-                                 breakerOpenFor, healthTimeout, edge);
+                                 breakerOpenFor, concurrency, healthTimeout, edge);
     }
 
     /** Where the backend is: {@code host:port[,host:port]} or {@code dns:///host:port}. */

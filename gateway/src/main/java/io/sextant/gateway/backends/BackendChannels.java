@@ -12,6 +12,8 @@ import com.linecorp.armeria.server.ServiceRequestContext;
 import io.grpc.Channel;
 import io.grpc.ServiceDescriptor;
 import io.grpc.health.v1.HealthGrpc;
+import io.prometheus.client.CollectorRegistry;
+import io.sextant.platform.grpc.ConcurrencyLimit;
 import io.sextant.platform.grpc.ServiceClient;
 import io.sextant.platform.server.ClientAddress;
 
@@ -34,17 +36,20 @@ public final class BackendChannels implements AutoCloseable {
     }
 
     /**
-     * The clients of the backend at the target, with the gateway's retry and circuit breaker settings;
-     * close them with the gateway.
+     * The clients of the backend at the target, with the gateway's retry, circuit breaker and
+     * admission settings, their metrics in the gateway's registry; close them with the gateway.
      */
     public static BackendChannels of(Backend backend, String target, int retryAttempts,
-                                     int circuitBreakerFailures, Duration circuitBreakerOpenFor) {
+                                     int circuitBreakerFailures, Duration circuitBreakerOpenFor,
+                                     ConcurrencyLimit concurrency, CollectorRegistry registry) {
         return new BackendChannels(backend, ServiceClient.builder(backend.name(), target)
                                                          .apis(backend.apis())
                                                          // set per call: the caller's, or the backend's
                                                          .deadline(Duration.ZERO)
                                                          .retryAttempts(retryAttempts)
                                                          .circuitBreaker(circuitBreakerFailures, circuitBreakerOpenFor)
+                                                         .concurrency(concurrency)
+                                                         .metrics(registry, "gateway")
                                                          .build());
     }
 

@@ -29,6 +29,7 @@ import io.sextant.platform.error.GrpcErrorMapper;
 import io.sextant.platform.error.ServiceException;
 import io.sextant.platform.grpc.StorableText;
 import io.sextant.platform.grpc.TargetCircuitBreaker;
+import io.sextant.platform.grpc.TargetOverloadedException;
 import io.sextant.platform.telemetry.RequestIds;
 
 /**
@@ -222,6 +223,10 @@ final class ForwardedCall<Q, R> {
         if (circuitOpen != null) {
             return circuitOpen(circuitOpen, service);
         }
+        final TargetOverloadedException overloaded = cause(status, TargetOverloadedException.class);
+        if (overloaded != null) {
+            return overloaded(overloaded, service);
+        }
         if (cause(status, RetryLimitedException.class) != null) {
             // a retry the budget refused: the last attempt had failed like this
             return failure(Code.UNAVAILABLE, "BACKEND_UNAVAILABLE",
@@ -254,6 +259,21 @@ final class ForwardedCall<Q, R> {
                                                 .build()));
         }
         return StatusProto.toStatusRuntimeException(status.build());
+    }
+
+    /**
+     * 503 at once, with a RetryInfo (the Retry-After of the REST answer): as many calls to the backend
+     * as the gateway admits are in flight; this one was never sent.
+     */
+    private StatusRuntimeException overloaded(TargetOverloadedException e, Map<String, String> service) {
+        return StatusProto.toStatusRuntimeException(GrpcErrorMapper.toStatusProto(
+                Errors.of(Code.UNAVAILABLE, "BACKEND_OVERLOADED", "the " + backend + " service has as many calls "
+                          + "in flight as the gateway allows it; try again later", service),
+                RestErrorBody.DOMAIN).toBuilder()
+                .addDetails(Any.pack(RetryInfo.newBuilder()
+                                              .setRetryDelay(Durations.fromMillis(e.retryAfter().toMillis()))
+                                              .build()))
+                .build());
     }
 
     private static <T extends Throwable> T cause(Status status, Class<T> type) {

@@ -3,6 +3,8 @@ package io.sextant.platform.grpc;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 import com.linecorp.armeria.client.ClientRequestContext;
 import com.linecorp.armeria.client.HttpClient;
@@ -15,7 +17,9 @@ import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.SessionProtocol;
 import com.linecorp.armeria.server.ServiceRequestContext;
 
+import io.grpc.MethodDescriptor.MethodType;
 import io.grpc.ServiceDescriptor;
+import io.prometheus.client.CollectorRegistry;
 import io.sextant.platform.telemetry.RequestIds;
 import io.sextant.platform.telemetry.Tracing;
 
@@ -24,6 +28,9 @@ import io.sextant.platform.telemetry.Tracing;
  * and for the gateway's calls to its backends:
  *
  * <ul>
+ *   <li>admission control: a bound on the unary calls in flight to the target, adaptive between a
+ *       minimum and a maximum ({@link TargetAdmission}, {@link ConcurrencyLimit}); a call past it is
+ *       refused at once, never sent, retried or counted by the breaker;</li>
  *   <li>where: the target's endpoints ({@link TargetEndpoints}: {@code host:port}, a
  *       {@code host:port,...} list or a {@code dns:///host:port} name, the last two health-checked
  *       on {@code /health/ready} and called round robin);</li>
@@ -64,6 +71,7 @@ public final class ServiceClient implements AutoCloseable {
     private final Duration deadline;
     private final TargetRetries retries;
     private final TargetCircuitBreaker breaker;
+    private final TargetAdmission admission;
 
     private ServiceClient(Builder builder) {
         service = builder.service;
@@ -71,6 +79,19 @@ public final class ServiceClient implements AutoCloseable {
         deadline = builder.deadline;
         retries = new TargetRetries(builder.apis, builder.retryAttempts);
         breaker = new TargetCircuitBreaker(builder.service, builder.breakerFailures, builder.breakerOpenFor);
+        admission = new TargetAdmission(builder.service, builder.concurrency, unaryPaths(builder.apis));
+        if (builder.registry != null) {
+            ClientMetrics.of(builder.registry).add(builder.caller, service, breaker, admission);
+        }
+    }
+
+    /** The HTTP/2 paths ({@code /package.Service/Method}) of the unary methods of the APIs. */
+    private static Set<String> unaryPaths(List<ServiceDescriptor> apis) {
+        return apis.stream()
+                   .flatMap(api -> api.getMethods().stream())
+                   .filter(method -> method.getType() == MethodType.UNARY)
+                   .map(method -> '/' + method.getFullMethodName())
+                   .collect(Collectors.toUnmodifiableSet());
     }
 
     /**
@@ -98,7 +119,9 @@ public final class ServiceClient implements AutoCloseable {
                 // the last added runs first: the breaker sees a call once, after its retries, and
                 // turns it away before any retry while open
                 .decorator(retries.decorator())
-                .decorator(breaker.decorator());
+                .decorator(breaker.decorator())
+                // first of all: a call past the bound is refused before the breaker or a retry sees it
+                .decorator(admission.decorator());
     }
 
     /**
@@ -132,6 +155,11 @@ public final class ServiceClient implements AutoCloseable {
     /** The target's breaker. */
     public TargetCircuitBreaker breaker() {
         return breaker;
+    }
+
+    /** The bound on the unary calls in flight to the target. */
+    public TargetAdmission admission() {
+        return admission;
     }
 
     /** Stops the health checks and DNS queries of the endpoints, if any. */
@@ -180,6 +208,9 @@ public final class ServiceClient implements AutoCloseable {
         private int retryAttempts = DEFAULT_RETRY_ATTEMPTS;
         private int breakerFailures = DEFAULT_BREAKER_FAILURES;
         private Duration breakerOpenFor = DEFAULT_BREAKER_OPEN_FOR;
+        private ConcurrencyLimit concurrency = ConcurrencyLimit.DEFAULT_CLIENT;
+        private CollectorRegistry registry;
+        private String caller;
 
         private Builder(String service, String target, List<ServiceDescriptor> apis) {
             this.service = service;
@@ -218,6 +249,22 @@ public final class ServiceClient implements AutoCloseable {
             }
             this.breakerFailures = failures;
             this.breakerOpenFor = openFor;
+            return this;
+        }
+
+        /** The bound on the unary calls in flight to the target (the gateway's BACKEND_CONCURRENCY_MIN/MAX). */
+        public Builder concurrency(ConcurrencyLimit limit) {
+            this.concurrency = limit;
+            return this;
+        }
+
+        /**
+         * Exports the breaker's state and the admission bound ({@link ClientMetrics}) in the registry
+         * of the server that owns the client, labelled with its service, the {@code caller}.
+         */
+        public Builder metrics(CollectorRegistry registry, String caller) {
+            this.registry = registry;
+            this.caller = caller;
             return this;
         }
 

@@ -1,18 +1,27 @@
 package io.sextant.platform.grpc;
 
 import java.time.Duration;
+import java.util.Base64;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.rpc.RetryInfo;
 
 import com.linecorp.armeria.client.ClientRequestContext;
 import com.linecorp.armeria.client.HttpClient;
 import com.linecorp.armeria.client.circuitbreaker.CircuitBreaker;
 import com.linecorp.armeria.client.circuitbreaker.CircuitBreakerClient;
+import com.linecorp.armeria.client.circuitbreaker.CircuitBreakerListenerAdapter;
 import com.linecorp.armeria.client.circuitbreaker.CircuitBreakerRule;
 import com.linecorp.armeria.client.circuitbreaker.CircuitState;
+import com.linecorp.armeria.common.HttpHeaders;
 import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.common.grpc.protocol.GrpcHeaderNames;
+import com.linecorp.armeria.common.logging.RequestLogProperty;
 import com.linecorp.armeria.server.ServiceRequestContext;
 
 import io.grpc.Status.Code;
@@ -43,6 +52,24 @@ import io.netty.util.AttributeKey;
  * (a NUL byte PostgreSQL refused, a bug one odd request hits); counting them would let anyone turn
  * the service away for everyone, again and again. An answer such as INVALID_ARGUMENT, NOT_FOUND or
  * PERMISSION_DENIED is a success alike: the backend is well and said no.
+ *
+ * <p>Overload is not unavailability: the breaker must not open because the caller itself, or the
+ * target, was busy. So, further:
+ * <ul>
+ *   <li>a call refused by the caller's own admission control ({@link TargetAdmission}) never reaches
+ *       the breaker (that decorator runs first);</li>
+ *   <li>an UNAVAILABLE that carries a {@code google.rpc.RetryInfo} is a living target shedding load
+ *       and saying when to come back (the platform's servers do so past their bound,
+ *       {@code CallShedding}): ignored, neither success nor failure;</li>
+ *   <li>a timeout (the client's deadline, or DEADLINE_EXCEEDED from the target) counts only if the
+ *       target answered no other call while this one was in flight. A target that answers others
+ *       is alive: the call waited in a queue, the caller's (an overloaded gateway whose event loop
+ *       fell behind) or the target's, and the admission limits deal with queues; a hung or dead
+ *       target answers nothing, and its timeouts open the breaker as before.</li>
+ * </ul>
+ *
+ * <p>Its state is exported ({@link ClientMetrics}): {@code sextant_circuit_breaker_state} (0 closed,
+ * 1 half-open, 2 open) and {@code sextant_circuit_breaker_opened_total}.
  */
 public final class TargetCircuitBreaker implements CircuitBreaker {
 
@@ -60,8 +87,11 @@ public final class TargetCircuitBreaker implements CircuitBreaker {
     private static final AttributeKey<Boolean> CANCELLED_FOR_CALLER =
             AttributeKey.valueOf(TargetCircuitBreaker.class, "CANCELLED_FOR_CALLER");
 
+    private static final String UNAVAILABLE = String.valueOf(Code.UNAVAILABLE.value());
+    private static final String STATUS_DETAILS = "grpc-status-details-bin";
+
     /** Which outcomes count; the first rule that matches decides. */
-    static final CircuitBreakerRule RULE = CircuitBreakerRule.of(
+    private final CircuitBreakerRule rule = CircuitBreakerRule.of(
             // the gateway cancelled the backend call for the caller's doing: nothing learnt of the backend
             CircuitBreakerRule.builder((ctx, headers) -> marked(ctx, CANCELLED_FOR_CALLER)).onException().thenIgnore(),
             // too slow for a deadline the caller chose: the caller's doing, whatever the backend
@@ -69,6 +99,16 @@ public final class TargetCircuitBreaker implements CircuitBreaker {
             CircuitBreakerRule.builder(TargetCircuitBreaker::hasCallersDeadline)
                               .onGrpcTrailers((ctx, trailers) -> DEADLINE_EXCEEDED.equals(
                                       trailers.get(GrpcHeaderNames.GRPC_STATUS)))
+                              .thenIgnore(),
+            // the target answered another call while this one waited: a queue, not a dead target
+            CircuitBreakerRule.builder(this::answeredAnotherMeanwhile).onTimeoutException().thenIgnore(),
+            CircuitBreakerRule.builder(this::answeredAnotherMeanwhile)
+                              .onGrpcTrailers((ctx, trailers) -> DEADLINE_EXCEEDED.equals(
+                                      trailers.get(GrpcHeaderNames.GRPC_STATUS)))
+                              .thenIgnore(),
+            // a living target shedding load, saying when to come back
+            CircuitBreakerRule.builder()
+                              .onGrpcTrailers((ctx, trailers) -> isShed(trailers))
                               .thenIgnore(),
             CircuitBreakerRule.builder()
                               .onGrpcTrailers((ctx, trailers) -> FAILURE_CODES.contains(
@@ -86,6 +126,9 @@ public final class TargetCircuitBreaker implements CircuitBreaker {
     private final int failures;
     private final Duration openFor;
     private final AtomicInteger inARow = new AtomicInteger();
+    /** {@link System#nanoTime} of the last answer that counted as a success. */
+    private volatile long lastSuccessNanos = System.nanoTime() - Long.MAX_VALUE / 2;
+    private final LongAdder opened = new LongAdder();
 
     public TargetCircuitBreaker(String backend, int failures, Duration openFor) {
         this.failures = failures;
@@ -94,7 +137,48 @@ public final class TargetCircuitBreaker implements CircuitBreaker {
                                  .minimumRequestThreshold(Long.MAX_VALUE) // the rate trigger: off
                                  .circuitOpenWindow(openFor)
                                  .trialRequestInterval(openFor)
+                                 .listener(new CircuitBreakerListenerAdapter() {
+                                     @Override
+                                     public void onStateChanged(String name, CircuitState state) {
+                                         if (state == CircuitState.OPEN) {
+                                             opened.increment();
+                                         }
+                                     }
+                                 })
                                  .build();
+    }
+
+    /** The rule of what counts, for tests. */
+    CircuitBreakerRule rule() {
+        return rule;
+    }
+
+    /** Whether an answer of the target that counted as a success came after the call started. */
+    private boolean answeredAnotherMeanwhile(ClientRequestContext ctx, RequestHeaders headers) {
+        return ctx.log().isAvailable(RequestLogProperty.REQUEST_START_TIME)
+               && lastSuccessNanos - ctx.log().partial().requestStartTimeNanos() > 0;
+    }
+
+    /** An UNAVAILABLE with a RetryInfo: the target is up and shedding load. */
+    static boolean isShed(HttpHeaders trailers) {
+        if (!UNAVAILABLE.equals(trailers.get(GrpcHeaderNames.GRPC_STATUS))) {
+            return false;
+        }
+        final String details = trailers.get(STATUS_DETAILS);
+        if (details == null) {
+            return false;
+        }
+        try {
+            final com.google.rpc.Status status = com.google.rpc.Status.parseFrom(Base64.getDecoder().decode(details));
+            for (Any detail : status.getDetailsList()) {
+                if (detail.is(RetryInfo.class)) {
+                    return true;
+                }
+            }
+        } catch (IllegalArgumentException | InvalidProtocolBufferException e) {
+            return false; // not a status a platform server sent
+        }
+        return false;
     }
 
     /**
@@ -127,7 +211,7 @@ public final class TargetCircuitBreaker implements CircuitBreaker {
 
     /** The client decorator that applies this breaker. */
     public Function<? super HttpClient, ? extends HttpClient> decorator() {
-        return CircuitBreakerClient.newDecorator(this, RULE);
+        return CircuitBreakerClient.newDecorator(this, rule);
     }
 
     /** How long the breaker stays open: a fair Retry-After for the callers it turns away. */
@@ -140,8 +224,23 @@ public final class TargetCircuitBreaker implements CircuitBreaker {
         return delegate.name();
     }
 
+    /** How many times it has opened since the start (a failed trial opening it again included). */
+    public long openedCount() {
+        return opened.sum();
+    }
+
+    /** Its state as a number: 0 closed, 1 half-open, 2 open (the gauge's value). */
+    public int stateValue() {
+        return switch (delegate.circuitState()) {
+            case CLOSED -> 0;
+            case HALF_OPEN -> 1;
+            case OPEN, FORCED_OPEN -> 2;
+        };
+    }
+
     @Override
     public void onSuccess() {
+        lastSuccessNanos = System.nanoTime();
         inARow.set(0);
         delegate.onSuccess(); // closes it if it was half-open
     }

@@ -71,6 +71,10 @@ public final class TargetRetries {
         final Set<String> idempotentPaths = idempotentPaths(apis);
         final RetryDecision retry = RetryDecision.retry(BACKOFF, RETRY_COST);
         final RetryRule rule = RetryRule.of(
+                // a target shedding load said when to come back (RetryInfo): a retry now only adds load
+                RetryRule.builder()
+                         .onGrpcTrailers((ctx, trailers) -> TargetCircuitBreaker.isShed(trailers))
+                         .build(RetryDecision.noRetry()),
                 RetryRule.builder().onUnprocessed().build(retry),
                 RetryRule.builder((ctx, headers) -> idempotentPaths.contains(headers.path()))
                          .onGrpcTrailers((ctx, trailers) -> UNAVAILABLE.equals(trailers.get(GrpcHeaderNames.GRPC_STATUS)))

@@ -7,6 +7,7 @@ import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -30,6 +31,7 @@ import com.linecorp.armeria.server.healthcheck.SettableHealthChecker;
 import com.linecorp.armeria.server.grpc.GrpcHealthCheckService;
 
 import io.grpc.BindableService;
+import io.grpc.MethodDescriptor.MethodType;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
@@ -43,6 +45,7 @@ import io.prometheus.client.hotspot.ThreadExports;
 import io.sextant.platform.config.CommonConfig;
 import io.sextant.platform.db.Database;
 import io.sextant.platform.error.GrpcErrorMapper;
+import io.sextant.platform.grpc.ConcurrencyLimit;
 import io.sextant.platform.grpc.GrpcLimits;
 import io.sextant.platform.grpc.ValidationInterceptor;
 import io.sextant.platform.identity.AuthInterceptor;
@@ -66,10 +69,21 @@ import io.sextant.platform.telemetry.Tracing;
  * service's port but on a management port of its own, bound to METRICS_ADDRESS (loopback by default):
  * the gateway's port is public, and the metrics of a service are no business of its clients. Every
  * answer carries the {@link SecurityHeaders}, and none names the server software.
+ *
+ * <p>Past its capacity a service sheds: {@link CallShedding} answers the unary calls beyond
+ * SERVER_CONCURRENCY_MAX (adaptive from SERVER_CONCURRENCY_MIN) UNAVAILABLE at once. Its port is
+ * mesh-internal (the gateway and other services call it), so Netty's guard against rapid-reset
+ * floods allows HTTP2_MAX_RESETS_PER_MINUTE (60,000) there: a caller that cancels the calls whose
+ * deadline passed resets a stream each, and at the default of 400 a minute an overloaded gateway had
+ * its whole connection, every call on it, closed. A server whose port is public ({@link
+ * Builder#publicPort}, the gateway's) keeps Armeria's default.
  */
 public final class SextantServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(SextantServer.class);
+
+    /** Netty's rapid-reset guard on a mesh-internal port: RST_STREAM frames a minute per connection. */
+    public static final int DEFAULT_MAX_RESETS_PER_MINUTE = 60_000;
 
     private final String name;
     private final Server server;
@@ -161,6 +175,7 @@ public final class SextantServer implements AutoCloseable {
         private boolean remoteIdentity;
         private java.nio.file.Path tlsCertificate;
         private java.nio.file.Path tlsKey;
+        private boolean publicPort;
 
         private Builder(CommonConfig config) {
             this.config = config;
@@ -240,6 +255,15 @@ public final class SextantServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The port is public, not mesh-internal (the gateway's): Netty's guard against rapid-reset
+         * floods keeps Armeria's default there, rather than HTTP2_MAX_RESETS_PER_MINUTE.
+         */
+        public Builder publicPort() {
+            this.publicPort = true;
+            return this;
+        }
+
         /** Something to close after the server has stopped (relays, clients). */
         public Builder closeOnStop(AutoCloseable closeable) {
             closeables.add(closeable);
@@ -269,6 +293,11 @@ public final class SextantServer implements AutoCloseable {
                 closeables.add(identity);
                 verifier = identity.verifier();
             }
+            final ConcurrencyLimit concurrency = ConcurrencyLimit.read(config.env(), "SERVER_CONCURRENCY",
+                                                                       ConcurrencyLimit.DEFAULT_SERVER);
+            final int resetsPerMinute = publicPort ? 0 : config.env().integer(
+                    "HTTP2_MAX_RESETS_PER_MINUTE", DEFAULT_MAX_RESETS_PER_MINUTE, 1, Integer.MAX_VALUE);
+            config.env().check();
             final Tracing tracing = new Tracing(name, config.otlpEndpoint());
             closeables.add(tracing);
 
@@ -287,6 +316,9 @@ public final class SextantServer implements AutoCloseable {
               .maxRequestLength(GrpcLimits.MAX_MESSAGE_BYTES)
               .maxNumConnections(10_000)
               .gracefulShutdownTimeout(Duration.ofMillis(200), config.shutdownGrace());
+            if (!publicPort) {
+                sb.http2MaxResetFramesPerWindow(resetsPerMinute, 60);
+            }
             // Armeria runs decorators in reverse order of insertion: request ids, tracing, then these.
             for (int i = decorators.size() - 1; i >= 0; i--) {
                 sb.decorator(decorators.get(i));
@@ -311,6 +343,7 @@ public final class SextantServer implements AutoCloseable {
                                                             .useBlockingTaskExecutor(false)
                                                             .maxRequestMessageLength(GrpcLimits.MAX_MESSAGE_BYTES);
             boolean anyOnEventLoop = false;
+            final Set<String> unaryPaths = new HashSet<>();
             final List<ServerInterceptor> interceptors = new ArrayList<>();
             // the last listed runs first: metrics see everything, auth runs before validation
             interceptors.add(new ValidationInterceptor(name));
@@ -321,6 +354,9 @@ public final class SextantServer implements AutoCloseable {
             for (Hosted hosted : services) {
                 // the contract's policy of every method, read now: a contradictory one stops the start
                 hosted.definition().getMethods().forEach(method -> RpcPolicy.of(method.getMethodDescriptor()));
+                hosted.definition().getMethods().stream()
+                      .filter(method -> method.getMethodDescriptor().getType() == MethodType.UNARY)
+                      .forEach(method -> unaryPaths.add('/' + method.getMethodDescriptor().getFullMethodName()));
                 final ServerServiceDefinition intercepted = ServerInterceptors.intercept(hosted.definition(), interceptors);
                 if (hosted.nonBlocking().isEmpty()) {
                     grpc.addService(intercepted);
@@ -333,9 +369,11 @@ public final class SextantServer implements AutoCloseable {
                 eventLoop.addService(subset(intercepted, hosted.nonBlocking()::contains));
                 anyOnEventLoop = true;
             }
-            sb.service(grpc.build());
+            // one bound for the service's calls, wherever they run, checked before any executor
+            final CallShedding shedding = new CallShedding(name, concurrency, unaryPaths, registry);
+            sb.service(grpc.build(), shedding.decorator());
             if (anyOnEventLoop) {
-                sb.service(eventLoop.build());
+                sb.service(eventLoop.build(), shedding.decorator());
             }
 
             sb.service("/health", healthService != null ? healthService : (ctx, req) -> HttpResponse.of(

@@ -4,8 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.ConnectException;
 import java.time.Duration;
+import java.util.Base64;
 
 import org.junit.jupiter.api.Test;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.util.Durations;
+import com.google.rpc.RetryInfo;
 
 import com.linecorp.armeria.client.ClientRequestContext;
 import com.linecorp.armeria.client.UnprocessedRequestException;
@@ -52,18 +57,66 @@ class TargetCircuitBreakerTest {
         ctx.logBuilder().endRequest(refused);
         ctx.logBuilder().endResponse(refused);
 
-        assertThat(TargetCircuitBreaker.RULE.shouldReportAsSuccess(ctx, refused).toCompletableFuture().join())
+        assertThat(new TargetCircuitBreaker("users", 5, Duration.ofSeconds(10)).rule().shouldReportAsSuccess(ctx, refused).toCompletableFuture().join())
+                .isEqualTo(CircuitBreakerDecision.failure());
+    }
+
+    @Test
+    void aTargetSheddingLoadIsNeitherSuccessNorFailure() {
+        final com.google.rpc.Status shed = com.google.rpc.Status.newBuilder()
+                .setCode(14)
+                .addDetails(Any.pack(RetryInfo.newBuilder().setRetryDelay(Durations.fromSeconds(1)).build()))
+                .build();
+        final String details = Base64.getEncoder().withoutPadding().encodeToString(shed.toByteArray());
+        final TargetCircuitBreaker breaker = new TargetCircuitBreaker("users", 5, Duration.ofSeconds(10));
+
+        assertThat(decision(breaker, HttpHeaders.of(GrpcHeaderNames.GRPC_STATUS, "14",
+                                                    "grpc-status-details-bin", details)))
+                .isEqualTo(CircuitBreakerDecision.ignore());
+        // without a RetryInfo, an UNAVAILABLE is the target saying it cannot serve: a failure
+        assertThat(decision(breaker, HttpHeaders.of(GrpcHeaderNames.GRPC_STATUS, "14")))
+                .isEqualTo(CircuitBreakerDecision.failure());
+    }
+
+    @Test
+    void aTimeoutCountsOnlyIfTheTargetAnsweredNoOtherCallMeanwhile() {
+        final TargetCircuitBreaker breaker = new TargetCircuitBreaker("users", 5, Duration.ofSeconds(10));
+        final ClientRequestContext waiting = started();
+        assertThat(decision(breaker, waiting, HttpHeaders.of(GrpcHeaderNames.GRPC_STATUS, "4")))
+                .as("nothing answered while it waited: a hung target").isEqualTo(CircuitBreakerDecision.failure());
+
+        final ClientRequestContext queued = started();
+        breaker.onSuccess(); // another call answered while this one waited
+        assertThat(decision(breaker, queued, HttpHeaders.of(GrpcHeaderNames.GRPC_STATUS, "4")))
+                .as("a queue, not a dead target").isEqualTo(CircuitBreakerDecision.ignore());
+
+        final ClientRequestContext later = started(); // started after that answer
+        assertThat(decision(breaker, later, HttpHeaders.of(GrpcHeaderNames.GRPC_STATUS, "4")))
                 .isEqualTo(CircuitBreakerDecision.failure());
     }
 
     /** What the breaker makes of a call the backend closed with the given grpc-status. */
     private static CircuitBreakerDecision decision(String grpcStatus) {
+        return decision(new TargetCircuitBreaker("users", 5, Duration.ofSeconds(10)),
+                        HttpHeaders.of(GrpcHeaderNames.GRPC_STATUS, grpcStatus));
+    }
+
+    private static CircuitBreakerDecision decision(TargetCircuitBreaker breaker, HttpHeaders trailers) {
+        return decision(breaker, started(), trailers);
+    }
+
+    private static ClientRequestContext started() {
         final ClientRequestContext ctx = ClientRequestContext.of(HttpRequest.of(HttpMethod.POST, "/x.Service/Call"));
         ctx.logBuilder().endRequest();
+        return ctx;
+    }
+
+    private static CircuitBreakerDecision decision(TargetCircuitBreaker breaker, ClientRequestContext ctx,
+                                                   HttpHeaders trailers) {
         ctx.logBuilder().responseHeaders(ResponseHeaders.of(HttpStatus.OK));
-        ctx.logBuilder().responseTrailers(HttpHeaders.of(GrpcHeaderNames.GRPC_STATUS, grpcStatus));
+        ctx.logBuilder().responseTrailers(trailers);
         ctx.logBuilder().endResponse();
-        return TargetCircuitBreaker.RULE.shouldReportAsSuccess(ctx, null).toCompletableFuture().join();
+        return breaker.rule().shouldReportAsSuccess(ctx, null).toCompletableFuture().join();
     }
 
     @Test
