@@ -84,6 +84,8 @@ public final class SextantServer implements AutoCloseable {
 
     /** Netty's rapid-reset guard on a mesh-internal port: RST_STREAM frames a minute per connection. */
     public static final int DEFAULT_MAX_RESETS_PER_MINUTE = 60_000;
+    /** Streams one client connection may have open at once on a public port (nginx allows 128, Go 250). */
+    static final int DEFAULT_PUBLIC_MAX_STREAMS = 128;
 
     private final String name;
     private final Server server;
@@ -297,6 +299,11 @@ public final class SextantServer implements AutoCloseable {
                                                                        ConcurrencyLimit.DEFAULT_SERVER);
             final int resetsPerMinute = publicPort ? 0 : config.env().integer(
                     "HTTP2_MAX_RESETS_PER_MINUTE", DEFAULT_MAX_RESETS_PER_MINUTE, 1, Integer.MAX_VALUE);
+            // A public port bounds the streams a client may have open on one connection (HTTP/2's
+            // SETTINGS_MAX_CONCURRENT_STREAMS): past it the client waits or opens another connection,
+            // which maxNumConnections bounds, so the requests in flight, and the memory they hold, are bounded.
+            final int streamsPerConnection = publicPort ? config.env().integer(
+                    "HTTP2_MAX_STREAMS_PER_CONNECTION", DEFAULT_PUBLIC_MAX_STREAMS, 1, 100_000) : 0;
             config.env().check();
             final Tracing tracing = new Tracing(name, config.otlpEndpoint());
             closeables.add(tracing);
@@ -318,6 +325,8 @@ public final class SextantServer implements AutoCloseable {
               .gracefulShutdownTimeout(Duration.ofMillis(200), config.shutdownGrace());
             if (!publicPort) {
                 sb.http2MaxResetFramesPerWindow(resetsPerMinute, 60);
+            } else {
+                sb.http2MaxStreamsPerConnection(streamsPerConnection);
             }
             // Armeria runs decorators in reverse order of insertion: request ids, tracing, then these.
             for (int i = decorators.size() - 1; i >= 0; i--) {
