@@ -43,6 +43,9 @@ import io.sextant.users.v1.UsersServiceGrpc;
  */
 class OverloadIT {
 
+    /** Calls sent at once to a backend bounded to 2. */
+    private static final int BURST = 12;
+
     private static final String A_USER = "/v1/users/0f8fad5b-d9cb-469f-a165-70867728950e";
 
     private static SextantServer identity;
@@ -68,27 +71,9 @@ class OverloadIT {
             warmUp(gateway);
             users.listCalls.set(0);
             users.delayMillis = 3_000;
-            final List<CompletableFuture<Timed>> calls = new ArrayList<>();
-            for (int i = 0; i < 12; i++) {
-                calls.add(timed(client(gateway), "/v1/users"));
-            }
-            int served = 0;
-            int refused = 0;
-            for (CompletableFuture<Timed> call : calls) {
-                final Timed answer = call.join();
-                if (answer.response().status().code() == 200) {
-                    served++;
-                    assertThat(answer.millis()).isGreaterThanOrEqualTo(users.delayMillis);
-                } else {
-                    refused++;
-                    final JsonNode body = assertError(answer.response(), 503, "BACKEND_OVERLOADED");
-                    assertThat(body.at("/details/metadata/service").asText()).isEqualTo("users");
-                    assertThat(answer.response().headers().get("retry-after")).isEqualTo("1");
-                    assertThat(answer.millis()).as("refused well before the backend's latency").isLessThan(1_500);
-                }
-            }
+            final int served = servedOfABurst(gateway, users, "BACKEND_OVERLOADED");
             assertThat(served).as("the calls within the bound").isEqualTo(2);
-            assertThat(refused).isEqualTo(10);
+            assertThat(BURST - served).as("refused").isEqualTo(10);
             assertThat(users.listCalls).as("refused calls never reach the backend").hasValue(2);
 
             final String metrics = metrics(gateway);
@@ -116,22 +101,7 @@ class OverloadIT {
             warmUp(gateway);
             users.listCalls.set(0);
             users.delayMillis = 3_000;
-            final List<CompletableFuture<Timed>> calls = new ArrayList<>();
-            for (int i = 0; i < 12; i++) {
-                calls.add(timed(client(gateway), "/v1/users"));
-            }
-            int served = 0;
-            for (CompletableFuture<Timed> call : calls) {
-                final Timed answer = call.join();
-                if (answer.response().status().code() == 200) {
-                    served++;
-                } else {
-                    final JsonNode body = assertError(answer.response(), 503, "SERVER_OVERLOADED");
-                    assertThat(body.at("/details/metadata/service").asText()).isEqualTo("users");
-                    assertThat(answer.response().headers().get("retry-after")).isEqualTo("1");
-                    assertThat(answer.millis()).as("shed well before the backend's latency").isLessThan(1_500);
-                }
-            }
+            final int served = servedOfABurst(gateway, users, "SERVER_OVERLOADED");
             assertThat(served).as("the calls within the backend's bound").isEqualTo(2);
             assertThat(users.listCalls).as("shed calls never reach the service's code").hasValue(2);
             assertThat(sample(metrics(backend), "sextant_server_calls_shed_total", null)).isEqualTo(10);
@@ -221,6 +191,33 @@ class OverloadIT {
     }
 
     /** Waits for the gateway to have auth's keys and a first answer of users. */
+    /**
+     * Sends {@link #BURST} listings at once to a slow users service through the gateway; every answer
+     * is the listing, after the backend's latency, or a 503 with the reason, naming users, with
+     * {@code Retry-After: 1}, well before that latency. Returns how many were served.
+     */
+    private static int servedOfABurst(SextantServer gateway, TestUsersService users, String reason)
+            throws Exception {
+        final List<CompletableFuture<Timed>> calls = new ArrayList<>();
+        for (int i = 0; i < BURST; i++) {
+            calls.add(timed(client(gateway), "/v1/users"));
+        }
+        int served = 0;
+        for (CompletableFuture<Timed> call : calls) {
+            final Timed answer = call.join();
+            if (answer.response().status().code() == 200) {
+                served++;
+                assertThat(answer.millis()).isGreaterThanOrEqualTo(users.delayMillis);
+            } else {
+                final JsonNode body = assertError(answer.response(), 503, reason);
+                assertThat(body.at("/details/metadata/service").asText()).isEqualTo("users");
+                assertThat(answer.response().headers().get("retry-after")).isEqualTo("1");
+                assertThat(answer.millis()).as("refused well before the backend's latency").isLessThan(1_500);
+            }
+        }
+        return served;
+    }
+
     private static void warmUp(SextantServer gateway) {
         Poll.until(() -> assertThat(client(gateway).blocking().get("/v1/users").status().code()).isEqualTo(200));
     }

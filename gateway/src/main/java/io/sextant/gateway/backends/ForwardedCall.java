@@ -6,11 +6,8 @@ import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import com.google.protobuf.Any;
 import com.google.protobuf.Message;
-import com.google.protobuf.util.Durations;
 import com.google.rpc.BadRequest.FieldViolation;
-import com.google.rpc.RetryInfo;
 
 import com.linecorp.armeria.client.circuitbreaker.FailFastException;
 import com.linecorp.armeria.client.retry.RetryLimitedException;
@@ -249,16 +246,13 @@ final class ForwardedCall<Q, R> {
 
     /** 503 at once, with a RetryInfo of how long the breaker stays open (the Retry-After of the REST answer). */
     private StatusRuntimeException circuitOpen(FailFastException e, Map<String, String> service) {
-        final com.google.rpc.Status.Builder status = GrpcErrorMapper.toStatusProto(
-                Errors.of(Code.UNAVAILABLE, "BACKEND_CIRCUIT_OPEN", "the " + backend + " service is failing; the "
-                          + "gateway is not calling it for a few seconds; try again later", service),
-                RestErrorBody.DOMAIN).toBuilder();
-        if (e.getCircuitBreaker() instanceof TargetCircuitBreaker breaker) {
-            status.addDetails(Any.pack(RetryInfo.newBuilder()
-                                                .setRetryDelay(Durations.fromMillis(breaker.openFor().toMillis()))
-                                                .build()));
-        }
-        return StatusProto.toStatusRuntimeException(status.build());
+        final ServiceException refusal = Errors.of(Code.UNAVAILABLE, "BACKEND_CIRCUIT_OPEN", "the " + backend
+                                                   + " service is failing; the gateway is not calling it for a few "
+                                                   + "seconds; try again later", service);
+        return StatusProto.toStatusRuntimeException(
+                e.getCircuitBreaker() instanceof TargetCircuitBreaker breaker
+                ? GrpcErrorMapper.toStatusProto(refusal, RestErrorBody.DOMAIN, breaker.openFor())
+                : GrpcErrorMapper.toStatusProto(refusal, RestErrorBody.DOMAIN));
     }
 
     /**
@@ -269,11 +263,7 @@ final class ForwardedCall<Q, R> {
         return StatusProto.toStatusRuntimeException(GrpcErrorMapper.toStatusProto(
                 Errors.of(Code.UNAVAILABLE, "BACKEND_OVERLOADED", "the " + backend + " service has as many calls "
                           + "in flight as the gateway allows it; try again later", service),
-                RestErrorBody.DOMAIN).toBuilder()
-                .addDetails(Any.pack(RetryInfo.newBuilder()
-                                              .setRetryDelay(Durations.fromMillis(e.retryAfter().toMillis()))
-                                              .build()))
-                .build());
+                RestErrorBody.DOMAIN, e.retryAfter()));
     }
 
     private static <T extends Throwable> T cause(Status status, Class<T> type) {

@@ -6,7 +6,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import com.google.protobuf.Any;
+import com.google.protobuf.util.Durations;
 import com.google.rpc.BadRequest;
+import com.google.rpc.RetryInfo;
 import com.google.rpc.ErrorInfo;
 
 import com.linecorp.armeria.common.RequestContext;
@@ -92,6 +94,19 @@ public final class GrpcErrorMapper implements GoogleGrpcExceptionHandlerFunction
             status.addDetails(Any.pack(BadRequest.newBuilder().addAllFieldViolations(e.violations()).build()));
         }
         return status.build();
+    }
+
+    /**
+     * The {@code google.rpc.Status} of a domain error that says when to come back: with a
+     * {@code google.rpc.RetryInfo} of the delay (the REST answer's Retry-After; callers' breakers and
+     * retries read it as a living service pacing them).
+     */
+    public static com.google.rpc.Status toStatusProto(ServiceException e, String domain, java.time.Duration retryDelay) {
+        return toStatusProto(e, domain).toBuilder()
+                                       .addDetails(Any.pack(RetryInfo.newBuilder()
+                                                                     .setRetryDelay(Durations.fromMillis(retryDelay.toMillis()))
+                                                                     .build()))
+                                       .build();
     }
 
     /** A status exception to close a call with, for code that must not throw (interceptors). */

@@ -6,9 +6,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 
-import com.google.protobuf.Any;
-import com.google.protobuf.util.Durations;
-import com.google.rpc.RetryInfo;
 import com.netflix.concurrency.limits.Limiter;
 import com.netflix.concurrency.limits.limiter.SimpleLimiter;
 
@@ -67,12 +64,7 @@ final class CallShedding {
         // the same answer every time: made once
         final com.google.rpc.Status status = GrpcErrorMapper.toStatusProto(
                 Errors.of(Code.UNAVAILABLE, "SERVER_OVERLOADED", message, Map.of("service", service)),
-                service + ".sextant.io").toBuilder()
-                .addDetails(Any.pack(RetryInfo.newBuilder()
-                                              .setRetryDelay(Durations.fromMillis(
-                                                      TargetAdmission.RETRY_AFTER.toMillis()))
-                                              .build()))
-                .build();
+                service + ".sextant.io", TargetAdmission.RETRY_AFTER);
         this.statusDetails = Base64.getEncoder().withoutPadding().encodeToString(status.toByteArray());
         shed = Counter.build("sextant_server_calls_shed", "Unary calls refused at once: the bound on calls in "
                                                           + "flight was reached").register(registry);
