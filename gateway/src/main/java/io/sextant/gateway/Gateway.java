@@ -26,6 +26,7 @@ import io.sextant.gateway.edge.EdgeConfig;
 import io.sextant.gateway.edge.EdgeGuard;
 import io.sextant.gateway.edge.RateLimiter;
 import io.sextant.gateway.edge.RequestGuard;
+import io.sextant.gateway.edge.RequestsInFlight;
 import io.sextant.gateway.edge.RestResponseHeaders;
 import io.sextant.gateway.edge.StrictJsonMarshaller;
 import io.sextant.gateway.errors.ExceptionToGrpcStatus;
@@ -90,6 +91,8 @@ public final class Gateway {
         }
         final byte[] openApi = OpenApiDocument.generate(Backend.ALL); // once, at start-up
         return server.healthService(new BackendHealth(probes, config.healthTimeout()))
+                     // first: past the bound nothing but the request id and the trace is paid for a request
+                     .decorator(new RequestsInFlight(edge.maxRequestsInFlight(), server.registry()))
                      .decorator(new RestResponseHeaders())
                      .decorator(new PlainTextErrorToRest())
                      .decorator(new RequestGuard())

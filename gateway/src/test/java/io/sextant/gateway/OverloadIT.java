@@ -71,7 +71,7 @@ class OverloadIT {
             warmUp(gateway);
             users.listCalls.set(0);
             users.delayMillis = 3_000;
-            final int served = servedOfABurst(gateway, users, "BACKEND_OVERLOADED");
+            final int served = servedOfABurst(gateway, users, "BACKEND_OVERLOADED", "service", "users");
             assertThat(served).as("the calls within the bound").isEqualTo(2);
             assertThat(BURST - served).as("refused").isEqualTo(10);
             assertThat(users.listCalls).as("refused calls never reach the backend").hasValue(2);
@@ -91,6 +91,51 @@ class OverloadIT {
     }
 
     @Test
+    void pastItsBoundOnRequestsInFlightTheGatewayRefusesAtOnceInTheCallersProtocol() throws Exception {
+        final TestUsersService users = new TestUsersService();
+        final SextantServer backend = TestMesh.startService("users", users);
+        final SextantServer gateway = startGateway(backend, Map.of("MAX_REQUESTS_IN_FLIGHT", "2"));
+        try {
+            warmUp(gateway);
+            users.listCalls.set(0);
+            users.delayMillis = 3_000;
+            // REST: the error body, GATEWAY_OVERLOADED, with Retry-After
+            final int served = servedOfABurst(gateway, users, "GATEWAY_OVERLOADED", "max_requests_in_flight", "2");
+            assertThat(served).isEqualTo(2);
+            assertThat(users.listCalls).hasValue(2);
+
+            // gRPC: UNAVAILABLE with the same ErrorInfo and a RetryInfo, while two calls hold the bound
+            final List<CompletableFuture<Timed>> holding = List.of(timed(client(gateway), "/v1/users"),
+                                                                  timed(client(gateway), "/v1/users"));
+            Poll.until(() -> assertThat(users.listCalls).hasValue(4));
+            final UsersServiceGrpc.UsersServiceBlockingStub grpc =
+                    com.linecorp.armeria.client.grpc.GrpcClients.builder("http://127.0.0.1:" + gateway.port())
+                            .addHeader("authorization", TestAuthService.BEARER)
+                            .build(UsersServiceGrpc.UsersServiceBlockingStub.class);
+            final long start = System.nanoTime();
+            final io.grpc.StatusRuntimeException refused = org.assertj.core.api.Assertions.catchThrowableOfType(
+                    () -> grpc.listUsers(ListUsersRequest.getDefaultInstance()), io.grpc.StatusRuntimeException.class);
+            assertThat((System.nanoTime() - start) / 1_000_000).as("refused at once").isLessThan(1_500);
+            assertThat(refused.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.UNAVAILABLE);
+            final com.google.rpc.Status details = io.grpc.protobuf.StatusProto.fromThrowable(refused);
+            assertThat(details).isNotNull();
+            assertThat(details.getDetailsList()).anySatisfy(any -> {
+                assertThat(any.is(com.google.rpc.ErrorInfo.class)).isTrue();
+                assertThat(any.unpack(com.google.rpc.ErrorInfo.class).getReason()).isEqualTo("GATEWAY_OVERLOADED");
+            }).anySatisfy(any -> assertThat(any.is(com.google.rpc.RetryInfo.class)).isTrue());
+            holding.forEach(CompletableFuture::join);
+
+            // nothing is left held: the bound frees as requests end, and a refused one never took it
+            users.delayMillis = 0;
+            assertThat(client(gateway).blocking().get("/v1/users").status().code()).isEqualTo(200);
+            Poll.until(() -> assertThat(sample(metrics(gateway), "sextant_gateway_requests_in_flight", null)).isZero());
+            assertThat(sample(metrics(gateway), "sextant_gateway_requests_refused_total", null)).isEqualTo(11);
+        } finally {
+            TestMesh.closeAll(gateway, backend);
+        }
+    }
+
+    @Test
     void aBackendPastItsBoundShedsAtOnceAndTheBreakerIgnoresIt() throws Exception {
         final TestUsersService users = new TestUsersService();
         final SextantServer backend = startService("users", Map.of("SERVER_CONCURRENCY_MIN", "2",
@@ -101,7 +146,7 @@ class OverloadIT {
             warmUp(gateway);
             users.listCalls.set(0);
             users.delayMillis = 3_000;
-            final int served = servedOfABurst(gateway, users, "SERVER_OVERLOADED");
+            final int served = servedOfABurst(gateway, users, "SERVER_OVERLOADED", "service", "users");
             assertThat(served).as("the calls within the backend's bound").isEqualTo(2);
             assertThat(users.listCalls).as("shed calls never reach the service's code").hasValue(2);
             assertThat(sample(metrics(backend), "sextant_server_calls_shed_total", null)).isEqualTo(10);
@@ -193,11 +238,11 @@ class OverloadIT {
     /** Waits for the gateway to have auth's keys and a first answer of users. */
     /**
      * Sends {@link #BURST} listings at once to a slow users service through the gateway; every answer
-     * is the listing, after the backend's latency, or a 503 with the reason, naming users, with
+     * is the listing, after the backend's latency, or a 503 with the reason and metadata, with
      * {@code Retry-After: 1}, well before that latency. Returns how many were served.
      */
-    private static int servedOfABurst(SextantServer gateway, TestUsersService users, String reason)
-            throws Exception {
+    private static int servedOfABurst(SextantServer gateway, TestUsersService users, String reason,
+                                      String metadataKey, String metadataValue) throws Exception {
         final List<CompletableFuture<Timed>> calls = new ArrayList<>();
         for (int i = 0; i < BURST; i++) {
             calls.add(timed(client(gateway), "/v1/users"));
@@ -210,7 +255,7 @@ class OverloadIT {
                 assertThat(answer.millis()).isGreaterThanOrEqualTo(users.delayMillis);
             } else {
                 final JsonNode body = assertError(answer.response(), 503, reason);
-                assertThat(body.at("/details/metadata/service").asText()).isEqualTo("users");
+                assertThat(body.at("/details/metadata/" + metadataKey).asText()).isEqualTo(metadataValue);
                 assertThat(answer.response().headers().get("retry-after")).isEqualTo("1");
                 assertThat(answer.millis()).as("refused well before the backend's latency").isLessThan(1_500);
             }

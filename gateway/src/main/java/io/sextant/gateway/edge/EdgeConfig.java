@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 
 import io.sextant.platform.config.Env;
+import io.sextant.platform.config.HeapBudget;
 import io.sextant.platform.db.DbConfig;
 import io.sextant.platform.grpc.GrpcLimits;
 
@@ -27,6 +28,9 @@ import io.sextant.platform.grpc.GrpcLimits;
  *       port matches any port ({@code http://localhost:*}); none by default</td></tr>
  *   <tr><td>MAX_REQUEST_BODY</td><td>bytes of a request body (413 above); 16 MiB</td></tr>
  *   <tr><td>MAX_HEADER_SIZE</td><td>bytes of the request headers (431 above); 16 KiB</td></tr>
+ *   <tr><td>MAX_REQUESTS_IN_FLIGHT</td><td>requests the gateway holds at once; past it, 503
+ *       GATEWAY_OVERLOADED with Retry-After at once ({@link RequestsInFlight}); the heap's maximum / 128 KiB
+ *       (2,048 with the 256 MiB of {@code ./sextant up}), within 64-10,000</td></tr>
  *   <tr><td>TLS_CERT_FILE, TLS_KEY_FILE</td><td>a PEM certificate chain and its PKCS#8 key: then
  *       :PORT serves HTTPS (and HTTP/2 over TLS) only, with Strict-Transport-Security</td></tr>
  * </table>
@@ -35,7 +39,11 @@ import io.sextant.platform.grpc.GrpcLimits;
  * @param rateLimitDb   the database of shared rate limits; null to keep them in memory
  */
 public record EdgeConfig(Map<RouteGroup, RateLimit> rateLimits, DbConfig rateLimitDb, List<String> corsOrigins,
-                         int maxRequestBody, int maxHeaderSize, Path tlsCertificate, Path tlsKey) {
+                         int maxRequestBody, int maxHeaderSize, int maxRequestsInFlight, Path tlsCertificate,
+                         Path tlsKey) {
+
+    /** The heap a request in flight is allowed in the default of MAX_REQUESTS_IN_FLIGHT. */
+    static final long DEFAULT_REQUEST_HEAP_BYTES = 128 * 1024;
 
     public EdgeConfig {
         rateLimits = Collections.unmodifiableMap(rateLimits.isEmpty() ? Map.of() : new EnumMap<>(rateLimits));
@@ -77,6 +85,9 @@ public record EdgeConfig(Map<RouteGroup, RateLimit> rateLimits, DbConfig rateLim
         }
         final int maxBody = env.integer("MAX_REQUEST_BODY", GrpcLimits.MAX_MESSAGE_BYTES, 1024, Integer.MAX_VALUE);
         final int maxHeaders = env.integer("MAX_HEADER_SIZE", 16 * 1024, 1024, 1024 * 1024);
+        // a request holds a server and a client context, its headers, body and answer until it ends
+        final int inFlight = env.integer("MAX_REQUESTS_IN_FLIGHT",
+                                         HeapBudget.share(DEFAULT_REQUEST_HEAP_BYTES, 64, 10_000), 1, 1_000_000);
         final Path cert = file(env, "TLS_CERT_FILE");
         final Path key = file(env, "TLS_KEY_FILE");
         if ((cert == null) != (key == null)) {
@@ -84,7 +95,7 @@ public record EdgeConfig(Map<RouteGroup, RateLimit> rateLimits, DbConfig rateLim
                         "is not set, but " + (cert == null ? "TLS_KEY_FILE" : "TLS_CERT_FILE")
                         + " is: TLS needs both the certificate and its key");
         }
-        return new EdgeConfig(limits, db, origins, maxBody, maxHeaders, cert, key);
+        return new EdgeConfig(limits, db, origins, maxBody, maxHeaders, inFlight, cert, key);
     }
 
     private static Path file(Env env, String name) {

@@ -7,11 +7,9 @@ import com.linecorp.armeria.common.HttpHeaders;
 import com.linecorp.armeria.common.HttpHeadersBuilder;
 import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.common.HttpResponse;
-import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.RequestContext;
 import com.linecorp.armeria.common.ResponseHeaders;
 import com.linecorp.armeria.common.ResponseHeadersBuilder;
-import com.linecorp.armeria.common.grpc.GrpcSerializationFormats;
 import com.linecorp.armeria.server.DecoratingHttpServiceFunction;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
@@ -34,8 +32,7 @@ public final class RestResponseHeaders implements DecoratingHttpServiceFunction 
     @Override
     public HttpResponse serve(HttpService delegate, ServiceRequestContext ctx, HttpRequest req) throws Exception {
         final HttpResponse response = delegate.serve(ctx, req);
-        final MediaType contentType = req.contentType();
-        if (contentType != null && GrpcSerializationFormats.values().stream().anyMatch(f -> f.isAccepted(contentType))) {
+        if (GrpcContent.isGrpc(req.contentType())) {
             return response;
         }
         return response.mapHeaders(headers -> strip(ctx, headers))

@@ -6,10 +6,11 @@ import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.ResponseHeaders;
-import com.linecorp.armeria.common.grpc.GrpcSerializationFormats;
 import com.linecorp.armeria.server.DecoratingHttpServiceFunction;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
+
+import io.sextant.gateway.edge.GrpcContent;
 
 /**
  * HTTP level, the last line of defence for "never Armeria's default error body": an error that a service wrote
@@ -22,8 +23,7 @@ public final class PlainTextErrorToRest implements DecoratingHttpServiceFunction
     @Override
     public HttpResponse serve(HttpService delegate, ServiceRequestContext ctx, HttpRequest req) throws Exception {
         final HttpResponse response = delegate.serve(ctx, req);
-        final MediaType contentType = req.contentType();
-        if (contentType != null && GrpcSerializationFormats.values().stream().anyMatch(f -> f.isAccepted(contentType))) {
+        if (GrpcContent.isGrpc(req.contentType())) {
             return response;
         }
         final Rewrite rewrite = new Rewrite(ctx);

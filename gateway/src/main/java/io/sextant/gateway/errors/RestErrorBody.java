@@ -38,7 +38,7 @@ public final class RestErrorBody {
     private RestErrorBody() {}
 
     /** A gRPC failure, with the {@code google.rpc} details of its {@code grpc-status-details-bin} when it has them. */
-    static AggregatedHttpResponse ofGrpcStatus(RequestContext ctx, Code code, String message, com.google.rpc.Status status) {
+    public static AggregatedHttpResponse ofGrpcStatus(RequestContext ctx, Code code, String message, com.google.rpc.Status status) {
         final List<Any> details = status == null ? List.of() : status.getDetailsList();
         final ErrorInfo info = ErrorDetails.errorInfo(details);
         final String error = info != null && !info.getReason().isEmpty() ? info.getReason() : code.name();

@@ -43,6 +43,7 @@ import io.prometheus.client.hotspot.MemoryPoolsExports;
 import io.prometheus.client.hotspot.StandardExports;
 import io.prometheus.client.hotspot.ThreadExports;
 import io.sextant.platform.config.CommonConfig;
+import io.sextant.platform.config.HeapBudget;
 import io.sextant.platform.db.Database;
 import io.sextant.platform.error.GrpcErrorMapper;
 import io.sextant.platform.grpc.ConcurrencyLimit;
@@ -84,6 +85,8 @@ public final class SextantServer implements AutoCloseable {
 
     /** Netty's rapid-reset guard on a mesh-internal port: RST_STREAM frames a minute per connection. */
     public static final int DEFAULT_MAX_RESETS_PER_MINUTE = 60_000;
+    /** The heap a connection is allowed in the default of MAX_CONNECTIONS (4,096 with a 256 MiB heap). */
+    static final long DEFAULT_CONNECTION_HEAP_BYTES = 64 * 1024;
     /** Streams one client connection may have open at once on a public port (nginx allows 128, Go 250). */
     static final int DEFAULT_PUBLIC_MAX_STREAMS = 128;
 
@@ -304,6 +307,10 @@ public final class SextantServer implements AutoCloseable {
             // which maxNumConnections bounds, so the requests in flight, and the memory they hold, are bounded.
             final int streamsPerConnection = publicPort ? config.env().integer(
                     "HTTP2_MAX_STREAMS_PER_CONNECTION", DEFAULT_PUBLIC_MAX_STREAMS, 1, 100_000) : 0;
+            // a connection holds its pipeline, HTTP/2 state and header tables (some 20-40 KiB of heap)
+            // while open, idle or not: the default bound is what the heap can afford
+            final int maxConnections = config.env().integer(
+                    "MAX_CONNECTIONS", HeapBudget.share(DEFAULT_CONNECTION_HEAP_BYTES, 256, 10_000), 1, 1_000_000);
             config.env().check();
             final Tracing tracing = new Tracing(name, config.otlpEndpoint());
             closeables.add(tracing);
@@ -321,7 +328,7 @@ public final class SextantServer implements AutoCloseable {
             sb.disableServerHeader()
               .requestTimeout(Duration.ofSeconds(30))
               .maxRequestLength(GrpcLimits.MAX_MESSAGE_BYTES)
-              .maxNumConnections(10_000)
+              .maxNumConnections(maxConnections)
               .gracefulShutdownTimeout(Duration.ofMillis(200), config.shutdownGrace());
             if (!publicPort) {
                 sb.http2MaxResetFramesPerWindow(resetsPerMinute, 60);
