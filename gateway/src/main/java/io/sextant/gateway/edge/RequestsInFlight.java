@@ -19,6 +19,7 @@ import io.grpc.Status.Code;
 import io.prometheus.client.CollectorRegistry;
 import io.prometheus.client.Counter;
 import io.prometheus.client.Gauge;
+import io.sextant.gateway.errors.GrpcContent;
 import io.sextant.gateway.errors.RestErrorBody;
 import io.sextant.platform.error.Errors;
 import io.sextant.platform.error.GrpcErrorMapper;

@@ -17,6 +17,8 @@ import com.linecorp.armeria.server.ServiceRequestContext;
 import io.netty.util.AsciiString;
 import io.netty.util.AttributeKey;
 
+import io.sextant.gateway.errors.GrpcContent;
+
 /**
  * A REST answer is plain HTTP: the gRPC headers that the transcoder leaves on it ({@code grpc-status},
  * {@code grpc-message}, {@code grpc-encoding}, {@code grpc-accept-encoding}, ...) and Armeria's own

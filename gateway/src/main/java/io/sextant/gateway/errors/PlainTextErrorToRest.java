@@ -10,7 +10,6 @@ import com.linecorp.armeria.server.DecoratingHttpServiceFunction;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
 
-import io.sextant.gateway.edge.GrpcContent;
 
 /**
  * HTTP level, the last line of defence for "never Armeria's default error body": an error that a service wrote

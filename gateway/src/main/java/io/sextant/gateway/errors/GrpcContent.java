@@ -1,4 +1,4 @@
-package io.sextant.gateway.edge;
+package io.sextant.gateway.errors;
 
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.grpc.GrpcSerializationFormats;
