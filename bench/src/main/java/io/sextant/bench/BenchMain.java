@@ -128,7 +128,7 @@ public final class BenchMain implements Runnable {
         @Option(names = "--output", defaultValue = "bench/REPORT.md", description = "Default: ${DEFAULT-VALUE}.")
         private Path output;
         @Option(names = "--only", split = ",", paramLabel = "SECTION",
-                description = "Run only these sections (validate, grpc, me, login, refresh, overload, cold). Default: all.")
+                description = "Run only these sections (validate, grpc, me, login, refresh, openloop, overload, cold). Default: all.")
         private List<String> only = new ArrayList<>();
         @Option(names = "--duration", defaultValue = "20s", description = "Measured time of each throughput row. Default: ${DEFAULT-VALUE}.")
         private Duration duration;

@@ -151,6 +151,11 @@ final class Mesh implements AutoCloseable {
         return URI.create(auth() + "/metrics");
     }
 
+    /** Whether the mesh's JVM still runs (it exits on OutOfMemoryError). */
+    boolean alive() {
+        return process.isAlive();
+    }
+
     Path log() {
         return log;
     }

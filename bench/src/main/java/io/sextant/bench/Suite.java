@@ -44,7 +44,7 @@ import io.sextant.bench.peer.Nginx;
 final class Suite implements AutoCloseable {
 
     /** The sections, in the order they run; {@code --only} picks some. */
-    static final List<String> SECTIONS = List.of("validate", "grpc", "me", "login", "refresh", "overload", "cold");
+    static final List<String> SECTIONS = List.of("validate", "grpc", "me", "login", "refresh", "openloop", "overload", "cold");
 
     /** wrk's connections for the read paths (the measurements used 32). */
     static final int READ_CONNECTIONS = 32;
@@ -149,9 +149,11 @@ final class Suite implements AutoCloseable {
                 continue;
             }
             findings.sections.add(section);
+            restartIfDead(section);
             settle();
             section(section, switch (section) {
                 case "validate" -> this::validate;
+                case "openloop" -> this::openLoop;
                 case "grpc" -> this::grpc;
                 case "me" -> this::me;
                 case "login" -> this::login;
@@ -191,6 +193,39 @@ final class Suite implements AutoCloseable {
             log.println("FAILED " + problem);
             findings.problems.add(problem);
         }
+    }
+
+    /**
+     * A mesh that exited (out of heap under a flood, say) cannot be measured: the report says so, and the next
+     * section gets a fresh mesh, warmed up again, rather than a row of connection errors.
+     */
+    private void restartIfDead(String next) {
+        if (mesh.alive()) {
+            return;
+        }
+        final String problem = "the mesh exited before the section '" + next + "' (its last log lines: "
+                               + lastLine(mesh.tail()) + "); restarted with a fresh data directory and warmed up again";
+        log.println(problem);
+        findings.problems.add(problem);
+        mesh.close();
+        mesh = startMesh();
+        account = Account.register(mesh.gateway());
+        secrets.name(account.username(), "BENCH_USER");
+        warmUp();
+    }
+
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
+    }
+
+    private static String lastLine(String text) {
+        final String[] lines = text.strip().split("\n");
+        for (int i = lines.length - 1; i >= 0; i--) {
+            if (!lines[i].startsWith("(the whole log")) {
+                return lines[i].strip();
+            }
+        }
+        return "";
     }
 
     /**
@@ -238,7 +273,8 @@ final class Suite implements AutoCloseable {
     private void warmUp() {
         final String token = account.login();
         secrets.name(token, "TOKEN");
-        final Duration warmup = options.warmup.multipliedBy(3);
+        // the JIT needs minutes on 2 cores (C2 competes with the load for them): a minute at the least
+        final Duration warmup = max(Duration.ofMinutes(1), options.warmup.multipliedBy(3));
         log.println("warming the mesh up for " + Format.duration(warmup));
         ToolRun.run(Wrk.command(2, READ_CONNECTIONS, warmup, TOOL_TIMEOUT, List.of(bearer(token)), null,
                                 mesh.gateway() + "/v1/auth/validate", List.of()), limit(warmup));
@@ -256,6 +292,10 @@ final class Suite implements AutoCloseable {
                    Wrk.command(2, READ_CONNECTIONS, options.duration, TOOL_TIMEOUT, List.of(), null,
                                "http://127.0.0.1:" + nginx.port() + "/", List.of()));
         }
+    }
+
+    /** The p99 at 10,000 req/s offered open loop: after the throughput sections, as it may flood the mesh. */
+    private void openLoop() throws Exception {
         // p99 open-loop with the Java generator (its latencies are corrected for coordinated omission)
         // a client's patience of 2 s and at most 10,000 requests out: a mesh that falls behind is not
         // also buried under every request it could not answer

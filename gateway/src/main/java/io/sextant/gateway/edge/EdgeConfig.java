@@ -29,8 +29,8 @@ import io.sextant.platform.grpc.GrpcLimits;
  *   <tr><td>MAX_REQUEST_BODY</td><td>bytes of a request body (413 above); 16 MiB</td></tr>
  *   <tr><td>MAX_HEADER_SIZE</td><td>bytes of the request headers (431 above); 16 KiB</td></tr>
  *   <tr><td>MAX_REQUESTS_IN_FLIGHT</td><td>requests the gateway holds at once; past it, 503
- *       GATEWAY_OVERLOADED with Retry-After at once ({@link RequestsInFlight}); the heap's maximum / 128 KiB
- *       (2,048 with the 256 MiB of {@code ./sextant up}), within 64-10,000</td></tr>
+ *       GATEWAY_OVERLOADED with Retry-After at once ({@link RequestsInFlight}); the heap's maximum / 512 KiB
+ *       (512 with the 256 MiB of {@code ./sextant up}), within 64-10,000</td></tr>
  *   <tr><td>TLS_CERT_FILE, TLS_KEY_FILE</td><td>a PEM certificate chain and its PKCS#8 key: then
  *       :PORT serves HTTPS (and HTTP/2 over TLS) only, with Strict-Transport-Security</td></tr>
  * </table>
@@ -42,8 +42,12 @@ public record EdgeConfig(Map<RouteGroup, RateLimit> rateLimits, DbConfig rateLim
                          int maxRequestBody, int maxHeaderSize, int maxRequestsInFlight, Path tlsCertificate,
                          Path tlsKey) {
 
-    /** The heap a request in flight is allowed in the default of MAX_REQUESTS_IN_FLIGHT. */
-    static final long DEFAULT_REQUEST_HEAP_BYTES = 128 * 1024;
+    /**
+     * The heap a request in flight is allowed in the default of MAX_REQUESTS_IN_FLIGHT: a quarter of the heap
+     * for them all (a request holds its server and client contexts, in the gateway and at the backend, about
+     * 128 KiB together), so that the connections, the caches and the backends' own work keep the rest.
+     */
+    static final long DEFAULT_REQUEST_HEAP_BYTES = 512 * 1024;
 
     public EdgeConfig {
         rateLimits = Collections.unmodifiableMap(rateLimits.isEmpty() ? Map.of() : new EnumMap<>(rateLimits));

@@ -85,8 +85,11 @@ public final class SextantServer implements AutoCloseable {
 
     /** Netty's rapid-reset guard on a mesh-internal port: RST_STREAM frames a minute per connection. */
     public static final int DEFAULT_MAX_RESETS_PER_MINUTE = 60_000;
-    /** The heap a connection is allowed in the default of MAX_CONNECTIONS (4,096 with a 256 MiB heap). */
-    static final long DEFAULT_CONNECTION_HEAP_BYTES = 64 * 1024;
+    /**
+     * The heap a connection is allowed in the default of MAX_CONNECTIONS (1,024 with a 256 MiB heap, the least
+     * 256): a quarter of the heap for them all, an HTTP/2 connection's buffers and state being about 64 KiB.
+     */
+    static final long DEFAULT_CONNECTION_HEAP_BYTES = 256 * 1024;
     /** Streams one client connection may have open at once on a public port (nginx allows 128, Go 250). */
     static final int DEFAULT_PUBLIC_MAX_STREAMS = 128;
 
