@@ -12,11 +12,17 @@ import java.security.NoSuchAlgorithmException;
 import java.security.interfaces.RSAPublicKey;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.AfterAll;
@@ -235,6 +241,24 @@ class FcmPushProviderIT {
             clock.advance(Duration.ofSeconds(2));
             assertThat(provider.deliver(push("device-ok"))).isInstanceOf(Outcome.Sent.class);
             assertThat(tokensGranted.get()).isEqualTo(before + 2);
+        }
+    }
+
+    @Test
+    void messagesSentAtOnceShareOneTokenRequest() throws Exception {
+        final ExecutorService threads = Executors.newFixedThreadPool(8);
+        try (FcmPushProvider provider = provider("/token")) {
+            final int before = tokensGranted.get();
+            final List<Future<Outcome>> sends = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                sends.add(threads.submit(() -> provider.deliver(push("device-ok"))));
+            }
+            for (Future<Outcome> send : sends) {
+                assertThat(send.get(20, TimeUnit.SECONDS)).isInstanceOf(Outcome.Sent.class);
+            }
+            assertThat(tokensGranted.get()).isEqualTo(before + 1);
+        } finally {
+            threads.shutdown();
         }
     }
 
