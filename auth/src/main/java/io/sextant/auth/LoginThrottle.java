@@ -14,6 +14,7 @@ import org.jdbi.v3.core.Jdbi;
 import com.google.common.net.InetAddresses;
 
 import io.sextant.auth.db.ThrottleDao;
+import io.sextant.platform.db.ConflictRetry;
 import io.sextant.platform.error.Errors;
 
 /**
@@ -112,9 +113,11 @@ final class LoginThrottle {
      */
     boolean attemptOnAccount(String accountKey, String address) {
         final Instant now = clock.instant();
-        return jdbi.withExtension(ThrottleDao.class, dao -> dao.attemptOnAccount(
+        // concurrent logins to one account upsert the same two rows, and PostgreSQL may abort one as a deadlock
+        // (seen in bench/ with 4 connections logging in as one user): it undid all of it, so it runs again
+        return ConflictRetry.run(() -> jdbi.withExtension(ThrottleDao.class, dao -> dao.attemptOnAccount(
                 accountClientKey(accountKey, address), maxPerAccount, accountKey, maxPerAccountTotal, client(address),
-                now.minus(knownClientTtl), now, now.minus(window), now.plus(lock)));
+                now.minus(knownClientTtl), now, now.minus(window), now.plus(lock))));
     }
 
     /**
@@ -130,8 +133,10 @@ final class LoginThrottle {
             jdbi.useExtension(ThrottleDao.class, dao -> dao.release(clientKey(address)));
             return;
         }
-        jdbi.useExtension(ThrottleDao.class, dao -> dao.succeeded(accountClientKey(accountKey, address), accountKey,
-                                                                  clientKey(address), client(address), now));
+        ConflictRetry.run(() -> jdbi.withExtension(ThrottleDao.class, dao -> {
+            dao.succeeded(accountClientKey(accountKey, address), accountKey, clientKey(address), client(address), now);
+            return null;
+        }));
     }
 
     /**
