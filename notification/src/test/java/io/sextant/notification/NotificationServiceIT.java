@@ -454,6 +454,15 @@ class NotificationServiceIT {
         assertThat(rows("SELECT count(*) FROM notifications WHERE id = '" + scheduled.getId()
                         + "' AND next_attempt_at IS NULL")).isEqualTo(1);
 
+        // a schedule that comes due is delivered then, not before
+        final Instant due = Instant.now().plus(Duration.ofSeconds(2));
+        final Notification soon = sender.scheduleNotification(ScheduleNotificationRequest.newBuilder()
+                .setNotification(email("soon@mail.test", "Soon", "In two seconds.").toBuilder()
+                                         .setScheduleTime(Timestamps.fromMillis(due.toEpochMilli())))
+                .build()).getNotification();
+        final Notification delivered = awaitStatus(server, soon.getName(), NotificationStatus.NOTIFICATION_STATUS_SENT);
+        assertThat(Timestamps.toMillis(delivered.getSendTime())).isGreaterThanOrEqualTo(due.toEpochMilli());
+
         final Notification sent = send(sender, email("now@mail.test", "Now", "Now."));
         awaitStatus(server, sent.getName(), NotificationStatus.NOTIFICATION_STATUS_SENT);
         final StatusRuntimeException late = failure(() -> sender.cancelNotification(
