@@ -247,7 +247,7 @@ public final class LocalMesh implements AutoCloseable {
         final Function<Env, SextantServer> factory = switch (name) {
             case "auth" -> e -> AuthServer.newServer(AuthConfig.read(e));
             case "users" -> e -> UsersServer.newServer(UsersServer.readConfig(e));
-            case "notification" -> e -> NotificationServer.SERVICE.newServer(NotificationServer.SERVICE.readConfig(e));
+            case "notification" -> e -> NotificationServer.newServer(NotificationServer.readConfig(e));
             case "storage" -> e -> StorageServer.SERVICE.newServer(StorageServer.SERVICE.readConfig(e));
             case "monitoring" -> e -> MonitoringServer.SERVICE.newServer(MonitoringServer.SERVICE.readConfig(e));
             default -> throw new IllegalArgumentException(name);

@@ -266,8 +266,16 @@ class LocalMeshIT {
     void unbuiltRoutesSaySoWith501() throws Exception {
         final String token = registerAndLogin(newUsername()).path("accessToken").asText();
         assertError(call("GET", "/v1/files/" + UUID.randomUUID(), null, token), 501, "NOT_BUILT_YET");
-        assertError(call("GET", "/v1/templates", null, token), 501, "NOT_BUILT_YET");
+        assertError(call("GET", "/v1/alerts", null, token), 501, "NOT_BUILT_YET");
         // without a token the gateway refuses before the call goes anywhere
+        assertError(call("GET", "/v1/alerts", null, null), 401, "TOKEN_MISSING");
+    }
+
+    @Test
+    void notificationTemplatesNeedTheirPermission() throws Exception {
+        final String token = registerAndLogin(newUsername()).path("accessToken").asText();
+        // the notification service is built: a plain user lacks notifications.send
+        assertError(call("GET", "/v1/templates", null, token), 403, "PERMISSION_DENIED");
         assertError(call("GET", "/v1/templates", null, null), 401, "TOKEN_MISSING");
     }
 

@@ -8,7 +8,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import io.sextant.monitoring.MonitoringServer;
-import io.sextant.notification.NotificationServer;
 import io.sextant.platform.config.Env;
 import io.sextant.platform.db.DbConfig;
 import io.sextant.platform.server.NotBuiltService;
@@ -25,7 +24,7 @@ import io.sextant.storage.StorageServer;
 class NotBuiltServicesIT {
 
     static Stream<Named<NotBuiltService>> services() {
-        return Stream.of(NotificationServer.SERVICE, StorageServer.SERVICE, MonitoringServer.SERVICE)
+        return Stream.of(StorageServer.SERVICE, MonitoringServer.SERVICE)
                      .map(service -> Named.of(service.name(), service));
     }
 

@@ -8,6 +8,6 @@ public final class NotificationMain {
     private NotificationMain() {}
 
     public static void main(String[] args) {
-        Launcher.run(NotificationServer.SERVICE::readConfig, NotificationServer.SERVICE::newServer);
+        Launcher.run(NotificationServer::readConfig, NotificationServer::newServer);
     }
 }

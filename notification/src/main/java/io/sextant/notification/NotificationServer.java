@@ -1,18 +1,90 @@
 package io.sextant.notification;
 
-import io.sextant.notification.v1.NotificationServiceGrpc;
-import io.sextant.platform.server.NotBuiltService;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.sextant.notification.channel.Provider;
+import io.sextant.notification.email.SmtpProvider;
+import io.sextant.notification.engine.DeliveryEngine;
+import io.sextant.notification.feed.InAppProvider;
+import io.sextant.platform.config.Env;
+import io.sextant.platform.db.Database;
+import io.sextant.platform.grpc.ServiceClient;
+import io.sextant.platform.identity.TokenVerifier;
+import io.sextant.platform.jobs.ScheduledJobs;
+import io.sextant.platform.server.SextantServer;
+import io.sextant.users.v1.UsersServiceGrpc;
 
 /**
- * Wires the notification service: what {@link NotificationMain} runs and what the tests start. Until the notification
- * issue builds its RPCs (channels, templates, delivery), it is the platform's skeleton: its own database, its contract,
- * health, metrics and docs, and every RPC answering UNIMPLEMENTED (NOT_BUILT_YET).
+ * Wires the notification service: what {@link NotificationMain} runs and what the tests start. It
+ * owns its database (migrated at start), verifies callers' tokens against auth's keys and
+ * revocations, resolves {@code users/{id}} recipients with the users service, and runs a
+ * {@link DeliveryEngine} over the providers of the configured channels: e-mail over SMTP when
+ * SMTP_HOST is set, the in-app feed always, and whatever providers the caller adds.
  */
 public final class NotificationServer {
 
-    /** The service on PORT (8003 by default). */
-    public static final NotBuiltService SERVICE = new NotBuiltService(
-            "notification", 8003, new NotificationServiceGrpc.NotificationServiceImplBase() { }, "the notification issue (channels, templates, delivery)");
+    private static final Logger log = LoggerFactory.getLogger(NotificationServer.class);
 
     private NotificationServer() {}
+
+    /** The service's settings from the environment (PORT defaults to 8003). */
+    public static NotificationConfig readConfig(Env env) {
+        return NotificationConfig.read(env);
+    }
+
+    /** Opens (and migrates) the database and builds the server; {@code start()} it. */
+    public static SextantServer newServer(NotificationConfig config) {
+        return newServer(config, null, Map.of());
+    }
+
+    /**
+     * As {@link #newServer(NotificationConfig)}, verifying tokens with {@code verifier} instead of
+     * auth's published keys and revocations (when it is null, those), and with {@code providers}
+     * beside the configured ones, by channel ({@code sms}, {@code push}, {@code webhook}; one given
+     * for {@code email} or {@code in_app} replaces the configured one).
+     */
+    public static SextantServer newServer(NotificationConfig config, TokenVerifier verifier,
+                                          Map<String, Provider> providers) {
+        final SextantServer.Builder builder = SextantServer.builder(config.common());
+        final Database db = Database.open("notification", config.common().db(), builder.registry());
+        builder.database(db);
+        final Map<String, Provider> channels = new HashMap<>();
+        channels.put("in_app", new InAppProvider(db.jdbi()));
+        if (config.smtp() != null) {
+            final SmtpProvider smtp = new SmtpProvider(config.smtp());
+            builder.closeOnStop(smtp);
+            channels.put("email", smtp);
+        }
+        channels.putAll(providers);
+        log.info("Notification channels: {}", channels.keySet());
+
+        final ServiceClient users = ServiceClient.builder("users", config.usersTarget(),
+                                                          UsersServiceGrpc.getServiceDescriptor())
+                                                 .deadline(config.usersDeadline())
+                                                 .build();
+        builder.closeOnStop(users);
+        // closed before the clients and the database it uses (closeOnStop closes newest first)
+        final DeliveryEngine engine = new DeliveryEngine(db.jdbi(), channels, config.engine(),
+                                                         DeliveryEngine.newInstanceName());
+        final Notifications notifications = new Notifications(
+                db.jdbi(), new UserDirectory(users.stub(UsersServiceGrpc.UsersServiceBlockingStub.class)),
+                channels.keySet(), config.queueMax(), engine::wake);
+        final ScheduledJobs jobs = ScheduledJobs.on("notification-jobs")
+                .every("purge-request-ids", Duration.ofMinutes(10), Duration.ofHours(1), notifications::purgeRequestIds);
+        builder.closeOnStop(jobs);
+        builder.closeOnStop(engine);
+        builder.grpcService(new NotificationServiceImpl(notifications, new Templates(db.jdbi())));
+        if (verifier == null) {
+            builder.remoteIdentity();
+        } else {
+            builder.verifier(verifier);
+        }
+        engine.start();
+        return builder.build();
+    }
 }

@@ -144,6 +144,13 @@ class ContractPoliciesTest {
         expected.put("sextant.auth.v1.AuthService/CreateAccount", "users.write");
         expected.put("sextant.auth.v1.AuthService/DisableAccount", "users.write");
         expected.put("sextant.auth.v1.AuthService/RotateSigningKey", "auth.keys.rotate");
+        for (String m : List.of("SendNotification", "ScheduleNotification", "BatchSendNotifications", "ListTemplates",
+                                "GetTemplate", "RenderTemplate")) {
+            expected.put("sextant.notification.v1.NotificationService/" + m, "notifications.send");
+        }
+        for (String m : List.of("CreateTemplate", "UpdateTemplate", "DeleteTemplate")) {
+            expected.put("sextant.notification.v1.NotificationService/" + m, "notifications.manage");
+        }
         assertThat(permissions).isEqualTo(expected);
     }
 
