@@ -33,6 +33,15 @@ import io.sextant.platform.error.ServiceException;
  *   <tr><td>USERS_TARGET</td><td>default localhost:8002: where the users service is (grants, profiles): host:port,
  *       host:port,host:port,... or dns:///host:port</td></tr>
  *   <tr><td>USERS_DEADLINE</td><td>default 2s: the deadline of each call to the users service</td></tr>
+ *   <tr><td>NOTIFICATION_TARGET</td><td>default localhost:8003: where the notification service is (the password
+ *       reset e-mails), in the form of USERS_TARGET</td></tr>
+ *   <tr><td>NOTIFICATION_DEADLINE</td><td>default 5s: the deadline of each call to the notification service</td></tr>
+ *   <tr><td>PASSWORD_RESET_URL</td><td>default none: the page of your application where a user chooses a new
+ *       password; the reset e-mail links to it with {@code ?token=...} appended. Without it the e-mail gives the
+ *       token alone</td></tr>
+ *   <tr><td>PASSWORD_RESET_TEMPLATE</td><td>default none (auth's own text): a notification template,
+ *       {@code templates/<id>}, that renders the reset e-mail from the variables username, token, reset_url and
+ *       expires_at</td></tr>
  *   <tr><td>BOOTSTRAP_ADMIN_USERNAME, BOOTSTRAP_ADMIN_EMAIL, BOOTSTRAP_ADMIN_PASSWORD</td><td>all three or none:
  *       the first administrator, created at start-up (role {@code admin}) unless an account has that username</td></tr>
  * </table>
@@ -42,12 +51,16 @@ public record AuthConfig(CommonConfig service, byte[] keyEncryptionKey, Duration
                          Duration keyRotationInterval, int maxFailuresPerAccount, int maxFailuresPerAccountTotal,
                          int maxFailuresPerClient, Duration failureWindow, Duration lockDuration,
                          Duration knownClientTtl, Duration passwordResetTtl,
-                         String usersTarget, Duration usersDeadline, BootstrapAdmin bootstrapAdmin) {
+                         String usersTarget, Duration usersDeadline, String notificationTarget,
+                         Duration notificationDeadline, String passwordResetUrl, String passwordResetTemplate,
+                         BootstrapAdmin bootstrapAdmin) {
 
     public static final int DEFAULT_PORT = 8001;
 
     private static final Pattern USERNAME = Pattern.compile("^[A-Za-z][A-Za-z0-9._-]{2,31}$");
     private static final Pattern EMAIL = Pattern.compile("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$");
+    private static final Pattern RESET_URL = Pattern.compile("^https?://[^\\s#]{1,993}$");
+    private static final Pattern TEMPLATE = Pattern.compile("^templates/[a-z0-9][a-z0-9-]{0,62}$");
 
     /** The first administrator to create at start-up; the password is never printed. */
     public record BootstrapAdmin(String username, String email, String password) {
@@ -89,7 +102,23 @@ public record AuthConfig(CommonConfig service, byte[] keyEncryptionKey, Duration
                 env.duration("PASSWORD_RESET_TTL", Duration.ofMinutes(30)),
                 env.string("USERS_TARGET", "localhost:8002"),
                 env.duration("USERS_DEADLINE", Duration.ofSeconds(2)),
+                env.string("NOTIFICATION_TARGET", "localhost:8003"),
+                env.duration("NOTIFICATION_DEADLINE", Duration.ofSeconds(5)),
+                env.string("PASSWORD_RESET_URL", ""),
+                env.string("PASSWORD_RESET_TEMPLATE", ""),
                 bootstrapAdmin(env));
+        Targets.check(env, "NOTIFICATION_TARGET", config.notificationTarget());
+        if (config.notificationDeadline().compareTo(Duration.ofMillis(100)) < 0
+            || config.notificationDeadline().compareTo(Duration.ofMinutes(1)) > 0) {
+            env.problem("NOTIFICATION_DEADLINE", "must be between 100ms and 1m");
+        }
+        if (!config.passwordResetUrl().isEmpty() && !RESET_URL.matcher(config.passwordResetUrl()).matches()) {
+            env.problem("PASSWORD_RESET_URL", "must be an http or https URL of at most 1000 characters, without a fragment");
+        }
+        if (!config.passwordResetTemplate().isEmpty() && !TEMPLATE.matcher(config.passwordResetTemplate()).matches()) {
+            env.problem("PASSWORD_RESET_TEMPLATE", "must be a template name: templates/ and 1 to 63 lower-case letters,"
+                                                   + " digits and '-', not starting with '-'");
+        }
         Targets.check(env, "USERS_TARGET", config.usersTarget());
         if (config.usersDeadline().compareTo(Duration.ofMillis(100)) < 0
             || config.usersDeadline().compareTo(Duration.ofMinutes(1)) > 0) {

@@ -59,7 +59,8 @@ public final class AuthServer {
 
     /**
      * Opens (and migrates) auth's database and builds its server; {@code start()} it. Password reset
-     * requests wait in the outbox until a sender exists (the notification service's issue).
+     * requests become e-mails through the notification service ({@link ResetMailer}); while it cannot take them
+     * they wait in the outbox.
      */
     public static SextantServer newServer(AuthConfig config) {
         return newServer(config, null);
@@ -78,7 +79,10 @@ public final class AuthServer {
         final RevocationFeed feed = new RevocationFeed(db.jdbi(), revocations).start();
         final LoginThrottle throttle = new LoginThrottle(db.jdbi(), clock, config);
         final TokenIssuer issuer = new TokenIssuer(keys, clock);
-        final UsersClient users = new UsersClient(config, new ServiceIdentity(issuer, clock, config.serviceTokenTtl()));
+        final ServiceIdentity identity = new ServiceIdentity(issuer, clock, config.serviceTokenTtl());
+        final UsersClient users = new UsersClient(config, identity);
+        final ResetMailer mailer = resetSender == null ? new ResetMailer(config, identity) : null;
+        final ResetTokenSender sender = resetSender == null ? mailer : resetSender;
         final PasswordHasher hasher = new PasswordHasher();
         final Revocations revoker = new Revocations(config, feed);
         final Accounts accounts = new Accounts(config, db.jdbi(), clock, hasher, revoker);
@@ -91,22 +95,24 @@ public final class AuthServer {
                 bootstrapAdmin(accounts, hasher, config.bootstrapAdmin());
             } catch (RuntimeException e) {
                 feed.close();
+                users.close();
+                if (mailer != null) {
+                    mailer.close();
+                }
                 db.close();
                 throw e;
             }
         }
         // a new account's profile is made by users (ProvisionUser), retried while users is down;
-        // password reset requests wait in the outbox until a sender is registered
+        // a password reset request becomes an e-mail (notification), retried while notification is down
         final Map<String, OutboxHandler> handlers = new HashMap<>();
         handlers.put(Accounts.TOPIC_ACCOUNT_CREATED, users.provisioner());
-        if (resetSender != null) {
-            handlers.put(Passwords.TOPIC_PASSWORD_RESET, event -> {
-                final PasswordResetRequestedEvent request = event.payload().unpack(PasswordResetRequestedEvent.class);
-                final Instant expiresAt = clock.instant().plus(config.passwordResetTtl());
-                resetSender.send(request, passwords.mintResetToken(UUID.fromString(request.getAccountId()), expiresAt),
-                                 expiresAt);
-            });
-        }
+        handlers.put(Passwords.TOPIC_PASSWORD_RESET, event -> {
+            final PasswordResetRequestedEvent request = event.payload().unpack(PasswordResetRequestedEvent.class);
+            final Instant expiresAt = clock.instant().plus(config.passwordResetTtl());
+            sender.send(event.eventId(), request, passwords.mintResetToken(UUID.fromString(request.getAccountId()), expiresAt),
+                        expiresAt);
+        });
         final OutboxRelay relay = new OutboxRelay("auth", db.jdbi(), handlers, Duration.ofMillis(500),
                                                   builder.registry()).start();
 
@@ -117,6 +123,9 @@ public final class AuthServer {
                     db.jdbi().useExtension(SessionDao.class, dao -> dao.purge(clock.instant().minus(Duration.ofDays(1))));
                 });
 
+        if (mailer != null) {
+            builder.closeOnStop(mailer);
+        }
         return builder.grpcService(service)
                       .verifier(new TokenVerifier(keys, revocations, clock))
                       .closeOnStop(feed)

@@ -1,6 +1,7 @@
 package io.sextant.auth;
 
 import java.time.Instant;
+import java.util.UUID;
 
 import io.sextant.auth.v1.PasswordResetRequestedEvent;
 
@@ -11,5 +12,9 @@ import io.sextant.auth.v1.PasswordResetRequestedEvent;
 @FunctionalInterface
 public interface ResetTokenSender {
 
-    void send(PasswordResetRequestedEvent request, String resetToken, Instant expiresAt) throws Exception;
+    /**
+     * @param requestId the outbox event's id: the same on every delivery of one request, so the receiver can
+     *                  make the send idempotent (notification's {@code request_id})
+     */
+    void send(UUID requestId, PasswordResetRequestedEvent request, String resetToken, Instant expiresAt) throws Exception;
 }

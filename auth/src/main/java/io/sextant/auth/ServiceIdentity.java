@@ -4,6 +4,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 
+import com.linecorp.armeria.client.ClientRequestContext;
+import com.linecorp.armeria.client.DecoratingHttpClientFunction;
+import com.linecorp.armeria.client.HttpClient;
+import com.linecorp.armeria.common.HttpHeaderNames;
+import com.linecorp.armeria.common.HttpRequest;
+
 /**
  * Auth's own identity for its east-west calls: a short-lived service token with subject
  * {@code services/auth} that auth signs itself (it holds the signing keys, so it needs no API key),
@@ -12,8 +18,11 @@ import java.util.List;
 final class ServiceIdentity {
 
     static final String SUBJECT = "services/auth";
-    /** What auth does at the users service: read grants (GetUserGrants), provision profiles (ProvisionUser). */
-    static final List<String> PERMISSIONS = List.of("users.read", "users.write");
+    /**
+     * What auth does at other services: read grants (GetUserGrants) and provision profiles (ProvisionUser) at users;
+     * send the password reset e-mails at notification.
+     */
+    static final List<String> PERMISSIONS = List.of("users.read", "users.write", "notifications.send");
     private static final Duration MAX_TTL = Duration.ofMinutes(5);
 
     private final TokenIssuer issuer;
@@ -25,6 +34,19 @@ final class ServiceIdentity {
         this.issuer = issuer;
         this.clock = clock;
         this.ttl = serviceTokenTtl.compareTo(MAX_TTL) < 0 ? serviceTokenTtl : MAX_TTL;
+    }
+
+    /**
+     * A client decorator that makes every call as auth: outermost, since the platform's propagation keeps an
+     * Authorization header that is already set, so no end user's token travels on.
+     */
+    DecoratingHttpClientFunction asAuth() {
+        return (HttpClient delegate, ClientRequestContext ctx, HttpRequest req) -> {
+            final HttpRequest asAuth = req.withHeaders(
+                    req.headers().toBuilder().set(HttpHeaderNames.AUTHORIZATION, authorization()).build());
+            ctx.updateRequest(asAuth);
+            return delegate.execute(ctx, asAuth);
+        };
     }
 
     /** The value of the Authorization header of a call: {@code Bearer <token>}, renewed when half its life is gone. */

@@ -6,9 +6,6 @@ import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import com.linecorp.armeria.client.HttpClient;
-import com.linecorp.armeria.common.HttpHeaderNames;
-import com.linecorp.armeria.common.HttpRequest;
 
 import io.grpc.StatusRuntimeException;
 import io.sextant.auth.v1.AccountCreatedEvent;
@@ -37,15 +34,7 @@ final class UsersClient implements Grants.Source, AutoCloseable {
                                    .deadline(config.usersDeadline())
                                    .build();
         this.users = client.clientBuilder()
-                           // outermost: the platform's propagation keeps a header that is already set
-                           .decorator((HttpClient delegate, com.linecorp.armeria.client.ClientRequestContext ctx,
-                                       HttpRequest req) -> {
-                               final HttpRequest asAuth = req.withHeaders(
-                                       req.headers().toBuilder()
-                                          .set(HttpHeaderNames.AUTHORIZATION, identity.authorization()).build());
-                               ctx.updateRequest(asAuth);
-                               return delegate.execute(ctx, asAuth);
-                           })
+                           .decorator(identity.asAuth())
                            .build(UsersServiceBlockingStub.class);
     }
 

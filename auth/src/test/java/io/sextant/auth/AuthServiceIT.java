@@ -65,7 +65,7 @@ class AuthServiceIT {
     static void start() {
         db = TestPostgres.newDatabase("auth");
         USERS.start();
-        server = AuthServer.newServer(config(db), (request, token, expiresAt) -> MAILBOX.put(request.getEmail(), token))
+        server = AuthServer.newServer(config(db), (requestId, request, token, expiresAt) -> MAILBOX.put(request.getEmail(), token))
                            .start();
         jdbi = Jdbi.create(db.url(), db.user(), db.password());
     }

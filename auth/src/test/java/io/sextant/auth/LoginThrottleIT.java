@@ -51,7 +51,7 @@ class LoginThrottleIT {
                 "LOGIN_MAX_FAILURES_PER_ACCOUNT", "3",
                 "LOGIN_MAX_FAILURES_PER_ACCOUNT_TOTAL", "8",
                 "LOGIN_MAX_FAILURES_PER_CLIENT", "1000")),
-                                           (request, token, expiresAt) -> MAILBOX.put(request.getEmail(), token)).start();
+                                           (requestId, request, token, expiresAt) -> MAILBOX.put(request.getEmail(), token)).start();
     }
 
     @AfterAll

@@ -18,6 +18,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
@@ -77,11 +79,14 @@ public final class LocalMesh implements AutoCloseable {
     /** Each backend's settings, to start it again after {@link #stop(String)}. */
     private final Map<String, Env> settings;
     private final AdminLogin admin;
+    /** The local mail catcher the notification service sends to; null when SMTP_HOST names a real server. */
+    private final LocalMail mail;
 
     private LocalMesh(DataDirectoryLock lock, EmbeddedPostgres postgres, Map<String, SextantServer> servers,
-                      Map<String, Env> settings, AdminLogin admin) {
+                      Map<String, Env> settings, AdminLogin admin, LocalMail mail) {
         this.lock = lock;
         this.postgres = postgres;
+        this.mail = mail;
         postgres.exited().thenAccept(pid -> {
             if (!closing) {
                 postgresLost.complete(pid);
@@ -120,6 +125,9 @@ public final class LocalMesh implements AutoCloseable {
             if (!overrides.containsKey("METRICS_PORT") && System.getenv("METRICS_PORT") == null) {
                 requireFree(basePort + METRICS_PORT_OFFSET, basePort);
             }
+            if (!realSmtp(overrides)) {
+                requireFree(basePort + LocalMail.SMTP_PORT_OFFSET, basePort);
+            }
         }
         final int metricsPort = basePort > 0 ? basePort + METRICS_PORT_OFFSET : 0;
         // every service learns every target before any starts (auth calls users, users calls auth)
@@ -133,7 +141,13 @@ public final class LocalMesh implements AutoCloseable {
         final EmbeddedPostgres postgres = EmbeddedPostgres.start(dataDirectory.resolve("postgres"), 0);
         final Map<String, SextantServer> servers = new LinkedHashMap<>();
         final Map<String, Env> settings = new HashMap<>();
+        LocalMail mail = null;
         try {
+            // e-mail goes to the mesh's own SMTP server, written to <data>/mail; SMTP_HOST sends it out instead
+            if (!realSmtp(overrides)) {
+                mail = LocalMail.start(dataDirectory.resolve("mail"),
+                                       basePort > 0 ? basePort + LocalMail.SMTP_PORT_OFFSET : 0);
+            }
             final Map<String, String> common = new HashMap<>(targets);
             common.putAll(overrides);
             common.put("AUTH_KEY_ENCRYPTION_KEY", secrets.getProperty("AUTH_KEY_ENCRYPTION_KEY"));
@@ -148,6 +162,12 @@ public final class LocalMesh implements AutoCloseable {
                 putUnlessSet(values, LOCAL_BACKEND_DEFAULTS);
                 // a METRICS_PORT in the environment is the gateway's: the backends keep /metrics on their port
                 values.put("METRICS_PORT", "");
+                if (name.equals("notification") && mail != null) {
+                    values.put("SMTP_HOST", "127.0.0.1");
+                    values.put("SMTP_PORT", String.valueOf(mail.smtpPort()));
+                    values.put("SMTP_TLS", "none");
+                    values.put("SMTP_FROM", "Sextant <no-reply@sextant.local>");
+                }
                 if (name.equals("auth") && admin.generated()) {
                     values.put("BOOTSTRAP_ADMIN_USERNAME", admin.username());
                     values.put("BOOTSTRAP_ADMIN_EMAIL", admin.email());
@@ -165,10 +185,25 @@ public final class LocalMesh implements AutoCloseable {
             putUnlessSet(gateway, LOCAL_GATEWAY_DEFAULTS);
             servers.put("gateway", Gateway.newServer(GatewayConfig.read(Env.system().with(gateway))).start());
         } catch (RuntimeException e) {
-            new LocalMesh(null, postgres, servers, settings, admin).close();
+            new LocalMesh(null, postgres, servers, settings, admin, mail).close();
             throw e;
         }
-        return new LocalMesh(lock, postgres, servers, settings, admin);
+        return new LocalMesh(lock, postgres, servers, settings, admin, mail);
+    }
+
+    /** Whether SMTP_HOST (in the overrides or the environment) names a real mail server for notification. */
+    private static boolean realSmtp(Map<String, String> overrides) {
+        return overrides.containsKey("SMTP_HOST") || System.getenv("SMTP_HOST") != null;
+    }
+
+    /** Where the local mail server writes what it receives, one .eml file per recipient; empty with SMTP_HOST. */
+    public Optional<Path> mailDirectory() {
+        return Optional.ofNullable(mail).map(LocalMail::directory);
+    }
+
+    /** The local mail server's SMTP port; empty with SMTP_HOST. */
+    public OptionalInt smtpPort() {
+        return mail == null ? OptionalInt.empty() : OptionalInt.of(mail.smtpPort());
     }
 
     /** Adds the local defaults that neither the overrides (already in values) nor the environment set. */
@@ -319,6 +354,9 @@ public final class LocalMesh implements AutoCloseable {
         }
         servers.values().parallelStream().forEach(SextantServer::close);
         servers.clear();
+        if (mail != null) {
+            mail.close();
+        }
         try {
             postgres.close();
         } finally {

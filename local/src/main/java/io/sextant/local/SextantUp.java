@@ -96,6 +96,13 @@ public final class SextantUp {
             sb.append(String.format("  %-13s gRPC localhost:%d   docs http://localhost:%d/docs%n",
                                     name, mesh.port(name), mesh.port(name)));
         }
+        if (mesh.mailDirectory().isPresent()) {
+            sb.append("\n  E-mail        nothing leaves this machine: notification sends to smtp://127.0.0.1:")
+              .append(mesh.smtpPort().getAsInt()).append(",\n                each message lands in ")
+              .append(mesh.mailDirectory().get()).append(" (one .eml per recipient)\n");
+        } else {
+            sb.append("\n  E-mail        sent through SMTP_HOST\n");
+        }
         final LocalMesh.AdminLogin admin = mesh.admin();
         if (admin.generated()) {
             sb.append("\n  Admin login   username ").append(admin.username()).append("   password ").append(admin.password())

@@ -9,6 +9,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPairGenerator;
 import java.security.interfaces.RSAPrivateKey;
@@ -18,7 +19,10 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -31,6 +35,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import com.linecorp.armeria.client.grpc.GrpcClients;
+
+import jakarta.mail.Multipart;
+import jakarta.mail.Part;
+import jakarta.mail.Session;
+import jakarta.mail.internet.MimeMessage;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -120,6 +129,62 @@ class LocalMeshIT {
     }
 
     // --- the tests
+
+    @Test
+    void aPasswordResetGoesFromTheRequestThroughTheMailedTokenToTheNewPassword() throws Exception {
+        final String username = newUsername();
+        registerAndLogin(username);
+        final String address = username + "@example.com";
+
+        assertThat(call("POST", "/v1/auth/password-reset", "{\"email\":\"" + address + "\"}", null).status()).isEqualTo(200);
+
+        // auth's outbox -> notification (as services/auth) -> the local SMTP server -> <data>/mail/*.eml
+        final String[] token = new String[1];
+        Poll.until(() -> {
+            final Path mail;
+            try (var files = Files.list(mesh.mailDirectory().orElseThrow())) {
+                mail = files.filter(p -> p.getFileName().toString().endsWith("-" + address + ".eml")).findFirst().orElseThrow();
+            }
+            final MimeMessage message;
+            try (var in = Files.newInputStream(mail)) {
+                message = new MimeMessage(Session.getInstance(new Properties()), in);
+            }
+            assertThat(message.getSubject()).isEqualTo("Reset your password");
+            final Matcher found = Pattern.compile("(?m)^ {4}(\\S+)$").matcher(text(message));
+            assertThat(found.find()).as("the token on a line of its own").isTrue();
+            token[0] = found.group(1);
+        });
+
+        final String newPassword = "a brand new passphrase";
+        assertThat(call("POST", "/v1/auth/password-reset:confirm",
+                        "{\"resetToken\":\"" + token[0] + "\",\"newPassword\":\"" + newPassword + "\"}", null).status())
+                .isEqualTo(200);
+        assertThat(call("POST", "/v1/auth/login", "{\"username\":\"" + username + "\",\"password\":\"" + newPassword + "\"}",
+                        null).status()).isEqualTo(200);
+        assertError(call("POST", "/v1/auth/login", "{\"username\":\"" + username + "\",\"password\":\"" + PASSWORD + "\"}",
+                         null), 401, "INVALID_CREDENTIALS");
+        // single use
+        assertThat(call("POST", "/v1/auth/password-reset:confirm",
+                        "{\"resetToken\":\"" + token[0] + "\",\"newPassword\":\"yet another passphrase\"}", null).status())
+                .isNotEqualTo(200);
+    }
+
+    /** The plain text of a message: itself, or the text/plain part of a multipart/alternative. */
+    private static String text(Part part) throws Exception {
+        if (part.isMimeType("text/plain")) {
+            return (String) part.getContent();
+        }
+        if (part.isMimeType("multipart/*")) {
+            final Multipart multipart = (Multipart) part.getContent();
+            for (int i = 0; i < multipart.getCount(); i++) {
+                final String text = text(multipart.getBodyPart(i));
+                if (!text.isEmpty()) {
+                    return text;
+                }
+            }
+        }
+        return "";
+    }
 
     @Test
     void theWholeSessionLifecycleOverRest() throws Exception {

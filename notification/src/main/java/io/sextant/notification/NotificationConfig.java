@@ -2,6 +2,7 @@ package io.sextant.notification;
 
 import java.time.Duration;
 
+import io.sextant.notification.channel.ProvidersConfig;
 import io.sextant.notification.email.SmtpSettings;
 import io.sextant.notification.engine.EngineSettings;
 import io.sextant.platform.config.CommonConfig;
@@ -20,12 +21,15 @@ import io.sextant.platform.config.Targets;
  *   <tr><td>NOTIFICATION_MAX_ATTEMPTS</td><td>8: attempts before a retryable failure is FAILED</td></tr>
  *   <tr><td>NOTIFICATION_RETRY_INITIAL / _MAX</td><td>5s / 1h: the backoff between attempts</td></tr>
  *   <tr><td>SMTP_HOST ... SMTP_FROM</td><td>the e-mail channel; without SMTP_HOST there is none</td></tr>
+ *   <tr><td>SMS_PROVIDERS, PUSH_PROVIDERS, WEBHOOK_SIGNING_SECRET ...</td><td>the HTTP channels
+ *       ({@link ProvidersConfig}); a channel without a provider is off</td></tr>
  * </table>
  *
- * @param smtp the e-mail channel's settings, null without SMTP_HOST
+ * @param smtp      the e-mail channel's settings, null without SMTP_HOST
+ * @param providers the SMS, push and webhook channels' providers
  */
 public record NotificationConfig(CommonConfig common, String usersTarget, Duration usersDeadline, int queueMax,
-                                 EngineSettings engine, SmtpSettings smtp) {
+                                 EngineSettings engine, SmtpSettings smtp, ProvidersConfig providers) {
 
     public static final int DEFAULT_PORT = 8003;
 
@@ -51,9 +55,11 @@ public record NotificationConfig(CommonConfig common, String usersTarget, Durati
         if (smtp != null && lease.compareTo(smtp.timeout().multipliedBy(4)) < 0) {
             env.problem("NOTIFICATION_LEASE", "must be at least 4 × SMTP_TIMEOUT (a delivery must end within its lease)");
         }
+        final ProvidersConfig providers = ProvidersConfig.read(env);
         env.check();
         return new NotificationConfig(common, usersTarget, usersDeadline, queueMax,
-                                      new EngineSettings(workers, poll, lease, maxAttempts, retryInitial, retryMax), smtp);
+                                      new EngineSettings(workers, poll, lease, maxAttempts, retryInitial, retryMax), smtp,
+                                      providers);
     }
 
     private static SmtpSettings smtp(Env env, int workers) {

@@ -8,6 +8,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.sextant.notification.channel.Provider;
+import io.sextant.notification.channel.Providers;
 import io.sextant.notification.email.SmtpProvider;
 import io.sextant.notification.engine.DeliveryEngine;
 import io.sextant.notification.feed.InAppProvider;
@@ -45,8 +46,8 @@ public final class NotificationServer {
     /**
      * As {@link #newServer(NotificationConfig)}, verifying tokens with {@code verifier} instead of
      * auth's published keys and revocations (when it is null, those), and with {@code providers}
-     * beside the configured ones, by channel ({@code sms}, {@code push}, {@code webhook}; one given
-     * for {@code email} or {@code in_app} replaces the configured one).
+     * over the configured ones, by channel ({@code email}, {@code sms}, {@code push}, {@code webhook},
+     * {@code in_app}: one given replaces the configured one).
      */
     public static SextantServer newServer(NotificationConfig config, TokenVerifier verifier,
                                           Map<String, Provider> providers) {
@@ -60,6 +61,9 @@ public final class NotificationServer {
             builder.closeOnStop(smtp);
             channels.put("email", smtp);
         }
+        final Map<String, Provider> http = Providers.open(config.providers(), builder.registry());
+        builder.closeOnStop(() -> Providers.close(http));
+        channels.putAll(http);
         channels.putAll(providers);
         log.info("Notification channels: {}", channels.keySet());
 
