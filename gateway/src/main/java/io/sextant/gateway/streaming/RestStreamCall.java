@@ -229,7 +229,13 @@ final class RestStreamCall<Q, R> extends ServerCall<Q, R> {
     @Override
     public void close(Status status, Metadata trailers) {
         final com.google.rpc.Status details = details(trailers);
-        ctx.eventLoop().execute(() -> finish(new Failure(status, details)));
+        ctx.eventLoop().execute(() -> {
+            final boolean first = !done;
+            finish(new Failure(status, details));
+            if (first && listener != null) {
+                listener.onComplete();
+            }
+        });
     }
 
     /** The end of the call: the backend's status, the gateway's refusal, or an unreadable request. */
@@ -290,16 +296,17 @@ final class RestStreamCall<Q, R> extends ServerCall<Q, R> {
             return;
         }
         done = true;
+        cancelled = true;
         stopTimers();
+        if (listener != null) {
+            listener.onCancel();
+        }
         commit(format.contentType());
         final HttpData last = format.end("MAX_LIFETIME");
         if (last != null) {
             response.tryWrite(last);
         }
         response.close();
-        if (listener != null) {
-            listener.onCancel();
-        }
     }
 
     private void abort(Throwable cause) {

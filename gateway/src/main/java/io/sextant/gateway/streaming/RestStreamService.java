@@ -86,15 +86,15 @@ final class RestStreamService implements HttpService, TranscodedRoute {
             if (name.startsWith(":")) {
                 continue;
             }
-            if (name.endsWith(Metadata.BINARY_HEADER_SUFFIX)) {
-                try {
+            try {
+                if (name.endsWith(Metadata.BINARY_HEADER_SUFFIX)) {
                     metadata.put(Metadata.Key.of(name, Metadata.BINARY_BYTE_MARSHALLER),
                                  Base64.getDecoder().decode(header.getValue()));
-                } catch (IllegalArgumentException e) {
-                    // not base64: not metadata a gRPC client could have sent either
+                } else {
+                    metadata.put(Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER), header.getValue());
                 }
-            } else {
-                metadata.put(Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER), header.getValue());
+            } catch (IllegalArgumentException e) {
+                // a name gRPC metadata cannot have, or -bin that is no base64: no gRPC client could send it either
             }
         }
         return metadata;
