@@ -75,6 +75,7 @@ class ServerStreamsIT {
         assertThat(headers.get("cache-control")).contains("no-cache");
         assertThat(headers.get("x-request-id")).isNotBlank();
         assertThat(headers.names()).noneMatch(name -> name.toString().startsWith("grpc-"));
+        assertThat(headers.get("ratelimit-limit")).as("the edge's rate limit applies").isNotBlank();
 
         final List<Event> events = new ArrayList<>();
         for (int i = 1; i <= 4; i++) {
@@ -95,6 +96,11 @@ class ServerStreamsIT {
         assertThat(end.type()).isEqualTo("end");
         assertThat(JSON.readTree(end.data()).get("reason").asText()).isEqualTo("COMPLETED");
         assertThat(stream.nextEvent(WAIT)).isNull();
+
+        // the RPC metrics count the stream with its status, like a gRPC call
+        Poll.until(() -> assertThat(WebClient.of("http://127.0.0.1:" + gateway.metricsPort()).blocking()
+                                             .get("/metrics").contentUtf8())
+                .containsPattern("grpc_server_handled_total\\{[^}]*grpc_method=\"Watch\"[^}]*grpc_code=\"OK\""));
 
         // as they were produced: each event was at the client before the backend sent the next tick
         final List<Long> sent = ticker.sentAt.get("live");

@@ -17,11 +17,13 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.linecorp.armeria.common.AggregatedHttpResponse;
 import com.linecorp.armeria.common.HttpData;
 import com.linecorp.armeria.common.HttpHeaderNames;
+import com.linecorp.armeria.common.HttpHeaders;
 import com.linecorp.armeria.common.HttpResponseWriter;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.ResponseHeaders;
 import com.linecorp.armeria.common.grpc.GrpcJsonMarshaller;
+import com.linecorp.armeria.common.grpc.protocol.GrpcHeaderNames;
 import com.linecorp.armeria.common.util.SafeCloseable;
 import com.linecorp.armeria.server.ServiceRequestContext;
 
@@ -245,6 +247,7 @@ final class RestStreamCall<Q, R> extends ServerCall<Q, R> {
         }
         done = true;
         stopTimers();
+        recordStatus(end.status().getCode());
         if (end.status().isOk()) {
             commit(format.contentType());
             final HttpData last = format.end("COMPLETED");
@@ -285,6 +288,7 @@ final class RestStreamCall<Q, R> extends ServerCall<Q, R> {
         done = true;
         cancelled = true;
         stopTimers();
+        recordStatus(Status.Code.CANCELLED);
         if (listener != null) {
             listener.onCancel();
         }
@@ -298,6 +302,7 @@ final class RestStreamCall<Q, R> extends ServerCall<Q, R> {
         done = true;
         cancelled = true;
         stopTimers();
+        recordStatus(Status.Code.OK); // a clean end, as the gateway intends
         if (listener != null) {
             listener.onCancel();
         }
@@ -315,6 +320,7 @@ final class RestStreamCall<Q, R> extends ServerCall<Q, R> {
         }
         done = true;
         stopTimers();
+        recordStatus(Status.Code.RESOURCE_EXHAUSTED);
         response.abort(cause);
         if (listener != null) {
             listener.onCancel();
@@ -331,6 +337,14 @@ final class RestStreamCall<Q, R> extends ServerCall<Q, R> {
             response.tryWrite(format.heartbeat());
             lastWriteNanos = System.nanoTime();
         }
+    }
+
+    /**
+     * Records the call's gRPC status in the request log, as Armeria's gRPC calls do (REST answers carry
+     * none on the wire): the RPC metrics and the access log read it there.
+     */
+    private void recordStatus(Status.Code code) {
+        ctx.logBuilder().responseTrailers(HttpHeaders.of(GrpcHeaderNames.GRPC_STATUS, String.valueOf(code.value())));
     }
 
     /** Sends the response headers, once. */
