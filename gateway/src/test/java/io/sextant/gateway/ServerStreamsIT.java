@@ -116,7 +116,7 @@ class ServerStreamsIT {
         final HttpStreamReader stream = open(get("/v1/ticks:watch?count=1&interval_ms=1500&label=idle"), true);
         // the stream is open (headers sent) before the first message, by the first heartbeat
         assertThat(stream.headers().status().code()).isEqualTo(200);
-        assertThat(ticker.sentAt.get("idle")).isEmpty();
+        assertThat(ticker.sentAt.getOrDefault("idle", List.of())).isEmpty();
         final Event first = stream.nextEvent(WAIT);
         assertThat(first.comments()).hasSizeGreaterThanOrEqualTo(2).allMatch(": keepalive"::equals);
         assertThat(JSON.readTree(first.data()).get("number").asText()).isEqualTo("1");
