@@ -35,6 +35,8 @@ import io.sextant.gateway.errors.HttpErrorToRest;
 import io.sextant.gateway.errors.PlainTextErrorToRest;
 import io.sextant.gateway.openapi.OpenApiDocument;
 import io.sextant.gateway.openapi.OpenApiService;
+import io.sextant.gateway.streaming.RestStreams;
+import io.sextant.gateway.streaming.StreamSlots;
 import io.sextant.platform.db.Database;
 import io.sextant.platform.grpc.GrpcLimits;
 import io.sextant.platform.identity.RemoteIdentity;
@@ -43,7 +45,8 @@ import io.sextant.platform.server.SextantServer;
 /**
  * The gateway: on one port, the public API of every service behind it as REST/JSON (transcoded
  * from the {@code google.api.http} rules of the contracts), gRPC and gRPC-Web, every call forwarded
- * to its service; {@code GET /health} with the health of every service; and the platform's
+ * to its service; server-streaming RPCs also as Server-Sent Events, NDJSON or raw bodies
+ * ({@link RestStreams}); {@code GET /health} with the health of every service; and the platform's
  * {@code /health/ready} and {@code /docs}. Every error is the REST error body. Its metrics are on the
  * management port (METRICS_PORT), not on this public one.
  */
@@ -58,9 +61,13 @@ public final class Gateway {
         final SextantServer.Builder server = SextantServer.builder(config.service()).publicPort();
         final EdgeConfig edge = config.edge();
         final EdgeGuard guard = edgeGuard(config, server);
-        // Unary methods are also REST/JSON; streaming ones (storage's bytes) are gRPC and gRPC-Web
-        // only, in their own GrpcService: the transcoder covers unary methods alone.
+        // Unary methods are also REST/JSON (Armeria's transcoder covers unary methods alone); streaming
+        // ones are gRPC and gRPC-Web in their own GrpcService. Server streams with an HTTP rule are also
+        // served over HTTP (SSE, NDJSON, raw bodies) by the gateway's own routes, through the same
+        // interceptors plus a bound on each client's streams.
         final GrpcServiceBuilder streams = grpcService();
+        final StreamSlots slots = new StreamSlots(config.streams().maxPerClient());
+        final List<ServerServiceDefinition> httpStreams = new ArrayList<>();
         final GrpcServiceBuilder api = grpcService()
                 .enableHttpJsonTranscoding(HttpJsonTranscodingOptions.builder()
                         .queryParamMatchRules(HttpJsonTranscodingQueryParamMatchRule.ORIGINAL_FIELD,
@@ -68,7 +75,7 @@ public final class Gateway {
                         .errorHandler(new GrpcStatusToRest())
                         .build());
         final List<BackendHealth.Probe> probes = new ArrayList<>();
-        for (Backend backend : Backend.ALL) {
+        for (Backend backend : config.backends()) {
             final BackendChannels channels = BackendChannels.of(
                     backend, config.target(backend), config.retryAttempts(), config.circuitBreakerFailures(),
                     config.circuitBreakerOpenFor(), config.backendConcurrency(), server.registry());
@@ -80,6 +87,11 @@ public final class Gateway {
                 if (forwarding != null) {
                     addMethods(api, forwarding, true, server, guard);
                     addMethods(streams, forwarding, false, server, guard);
+                    final ServerServiceDefinition streaming = subset(forwarding, false);
+                    if (streaming != null) {
+                        // the last runs first: metrics, the edge's checks, then the bound per client
+                        httpStreams.add(ServerInterceptors.intercept(streaming, slots, guard, server.rpcMetrics()));
+                    }
                 }
             }
             probes.add(new BackendHealth.Probe(backend.name(), channels.health(config.healthTimeout())));
@@ -89,7 +101,7 @@ public final class Gateway {
         if (edge.tls()) {
             server.tls(edge.tlsCertificate(), edge.tlsKey());
         }
-        final byte[] openApi = OpenApiDocument.generate(Backend.ALL); // once, at start-up
+        final byte[] openApi = OpenApiDocument.generate(config.backends()); // once, at start-up
         return server.healthService(new BackendHealth(probes, config.healthTimeout()))
                      // first: past the bound nothing but the request id and the trace is paid for a request
                      .decorator(new RequestsInFlight(edge.maxRequestsInFlight(), server.registry()))
@@ -97,6 +109,7 @@ public final class Gateway {
                      .decorator(new PlainTextErrorToRest())
                      .decorator(new RequestGuard())
                      .customize(sb -> {
+                         RestStreams.addTo(sb, httpStreams, Gateway::jsonMarshaller, config.streams());
                          sb.service(apis)
                            .service(streaming)
                            .service(OpenApiService.PATH, OpenApiService.of(openApi))
@@ -142,17 +155,36 @@ public final class Gateway {
                 .supportedSerializationFormats(GrpcSerializationFormats.values())
                 // Armeria ignores unknown JSON fields by default; a typo in a field name must be a 400,
                 // and so must a value of the wrong JSON type (StrictJsonMarshaller)
-                .jsonMarshallerFactory(descriptor -> new StrictJsonMarshaller(GrpcJsonMarshaller.builder()
-                        .jsonMarshallerCustomizer(marshaller -> marshaller.ignoringUnknownFields(false))
-                        .build(descriptor)))
+                .jsonMarshallerFactory(Gateway::jsonMarshaller)
                 .exceptionHandler(new ExceptionToGrpcStatus())
                 .maxRequestMessageLength(GrpcLimits.MAX_MESSAGE_BYTES)
                 .maxResponseMessageLength(GrpcLimits.MAX_MESSAGE_BYTES);
     }
 
+    /**
+     * The JSON marshaller of a service's REST and gRPC-Web JSON calls: Armeria ignores unknown JSON fields
+     * by default; a typo in a field name must be a 400, and so must a value of the wrong JSON type
+     * ({@link StrictJsonMarshaller}).
+     */
+    private static GrpcJsonMarshaller jsonMarshaller(ServiceDescriptor descriptor) {
+        return new StrictJsonMarshaller(GrpcJsonMarshaller.builder()
+                .jsonMarshallerCustomizer(marshaller -> marshaller.ignoringUnknownFields(false))
+                .build(descriptor));
+    }
+
     /** Adds the unary (or the streaming) methods of a forwarding service, with RPC metrics. */
     private static void addMethods(GrpcServiceBuilder target, ServerServiceDefinition forwarding, boolean unary,
                                    SextantServer.Builder server, EdgeGuard guard) {
+        final ServerServiceDefinition subset = subset(forwarding, unary);
+        if (subset == null) {
+            return;
+        }
+        // the last runs first: metrics count every call, refused ones too; then the edge's checks
+        target.addService(ServerInterceptors.intercept(subset, guard, server.rpcMetrics()));
+    }
+
+    /** The unary (or the streaming) methods of a forwarding service; null if it has none. */
+    private static ServerServiceDefinition subset(ServerServiceDefinition forwarding, boolean unary) {
         final ServiceDescriptor all = forwarding.getServiceDescriptor();
         final ServiceDescriptor.Builder descriptor = ServiceDescriptor.newBuilder(all.getName())
                                                                       .setSchemaDescriptor(all.getSchemaDescriptor());
@@ -164,11 +196,10 @@ public final class Gateway {
             }
         }
         if (methods.isEmpty()) {
-            return;
+            return null;
         }
         final ServerServiceDefinition.Builder subset = ServerServiceDefinition.builder(descriptor.build());
         methods.forEach(subset::addMethod);
-        // the last runs first: metrics count every call, refused ones too; then the edge's checks
-        target.addService(ServerInterceptors.intercept(subset.build(), guard, server.rpcMetrics()));
+        return subset.build();
     }
 }

@@ -3,10 +3,12 @@ package io.sextant.gateway;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import io.sextant.gateway.backends.Backend;
 import io.sextant.gateway.edge.EdgeConfig;
+import io.sextant.gateway.streaming.StreamConfig;
 import io.sextant.platform.config.Env;
 import io.sextant.platform.config.CommonConfig;
 import io.sextant.platform.config.Targets;
@@ -34,32 +36,44 @@ import io.sextant.platform.grpc.TargetEndpoints;
  *   <tr><td>HEALTH_TIMEOUT</td><td>how long {@code GET /health} waits for each service (1s)</td></tr>
  * </table>
  *
- * and the edge's settings ({@link EdgeConfig}: rate limits, CORS, size limits, TLS).
+ * and the edge's settings ({@link EdgeConfig}: rate limits, CORS, size limits, TLS) and those of
+ * server streams over HTTP ({@link StreamConfig}: heartbeat, streams per client, lifetime).
  *
+ * @param backends  the services behind the gateway ({@link Backend#ALL}; tests add their own)
  * @param targets   the target of each {@link Backend}, by name
  * @param deadlines the deadline of each {@link Backend}'s unary calls, by name
  */
-public record GatewayConfig(CommonConfig service, Map<String, String> targets, Duration backendDeadline,
-                            Map<String, Duration> deadlines, int retryAttempts, int circuitBreakerFailures,
-                            Duration circuitBreakerOpenFor, ConcurrencyLimit backendConcurrency,
-                            Duration healthTimeout, EdgeConfig edge) {
+public record GatewayConfig(CommonConfig service, List<Backend> backends, Map<String, String> targets,
+                            Duration backendDeadline, Map<String, Duration> deadlines, int retryAttempts,
+                            int circuitBreakerFailures, Duration circuitBreakerOpenFor,
+                            ConcurrencyLimit backendConcurrency, Duration healthTimeout, EdgeConfig edge,
+                            StreamConfig streams) {
 
     /** The management port of the gateway's {@code GET /metrics}: not 8000-8005, where the mesh is. */
     public static final int DEFAULT_METRICS_PORT = 9000;
 
     public GatewayConfig {
+        backends = List.copyOf(backends);
         targets = Collections.unmodifiableMap(new LinkedHashMap<>(targets));
         deadlines = Collections.unmodifiableMap(new LinkedHashMap<>(deadlines));
     }
 
     /** Reads and checks the settings; a wrong one is a {@link io.sextant.platform.config.ConfigException} naming it. */
     public static GatewayConfig read(Env env) {
+        return read(env, Backend.ALL);
+    }
+
+    /**
+     * Reads and checks the settings of a gateway in front of the given services (each one's
+     * {@code <NAME>_TARGET} and {@code <NAME>_DEADLINE}): {@link Backend#ALL}, or in tests a stand-in's API too.
+     */
+    public static GatewayConfig read(Env env, List<Backend> backends) {
         // the gateway is the edge: it believes no X-Forwarded-For unless told which proxies are in front of it
         final CommonConfig service = CommonConfig.read("gateway", 8000, "", DEFAULT_METRICS_PORT, env);
         final Duration backendDeadline = positive(env, "BACKEND_DEADLINE", Duration.ofSeconds(10));
         final Map<String, String> targets = new LinkedHashMap<>();
         final Map<String, Duration> deadlines = new LinkedHashMap<>();
-        for (Backend backend : Backend.ALL) {
+        for (Backend backend : backends) {
             final String variable = backend.targetVariable();
             final String target = env.string(variable, "localhost:" + backend.defaultPort());
             // CommonConfig.read has checked AUTH_TARGET already
@@ -76,9 +90,10 @@ public record GatewayConfig(CommonConfig service, Map<String, String> targets, D
                                                                    ConcurrencyLimit.DEFAULT_CLIENT);
         final Duration healthTimeout = positive(env, "HEALTH_TIMEOUT", Duration.ofSeconds(1));
         final EdgeConfig edge = EdgeConfig.read(env);
+        final StreamConfig streams = StreamConfig.read(env);
         env.check();
-        return new GatewayConfig(service, targets, backendDeadline, deadlines, retryAttempts, breakerFailures,
-                                 breakerOpenFor, concurrency, healthTimeout, edge);
+        return new GatewayConfig(service, backends, targets, backendDeadline, deadlines, retryAttempts,
+                                 breakerFailures, breakerOpenFor, concurrency, healthTimeout, edge, streams);
     }
 
     /** Where the backend is: {@code host:port[,host:port]} or {@code dns:///host:port}. */

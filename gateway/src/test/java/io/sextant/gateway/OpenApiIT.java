@@ -219,7 +219,8 @@ class OpenApiIT {
         }
     }
 
-    private static Set<ValidationMessage> errors(JsonNode candidate) throws IOException {
+    /** The violations of the OpenAPI 3.0 schema in a document (none: valid). */
+    static Set<ValidationMessage> errors(JsonNode candidate) throws IOException {
         try (InputStream in = OpenApiIT.class.getResourceAsStream("/openapi/openapi-3.0-schema.json")) {
             final JsonSchema schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V4).getSchema(in);
             return schema.validate(candidate);

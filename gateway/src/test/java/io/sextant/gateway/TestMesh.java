@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -59,13 +60,22 @@ final class TestMesh {
 
     /** A started gateway in front of the given targets (by service name); the others are down. */
     static SextantServer startGateway(Map<String, String> targets, Map<String, String> settings) {
+        return startGateway(targets, settings, Backend.ALL);
+    }
+
+    /**
+     * A started gateway in front of the given services (e.g. {@link Backend#ALL} and a stand-in API of
+     * the test contracts), at the given targets (by service name); the others are down.
+     */
+    static SextantServer startGateway(Map<String, String> targets, Map<String, String> settings,
+                                      List<Backend> backends) {
         final Map<String, String> env = new HashMap<>(settings);
         env.put("PORT", "0");
         env.putIfAbsent("METRICS_PORT", "0");
-        for (Backend backend : Backend.ALL) {
+        for (Backend backend : backends) {
             env.put(backend.targetVariable(), targets.getOrDefault(backend.name(), deadTarget()));
         }
-        return Gateway.newServer(GatewayConfig.read(Env.of(env))).start();
+        return Gateway.newServer(GatewayConfig.read(Env.of(env), backends)).start();
     }
 
     /** Closes the servers, side by side: each one's graceful shutdown takes a while. */

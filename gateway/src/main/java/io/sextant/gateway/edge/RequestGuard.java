@@ -18,6 +18,7 @@ import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import com.linecorp.armeria.server.grpc.GrpcService;
 
+import io.sextant.gateway.errors.GrpcContent;
 import io.sextant.gateway.errors.RestErrorBody;
 
 /**
@@ -25,7 +26,8 @@ import io.sextant.gateway.errors.RestErrorBody;
  * JSON and answer 400, though the body may be perfectly good in its own format. Refuses with 400 a
  * JSON body that is more than one JSON value ({@code {...} xx}): the transcoder would read the first
  * and quietly drop the rest, though the client meant something else. (The body is read whole, as the
- * transcoder does anyway, within the server's request length limit.)
+ * transcoder does anyway, within the server's request length limit.) The same for the gateway's own
+ * transcoded routes ({@link TranscodedRoute}: server streams over HTTP).
  */
 public final class RequestGuard implements DecoratingHttpServiceFunction {
 
@@ -34,8 +36,9 @@ public final class RequestGuard implements DecoratingHttpServiceFunction {
     @Override
     public HttpResponse serve(HttpService delegate, ServiceRequestContext ctx, HttpRequest req) throws Exception {
         final GrpcService grpc = ctx.config().service().as(GrpcService.class);
+        final boolean transcoded = grpc != null || ctx.config().service().as(TranscodedRoute.class) != null;
         final MediaType contentType = req.contentType();
-        if (grpc == null || !carriesBody(req.method()) || isGrpc(grpc, contentType)) {
+        if (!transcoded || !carriesBody(req.method()) || GrpcContent.isGrpc(contentType)) {
             return delegate.serve(ctx, req);
         }
         if (contentType != null && !contentType.isJson() && req.headers().contentLength() != 0) {
@@ -90,10 +93,6 @@ public final class RequestGuard implements DecoratingHttpServiceFunction {
         }
     }
 
-    private static boolean isGrpc(GrpcService grpc, MediaType contentType) {
-        return contentType != null
-               && grpc.supportedSerializationFormats().stream().anyMatch(format -> format.isAccepted(contentType));
-    }
 
     private static boolean carriesBody(HttpMethod method) {
         return method == HttpMethod.POST || method == HttpMethod.PUT || method == HttpMethod.PATCH

@@ -15,14 +15,17 @@ import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Descriptors.MethodDescriptor;
 
+import io.sextant.gateway.backends.StreamKind;
+
 /**
  * The OpenAPI operation of one HTTP binding of an RPC: path parameters from the template, query
  * parameters for the request fields neither in the path nor in the body (by proto field name, nested
  * ones dotted, as the HttpRule spec and the gateway's transcoder take them), the request body per
  * {@code body}, the response per {@code response_body}, and the error responses.
  *
- * <p>Streaming RPCs have routes of their own on the gateway that carry raw bytes (their comments say
- * how); their operations describe the bytes, not the messages.
+ * <p>Server streams of messages are event streams (SSE, or NDJSON when asked: the gateway's
+ * {@code streaming} package); {@code google.api.HttpBody} streams and the other byte streams (storage's
+ * uploads and downloads, whose REST form is their service's) are described as raw bytes.
  */
 final class Operations {
 
@@ -82,7 +85,18 @@ final class Operations {
             operation.set("requestBody", body);
         }
         final ObjectNode responses = operation.putObject("responses");
-        if (serverStreams) {
+        if (serverStreams && StreamKind.of(method) == StreamKind.MESSAGES) {
+            final ObjectNode ok = responses.putObject("200").put("description", "A stream of "
+                    + method.getOutputType().getName() + " messages as they come. Server-Sent Events: one `data:` "
+                    + "event per message (its JSON, `id:` its number from 1), `: keepalive` comments while idle, "
+                    + "then an `end` event (`{\"reason\": \"COMPLETED\"}`, or `\"MAX_LIFETIME\"`: reconnect) or an "
+                    + "`error` event (the error body). With `Accept: application/x-ndjson`, one message per line, "
+                    + "empty lines while idle, and an error as a last line `{\"error\": <the error body>}`. An error "
+                    + "before the first message is an ordinary error response.");
+            final ObjectNode content = ok.putObject("content");
+            content.putObject("text/event-stream").set("schema", JsonSchemas.string());
+            content.putObject("application/x-ndjson").set("schema", responseSchema(method.getOutputType(), ""));
+        } else if (serverStreams) {
             final ObjectNode ok = responses.putObject("200").put("description", "The bytes.");
             ok.putObject("content").putObject("application/octet-stream")
               .set("schema", JsonSchemas.string().put("format", "binary"));
