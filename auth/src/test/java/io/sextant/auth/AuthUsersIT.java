@@ -127,7 +127,7 @@ class AuthUsersIT {
         assertThat(call.authorization()).startsWith("Bearer ");
         final DecodedJWT serviceToken = JWT.decode(call.authorization().substring("Bearer ".length()));
         assertThat(serviceToken.getSubject()).isEqualTo("services/auth");
-        assertThat(serviceToken.getClaim("permissions").asList(String.class)).containsExactly("users.read", "users.write");
+        assertThat(serviceToken.getClaim("permissions").asList(String.class)).containsExactly("users.read", "users.write", "notifications.send");
         assertThat(Duration.between(serviceToken.getIssuedAtAsInstant(), serviceToken.getExpiresAtAsInstant()))
                 .isLessThanOrEqualTo(Duration.ofMinutes(5));
         // GetUserGrants at login came with it too, never with a user's token
