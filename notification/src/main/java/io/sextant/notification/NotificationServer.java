@@ -2,15 +2,22 @@ package io.sextant.notification;
 
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import com.linecorp.armeria.server.ServerListener;
+
+import io.prometheus.client.Collector;
+import io.prometheus.client.GaugeMetricFamily;
 import io.sextant.notification.channel.Provider;
 import io.sextant.notification.channel.Providers;
 import io.sextant.notification.email.SmtpProvider;
 import io.sextant.notification.engine.DeliveryEngine;
+import io.sextant.notification.feed.Feed;
+import io.sextant.notification.feed.FeedWatch;
 import io.sextant.notification.feed.InAppProvider;
 import io.sextant.platform.config.Env;
 import io.sextant.platform.db.Database;
@@ -30,6 +37,9 @@ import io.sextant.users.v1.UsersServiceGrpc;
 public final class NotificationServer {
 
     private static final Logger log = LoggerFactory.getLogger(NotificationServer.class);
+
+    /** How often each replica's WatchFeed poller looks for new feed items. */
+    static final Duration FEED_POLL_INTERVAL = Duration.ofMillis(500);
 
     private NotificationServer() {}
 
@@ -82,13 +92,26 @@ public final class NotificationServer {
                 .every("purge-request-ids", Duration.ofMinutes(10), Duration.ofHours(1), notifications::purgeRequestIds);
         builder.closeOnStop(jobs);
         builder.closeOnStop(engine);
-        builder.grpcService(new NotificationServiceImpl(notifications, new Templates(db.jdbi())));
+        final FeedWatch watch = new FeedWatch(db.jdbi(), FEED_POLL_INTERVAL);
+        // the streams end when the server starts stopping, not after the graceful wait for in-flight calls
+        builder.customize(sb -> sb.serverListener(ServerListener.builder().whenStopping(s -> watch.close()).build()));
+        builder.closeOnStop(watch);
+        builder.registry().register(new Collector() {
+            @Override
+            public List<MetricFamilySamples> collect() {
+                return List.of(new GaugeMetricFamily("notification_feed_watchers",
+                                                     "WatchFeed streams open on this replica", watch.watchers()));
+            }
+        });
+        builder.grpcService(new NotificationServiceImpl(notifications, new Templates(db.jdbi()), new Feed(db.jdbi()),
+                                                        watch));
         if (verifier == null) {
             builder.remoteIdentity();
         } else {
             builder.verifier(verifier);
         }
         engine.start();
+        watch.start();
         return builder.build();
     }
 }

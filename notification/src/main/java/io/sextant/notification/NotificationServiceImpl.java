@@ -5,10 +5,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import com.linecorp.armeria.server.ServiceRequestContext;
+
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.sextant.notification.db.AttemptRow;
 import io.sextant.notification.db.NotificationRow;
 import io.sextant.notification.db.TemplateRow;
+import io.sextant.notification.feed.Feed;
+import io.sextant.notification.feed.FeedWatch;
 import io.sextant.notification.v1.BatchSendNotificationsRequest;
 import io.sextant.notification.v1.BatchSendNotificationsResponse;
 import io.sextant.notification.v1.CancelNotificationRequest;
@@ -17,14 +22,19 @@ import io.sextant.notification.v1.CreateTemplateRequest;
 import io.sextant.notification.v1.CreateTemplateResponse;
 import io.sextant.notification.v1.DeleteTemplateRequest;
 import io.sextant.notification.v1.DeleteTemplateResponse;
+import io.sextant.notification.v1.FeedItem;
 import io.sextant.notification.v1.GetNotificationRequest;
 import io.sextant.notification.v1.GetNotificationResponse;
 import io.sextant.notification.v1.GetTemplateRequest;
 import io.sextant.notification.v1.GetTemplateResponse;
+import io.sextant.notification.v1.ListFeedItemsRequest;
+import io.sextant.notification.v1.ListFeedItemsResponse;
 import io.sextant.notification.v1.ListNotificationsRequest;
 import io.sextant.notification.v1.ListNotificationsResponse;
 import io.sextant.notification.v1.ListTemplatesRequest;
 import io.sextant.notification.v1.ListTemplatesResponse;
+import io.sextant.notification.v1.MarkFeedItemsReadRequest;
+import io.sextant.notification.v1.MarkFeedItemsReadResponse;
 import io.sextant.notification.v1.Notification;
 import io.sextant.notification.v1.NotificationServiceGrpc;
 import io.sextant.notification.v1.RenderTemplateRequest;
@@ -36,17 +46,19 @@ import io.sextant.notification.v1.SendNotificationResponse;
 import io.sextant.notification.v1.Template;
 import io.sextant.notification.v1.UpdateTemplateRequest;
 import io.sextant.notification.v1.UpdateTemplateResponse;
+import io.sextant.notification.v1.WatchFeedRequest;
 import io.sextant.platform.error.Errors;
 import io.sextant.platform.identity.Authz;
 import io.sextant.platform.identity.Principal;
 import io.sextant.platform.resource.Page;
+import io.sextant.platform.resource.ProtoTime;
 import io.sextant.platform.resource.UpdateMask;
 
 /**
  * The notification service's transport: each RPC reads its request (names to ids, masks to
  * paths), takes its caller from {@link Authz} (the plain permissions are the contract's, checked by
- * the platform before this code runs), hands over to {@link Notifications} or {@link Templates}, and
- * maps the answer with {@link NotificationProtos}.
+ * the platform before this code runs), hands over to {@link Notifications}, {@link Templates} or the
+ * caller's feed ({@link Feed}, {@link FeedWatch}), and maps the answer with {@link NotificationProtos}.
  */
 final class NotificationServiceImpl extends NotificationServiceGrpc.NotificationServiceImplBase {
 
@@ -57,10 +69,14 @@ final class NotificationServiceImpl extends NotificationServiceGrpc.Notification
 
     private final Notifications notifications;
     private final Templates templates;
+    private final Feed feed;
+    private final FeedWatch watch;
 
-    NotificationServiceImpl(Notifications notifications, Templates templates) {
+    NotificationServiceImpl(Notifications notifications, Templates templates, Feed feed, FeedWatch watch) {
         this.notifications = notifications;
         this.templates = templates;
+        this.feed = feed;
+        this.watch = watch;
     }
 
     // ---- notifications
@@ -171,6 +187,51 @@ final class NotificationServiceImpl extends NotificationServiceGrpc.Notification
                                               .setHtmlBody(rendered.html())
                                               .setLocale(rendered.locale())
                                               .build());
+    }
+
+    // ---- the caller's in-app feed
+
+    @Override
+    public void listFeedItems(ListFeedItemsRequest request, StreamObserver<ListFeedItemsResponse> response) {
+        final UUID user = Feed.userOf(Authz.requireAuthenticated());
+        final Feed.ItemsPage page = feed.list(user, request.getUnreadOnly(), request.getPageSize(),
+                                              request.getPageToken());
+        final ListFeedItemsResponse.Builder out = ListFeedItemsResponse.newBuilder()
+                                                                       .setNextPageToken(page.nextPageToken())
+                                                                       .setUnreadCount(count(page.unreadCount()));
+        page.items().forEach(row -> out.addItems(Feed.toProto(row)));
+        reply(response, out.build());
+    }
+
+    @Override
+    public void markFeedItemsRead(MarkFeedItemsReadRequest request, StreamObserver<MarkFeedItemsReadResponse> response) {
+        final UUID user = Feed.userOf(Authz.requireAuthenticated());
+        final List<UUID> items = new ArrayList<>();
+        for (int i = 0; i < request.getNamesCount(); i++) {
+            items.add(Feed.itemId(request.getNames(i), "names[" + i + "]"));
+        }
+        final long unread = feed.markRead(user, items, request.getAll());
+        reply(response, MarkFeedItemsReadResponse.newBuilder().setUnreadCount(count(unread)).build());
+    }
+
+    /**
+     * Registers the stream and returns: it lives on in {@link FeedWatch} (its poller sends), not on
+     * this executor's thread.
+     */
+    @Override
+    public void watchFeed(WatchFeedRequest request, StreamObserver<FeedItem> response) {
+        final UUID user = Feed.userOf(Authz.requireAuthenticated());
+        final ServiceRequestContext ctx = ServiceRequestContext.currentOrNull();
+        if (ctx != null) {
+            // a watch lasts as long as the watcher wants it
+            ctx.clearRequestTimeout();
+        }
+        watch.watch(user, request.hasSince() ? ProtoTime.instant(request.getSince()) : null,
+                    (ServerCallStreamObserver<FeedItem>) response);
+    }
+
+    private static int count(long n) {
+        return (int) Math.min(Integer.MAX_VALUE, n);
     }
 
     // ---- reading the request
