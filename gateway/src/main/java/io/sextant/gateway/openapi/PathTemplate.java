@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
+import io.sextant.gateway.backends.HttpRulePaths;
+
 /**
  * An HttpRule path template as an OpenAPI path. OpenAPI path parameters cannot span a {@code /}, so
  * a variable bound to a resource-name pattern is spread over its segments: each {@code *} becomes a
@@ -43,7 +45,7 @@ record PathTemplate(String path, List<Parameter> parameters) {
         if (!template.startsWith("/")) {
             throw new IllegalArgumentException("an HTTP rule's path must start with '/': " + template);
         }
-        final List<String> segments = split(template.substring(1));
+        final List<String> segments = HttpRulePaths.segments(template.substring(1));
         final String last = segments.get(segments.size() - 1);
         final int close = last.lastIndexOf('}');
         final int colon = last.indexOf(':', close + 1);
@@ -102,26 +104,6 @@ record PathTemplate(String path, List<Parameter> parameters) {
             }
         }
         return new PathTemplate(path.append(verb).toString(), parameters);
-    }
-
-    /** The segments of a path, split at the slashes that are not inside a variable. */
-    private static List<String> split(String path) {
-        final List<String> segments = new ArrayList<>();
-        int depth = 0;
-        int start = 0;
-        for (int i = 0; i < path.length(); i++) {
-            final char c = path.charAt(i);
-            if (c == '{') {
-                depth++;
-            } else if (c == '}') {
-                depth--;
-            } else if (c == '/' && depth == 0) {
-                segments.add(path.substring(start, i));
-                start = i + 1;
-            }
-        }
-        segments.add(path.substring(start));
-        return segments;
     }
 
     private static String identifier(String literal) {

@@ -10,6 +10,8 @@ import com.google.api.HttpRule;
 import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.server.Route;
 
+import io.sextant.gateway.backends.HttpRulePaths;
+
 /**
  * One binding of a {@code google.api.http} rule as an Armeria route: its HTTP method and its path
  * template as an anchored regular expression, one named group per variable, which captures the whole
@@ -52,7 +54,7 @@ record HttpRuleRoute(HttpMethod method, String template, Pattern pattern, List<S
         if (!template.startsWith("/")) {
             throw new IllegalArgumentException("an HTTP rule's path must start with '/': " + template);
         }
-        final List<String> segments = split(template.substring(1));
+        final List<String> segments = HttpRulePaths.segments(template.substring(1));
         final int lastIndex = segments.size() - 1;
         final String last = segments.get(lastIndex);
         final int colon = last.indexOf(':', last.lastIndexOf('}') + 1);
@@ -99,25 +101,5 @@ record HttpRuleRoute(HttpMethod method, String template, Pattern pattern, List<S
             throw new IllegalArgumentException("a malformed segment '" + segment + "' in HTTP rule path " + template);
         }
         return Pattern.quote(segment);
-    }
-
-    /** The segments of a path, split at the slashes that are not inside a variable. */
-    private static List<String> split(String path) {
-        final List<String> segments = new ArrayList<>();
-        int depth = 0;
-        int start = 0;
-        for (int i = 0; i < path.length(); i++) {
-            final char c = path.charAt(i);
-            if (c == '{') {
-                depth++;
-            } else if (c == '}') {
-                depth--;
-            } else if (c == '/' && depth == 0) {
-                segments.add(path.substring(start, i));
-                start = i + 1;
-            }
-        }
-        segments.add(path.substring(start));
-        return segments;
     }
 }
