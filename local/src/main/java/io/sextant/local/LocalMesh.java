@@ -168,6 +168,11 @@ public final class LocalMesh implements AutoCloseable {
                     values.put("SMTP_TLS", "none");
                     values.put("SMTP_FROM", "Sextant <no-reply@sextant.local>");
                 }
+                if (name.equals("notification")) {
+                    // e-mails' one-click unsubscribe links point at the gateway, which serves them without sign-in
+                    putUnlessSet(values, Map.of("UNSUBSCRIBE_URL", "http://localhost:" + ports.get("gateway")
+                                                                   + "/v1/notifications:unsubscribe"));
+                }
                 if (name.equals("auth") && admin.generated()) {
                     values.put("BOOTSTRAP_ADMIN_USERNAME", admin.username());
                     values.put("BOOTSTRAP_ADMIN_EMAIL", admin.email());

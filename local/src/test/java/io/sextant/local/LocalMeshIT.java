@@ -169,6 +169,73 @@ class LocalMeshIT {
                 .isNotEqualTo(200);
     }
 
+    @Test
+    void anEmailsOneClickUnsubscribeLinkWorksThroughTheGatewayAndStopsTheNextOne() throws Exception {
+        final LocalMesh.AdminLogin admin = mesh.admin();
+        final String adminToken = call("POST", "/v1/auth/login", "{\"username\":\"" + admin.username()
+                                                                 + "\",\"password\":\"" + admin.password() + "\"}", null)
+                .body().path("accessToken").asText();
+        final String address = "reader-" + UUID.randomUUID() + "@example.com";
+        final String newsletter = "{\"channel\":\"CHANNEL_EMAIL\",\"recipient\":\"" + address
+                                  + "\",\"subject\":\"News\",\"body\":\"All the news\",\"category\":\"newsletter\"}";
+        final Reply sent = call("POST", "/v1/notifications:send", newsletter, adminToken);
+        assertThat(sent.status()).as(sent.raw().body()).isEqualTo(200);
+
+        final String[] link = new String[1];
+        Poll.until(() -> {
+            final Path mail;
+            try (var files = Files.list(mesh.mailDirectory().orElseThrow())) {
+                mail = files.filter(p -> p.getFileName().toString().endsWith("-" + address + ".eml")).findFirst().orElseThrow();
+            }
+            final MimeMessage message;
+            try (var in = Files.newInputStream(mail)) {
+                message = new MimeMessage(Session.getInstance(new Properties()), in);
+            }
+            assertThat(message.getHeader("List-Unsubscribe-Post", null)).isEqualTo("List-Unsubscribe=One-Click");
+            link[0] = message.getHeader("List-Unsubscribe", null);
+        });
+        assertThat(link[0]).startsWith("<http://localhost:" + mesh.port("gateway") + "/v1/notifications:unsubscribe?token=")
+                           .endsWith(">");
+
+        // what a mailbox provider does (RFC 8058): a POST of the form, without cookies or a token
+        final HttpResponse<String> unsubscribed = HTTP.send(
+                HttpRequest.newBuilder(URI.create(link[0].substring(1, link[0].length() - 1)))
+                           .timeout(Duration.ofSeconds(10))
+                           .header("content-type", "application/x-www-form-urlencoded")
+                           .POST(HttpRequest.BodyPublishers.ofString("List-Unsubscribe=One-Click")).build(),
+                HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        assertThat(unsubscribed.statusCode()).as(unsubscribed.body()).isEqualTo(200);
+        assertThat(JSON.readTree(unsubscribed.body()).path("category").asText()).isEqualTo("newsletter");
+
+        final String next = call("POST", "/v1/notifications:send", newsletter, adminToken).body().path("name").asText();
+        Poll.until(() -> assertThat(call("GET", "/v1/" + next, null, adminToken).body().path("status").asText())
+                .isEqualTo("NOTIFICATION_STATUS_SUPPRESSED"));
+        // a damaged link is a clear 400 naming the token
+        final Reply damaged = call("POST", "/v1/notifications:unsubscribe?token=u1.bad.token", null, null);
+        assertError(damaged, 400, "INVALID_ARGUMENT");
+    }
+
+    @Test
+    void aUserManagesTheirNotificationPreferencesOverRest() throws Exception {
+        final String token = registerAndLogin(newUsername()).path("accessToken").asText();
+        final Reply none = call("GET", "/v1/users/me/notificationPreferences", null, token);
+        assertThat(none.status()).as(none.raw().body()).isEqualTo(200);
+        assertThat(none.body().path("name").asText()).matches("users/[0-9a-f-]{36}/notificationPreferences");
+
+        final Reply changed = call("PATCH", "/v1/users/me/notificationPreferences",
+                                   "{\"optOuts\":[{\"channel\":\"CHANNEL_SMS\"},{\"category\":\"digest\"}]}", token);
+        assertThat(changed.status()).as(changed.raw().body()).isEqualTo(200);
+        assertThat(changed.body().path("optOuts")).hasSize(2);
+        assertThat(call("GET", "/" + "v1/" + none.body().path("name").asText(), null, token).body().path("optOuts"))
+                .hasSize(2);
+        assertError(call("PATCH", "/v1/users/me/notificationPreferences", "{\"optOuts\":[{}]}", token), 400,
+                    "INVALID_ARGUMENT");
+        assertError(call("GET", "/v1/users/" + UUID.randomUUID() + "/notificationPreferences", null, token), 404,
+                    "NOT_FOUND");
+        // the users service's own routes around it are untouched
+        assertThat(call("GET", "/v1/users/me", null, token).status()).isEqualTo(200);
+    }
+
     /** The plain text of a message: itself, or the text/plain part of a multipart/alternative. */
     private static String text(Part part) throws Exception {
         if (part.isMimeType("text/plain")) {

@@ -1,6 +1,11 @@
 package io.sextant.notification;
 
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.Set;
+import java.util.TreeSet;
 
 import io.sextant.notification.channel.ProvidersConfig;
 import io.sextant.notification.email.SmtpSettings;
@@ -20,6 +25,10 @@ import io.sextant.platform.config.Targets;
  *   <tr><td>NOTIFICATION_LEASE</td><td>2m: how long a claimed notification is one replica's</td></tr>
  *   <tr><td>NOTIFICATION_MAX_ATTEMPTS</td><td>8: attempts before a retryable failure is FAILED</td></tr>
  *   <tr><td>NOTIFICATION_RETRY_INITIAL / _MAX</td><td>5s / 1h: the backoff between attempts</td></tr>
+ *   <tr><td>TRANSACTIONAL_CATEGORIES</td><td>password-reset,email-verification,security-alert: categories
+ *       delivered whatever the recipient opted out of (and without an unsubscribe link)</td></tr>
+ *   <tr><td>UNSUBSCRIBE_URL</td><td>unset: where e-mails' one-click unsubscribe links point (the gateway's
+ *       {@code /v1/notifications:unsubscribe}); unset, e-mails carry none</td></tr>
  *   <tr><td>SMTP_HOST ... SMTP_FROM</td><td>the e-mail channel; without SMTP_HOST there is none</td></tr>
  *   <tr><td>SMS_PROVIDERS, PUSH_PROVIDERS, WEBHOOK_SIGNING_SECRET ...</td><td>the HTTP channels
  *       ({@link ProvidersConfig}); a channel without a provider is off</td></tr>
@@ -27,9 +36,15 @@ import io.sextant.platform.config.Targets;
  *
  * @param smtp      the e-mail channel's settings, null without SMTP_HOST
  * @param providers the SMS, push and webhook channels' providers
+ * @param transactionalCategories the categories opt-outs do not apply to
+ * @param unsubscribeUrl the target of e-mails' unsubscribe links, or null for none
  */
 public record NotificationConfig(CommonConfig common, String usersTarget, Duration usersDeadline, int queueMax,
-                                 EngineSettings engine, SmtpSettings smtp, ProvidersConfig providers) {
+                                 EngineSettings engine, SmtpSettings smtp, ProvidersConfig providers,
+                                 Set<String> transactionalCategories, String unsubscribeUrl) {
+
+    /** The default of TRANSACTIONAL_CATEGORIES: what a user must get whatever they opted out of. */
+    public static final String TRANSACTIONAL_DEFAULT = "password-reset,email-verification,security-alert";
 
     public static final int DEFAULT_PORT = 8003;
 
@@ -56,10 +71,43 @@ public record NotificationConfig(CommonConfig common, String usersTarget, Durati
             env.problem("NOTIFICATION_LEASE", "must be at least 4 × SMTP_TIMEOUT (a delivery must end within its lease)");
         }
         final ProvidersConfig providers = ProvidersConfig.read(env);
+        final Set<String> transactional = transactional(env);
+        final String unsubscribeUrl = unsubscribeUrl(env);
         env.check();
         return new NotificationConfig(common, usersTarget, usersDeadline, queueMax,
                                       new EngineSettings(workers, poll, lease, maxAttempts, retryInitial, retryMax), smtp,
-                                      providers);
+                                      providers, transactional, unsubscribeUrl);
+    }
+
+    private static Set<String> transactional(Env env) {
+        final String text = env.string("TRANSACTIONAL_CATEGORIES", TRANSACTIONAL_DEFAULT);
+        final Set<String> categories = new TreeSet<>();
+        Arrays.stream(text.split(",")).map(String::trim).filter(c -> !c.isEmpty()).forEach(categories::add);
+        for (String category : categories) {
+            if (!category.matches("^[a-z0-9][a-z0-9-.]{0,62}$")) {
+                env.problem("TRANSACTIONAL_CATEGORIES", "has '" + category + "'; expected categories (lower-case"
+                                                        + " letters, digits, '-' and '.') separated by commas");
+            }
+        }
+        return categories;
+    }
+
+    private static String unsubscribeUrl(Env env) {
+        final String text = env.raw("UNSUBSCRIBE_URL");
+        if (text == null || text.isBlank()) {
+            return null;
+        }
+        try {
+            final URI uri = new URI(text.trim());
+            if ((uri.getScheme() == null || !uri.getScheme().matches("https?")) || uri.getHost() == null
+                || uri.getFragment() != null) {
+                env.problem("UNSUBSCRIBE_URL", "is '" + text + "'; expected an http(s) URL without a fragment, such as"
+                                               + " https://api.example.com/v1/notifications:unsubscribe");
+            }
+        } catch (URISyntaxException e) {
+            env.problem("UNSUBSCRIBE_URL", "is not a URL: " + e.getMessage());
+        }
+        return text.trim();
     }
 
     private static SmtpSettings smtp(Env env, int workers) {

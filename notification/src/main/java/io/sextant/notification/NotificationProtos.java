@@ -1,5 +1,6 @@
 package io.sextant.notification;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -11,12 +12,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.sextant.notification.db.AttemptRow;
 import io.sextant.notification.db.NotificationRow;
+import io.sextant.notification.db.PreferencesDao.OptOutRow;
 import io.sextant.notification.db.TemplateRow;
+import io.sextant.notification.prefs.Preferences;
 import io.sextant.notification.v1.Channel;
 import io.sextant.notification.v1.DeliveryAttempt;
 import io.sextant.notification.v1.DeliveryOutcome;
 import io.sextant.notification.v1.Notification;
+import io.sextant.notification.v1.NotificationPreferences;
 import io.sextant.notification.v1.NotificationStatus;
+import io.sextant.notification.v1.OptOut;
 import io.sextant.notification.v1.Template;
 import io.sextant.notification.v1.TemplateContent;
 import io.sextant.platform.resource.ProtoTime;
@@ -113,5 +118,33 @@ final class NotificationProtos {
             out.setCreateTime(ProtoTime.timestamp(row.createTime())).setUpdateTime(ProtoTime.timestamp(row.updateTime()));
         }
         return out.build();
+    }
+
+    /** A stored channel ({@code EMAIL}) as the enum; {@code *} is CHANNEL_UNSPECIFIED (every channel). */
+    static Channel toChannel(String channel) {
+        return channel.equals("*") ? Channel.CHANNEL_UNSPECIFIED : Channel.valueOf("CHANNEL_" + channel);
+    }
+
+    static NotificationPreferences toPreferences(Preferences.UserPreferences preferences) {
+        final NotificationPreferences.Builder out = NotificationPreferences.newBuilder()
+                .setName("users/" + preferences.user() + "/notificationPreferences");
+        for (OptOutRow o : preferences.optOuts()) {
+            out.addOptOuts(OptOut.newBuilder().setChannel(toChannel(o.channel()))
+                                 .setCategory(o.category().equals("*") ? "" : o.category()));
+        }
+        if (preferences.updateTime() != null) {
+            out.setUpdateTime(ProtoTime.timestamp(preferences.updateTime()));
+        }
+        return out.build();
+    }
+
+    /** The opt-outs of a request as stored: an unset channel or an empty category is {@code *}. */
+    static List<OptOutRow> optOuts(List<OptOut> optOuts) {
+        final List<OptOutRow> rows = new ArrayList<>();
+        for (OptOut o : optOuts) {
+            rows.add(new OptOutRow(o.getChannel() == Channel.CHANNEL_UNSPECIFIED ? "*" : channel(o.getChannel()),
+                                   o.getCategory().isEmpty() ? "*" : o.getCategory()));
+        }
+        return rows;
     }
 }

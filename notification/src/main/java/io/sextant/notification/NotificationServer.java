@@ -19,6 +19,8 @@ import io.sextant.notification.engine.DeliveryEngine;
 import io.sextant.notification.feed.Feed;
 import io.sextant.notification.feed.FeedWatch;
 import io.sextant.notification.feed.InAppProvider;
+import io.sextant.notification.prefs.Preferences;
+import io.sextant.notification.prefs.UnsubscribeLinks;
 import io.sextant.platform.config.Env;
 import io.sextant.platform.db.Database;
 import io.sextant.platform.grpc.ServiceClient;
@@ -83,7 +85,9 @@ public final class NotificationServer {
                                                  .build();
         builder.closeOnStop(users);
         // closed before the clients and the database it uses (closeOnStop closes newest first)
-        final DeliveryEngine engine = new DeliveryEngine(db.jdbi(), channels, config.engine(),
+        final Preferences preferences = new Preferences(db.jdbi(), config.transactionalCategories(),
+                                                        new UnsubscribeLinks(db.jdbi(), config.unsubscribeUrl()));
+        final DeliveryEngine engine = new DeliveryEngine(db.jdbi(), channels, config.engine(), preferences,
                                                          DeliveryEngine.newInstanceName());
         final Notifications notifications = new Notifications(
                 db.jdbi(), new UserDirectory(users.stub(UsersServiceGrpc.UsersServiceBlockingStub.class)),
@@ -104,7 +108,7 @@ public final class NotificationServer {
             }
         });
         builder.grpcService(new NotificationServiceImpl(notifications, new Templates(db.jdbi()), new Feed(db.jdbi()),
-                                                        watch));
+                                                        watch, preferences));
         if (verifier == null) {
             builder.remoteIdentity();
         } else {

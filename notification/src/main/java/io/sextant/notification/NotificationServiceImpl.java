@@ -14,6 +14,8 @@ import io.sextant.notification.db.NotificationRow;
 import io.sextant.notification.db.TemplateRow;
 import io.sextant.notification.feed.Feed;
 import io.sextant.notification.feed.FeedWatch;
+import io.sextant.notification.prefs.Preferences;
+import io.sextant.notification.prefs.UnsubscribeLinks;
 import io.sextant.notification.v1.BatchSendNotificationsRequest;
 import io.sextant.notification.v1.BatchSendNotificationsResponse;
 import io.sextant.notification.v1.CancelNotificationRequest;
@@ -23,6 +25,8 @@ import io.sextant.notification.v1.CreateTemplateResponse;
 import io.sextant.notification.v1.DeleteTemplateRequest;
 import io.sextant.notification.v1.DeleteTemplateResponse;
 import io.sextant.notification.v1.FeedItem;
+import io.sextant.notification.v1.GetNotificationPreferencesRequest;
+import io.sextant.notification.v1.GetNotificationPreferencesResponse;
 import io.sextant.notification.v1.GetNotificationRequest;
 import io.sextant.notification.v1.GetNotificationResponse;
 import io.sextant.notification.v1.GetTemplateRequest;
@@ -36,6 +40,7 @@ import io.sextant.notification.v1.ListTemplatesResponse;
 import io.sextant.notification.v1.MarkFeedItemsReadRequest;
 import io.sextant.notification.v1.MarkFeedItemsReadResponse;
 import io.sextant.notification.v1.Notification;
+import io.sextant.notification.v1.NotificationPreferences;
 import io.sextant.notification.v1.NotificationServiceGrpc;
 import io.sextant.notification.v1.RenderTemplateRequest;
 import io.sextant.notification.v1.RenderTemplateResponse;
@@ -44,6 +49,10 @@ import io.sextant.notification.v1.ScheduleNotificationResponse;
 import io.sextant.notification.v1.SendNotificationRequest;
 import io.sextant.notification.v1.SendNotificationResponse;
 import io.sextant.notification.v1.Template;
+import io.sextant.notification.v1.UnsubscribeRequest;
+import io.sextant.notification.v1.UnsubscribeResponse;
+import io.sextant.notification.v1.UpdateNotificationPreferencesRequest;
+import io.sextant.notification.v1.UpdateNotificationPreferencesResponse;
 import io.sextant.notification.v1.UpdateTemplateRequest;
 import io.sextant.notification.v1.UpdateTemplateResponse;
 import io.sextant.notification.v1.WatchFeedRequest;
@@ -57,8 +66,9 @@ import io.sextant.platform.resource.UpdateMask;
 /**
  * The notification service's transport: each RPC reads its request (names to ids, masks to
  * paths), takes its caller from {@link Authz} (the plain permissions are the contract's, checked by
- * the platform before this code runs), hands over to {@link Notifications}, {@link Templates} or the
- * caller's feed ({@link Feed}, {@link FeedWatch}), and maps the answer with {@link NotificationProtos}.
+ * the platform before this code runs), hands over to {@link Notifications}, {@link Templates}, the
+ * caller's feed ({@link Feed}, {@link FeedWatch}) or the recipients' {@link Preferences}, and maps the
+ * answer with {@link NotificationProtos}.
  */
 final class NotificationServiceImpl extends NotificationServiceGrpc.NotificationServiceImplBase {
 
@@ -66,17 +76,22 @@ final class NotificationServiceImpl extends NotificationServiceGrpc.Notification
     static final UpdateMask TEMPLATE_FIELDS = UpdateMask.of(Template.getDescriptor(), "display_name", "subject_template",
                                                             "body_template", "html_body_template", "description",
                                                             "variables", "locales");
+    /** The fields UpdateNotificationPreferences may change. */
+    static final UpdateMask PREFERENCE_FIELDS = UpdateMask.of(NotificationPreferences.getDescriptor(), "opt_outs");
 
     private final Notifications notifications;
     private final Templates templates;
     private final Feed feed;
     private final FeedWatch watch;
+    private final Preferences preferences;
 
-    NotificationServiceImpl(Notifications notifications, Templates templates, Feed feed, FeedWatch watch) {
+    NotificationServiceImpl(Notifications notifications, Templates templates, Feed feed, FeedWatch watch,
+                            Preferences preferences) {
         this.notifications = notifications;
         this.templates = templates;
         this.feed = feed;
         this.watch = watch;
+        this.preferences = preferences;
     }
 
     // ---- notifications
@@ -228,6 +243,39 @@ final class NotificationServiceImpl extends NotificationServiceGrpc.Notification
         }
         watch.watch(user, request.hasSince() ? ProtoTime.instant(request.getSince()) : null,
                     (ServerCallStreamObserver<FeedItem>) response);
+    }
+
+    // ---- preferences
+
+    @Override
+    public void getNotificationPreferences(GetNotificationPreferencesRequest request,
+                                           StreamObserver<GetNotificationPreferencesResponse> response) {
+        final UUID user = preferences.readable(Authz.requireAuthenticated(), request.getName(), "name");
+        reply(response, GetNotificationPreferencesResponse.newBuilder()
+                                                          .setPreferences(NotificationProtos.toPreferences(preferences.get(user)))
+                                                          .build());
+    }
+
+    @Override
+    public void updateNotificationPreferences(UpdateNotificationPreferencesRequest request,
+                                              StreamObserver<UpdateNotificationPreferencesResponse> response) {
+        final UUID user = preferences.changeable(Authz.requireAuthenticated(), request.getPreferences().getName(),
+                                                 "preferences.name");
+        PREFERENCE_FIELDS.paths(request.getUpdateMask(), request.getPreferences());
+        final Preferences.UserPreferences changed = preferences.replace(
+                user, NotificationProtos.optOuts(request.getPreferences().getOptOutsList()));
+        reply(response, UpdateNotificationPreferencesResponse.newBuilder()
+                                                             .setPreferences(NotificationProtos.toPreferences(changed))
+                                                             .build());
+    }
+
+    @Override
+    public void unsubscribe(UnsubscribeRequest request, StreamObserver<UnsubscribeResponse> response) {
+        final UnsubscribeLinks.Target target = preferences.unsubscribe(request.getToken());
+        reply(response, UnsubscribeResponse.newBuilder()
+                                           .setChannel(NotificationProtos.toChannel(target.channel()))
+                                           .setCategory(target.category().equals("*") ? "" : target.category())
+                                           .build());
     }
 
     private static int count(long n) {

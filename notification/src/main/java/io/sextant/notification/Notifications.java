@@ -191,11 +191,23 @@ final class Notifications {
         }
     }
 
-    /** A notification the caller may see: every one with {@code notifications.read}, else their own; else NOT_FOUND. */
+    /**
+     * The recipient name of a caller's own notifications: {@code users/{id}} for a user, null for a
+     * service (nothing is addressed to it).
+     */
+    static String recipientName(Principal caller) {
+        return caller.userId().map(id -> "users/" + id).orElse(null);
+    }
+
+    /**
+     * A notification the caller may see: every one with {@code notifications.read}, else the ones
+     * they sent and the ones addressed to them; else NOT_FOUND.
+     */
     NotificationRow get(Principal caller, UUID id) {
         final NotificationRow row = jdbi.withExtension(NotificationDao.class, dao -> dao.find(id))
                                         .orElseThrow(() -> Errors.notFound("notification", "notifications/" + id));
-        if (!caller.hasPermission(READ) && !row.creator().equals(creator(caller))) {
+        if (!caller.hasPermission(READ) && !row.creator().equals(creator(caller))
+            && !row.recipient().equals(recipientName(caller))) {
             throw Errors.notFound("notification", "notifications/" + id);
         }
         return row;
@@ -215,8 +227,11 @@ final class Notifications {
 
     /** A page of the history the caller may see. */
     Page<NotificationRow> list(Principal caller, String filter, int pageSize, String pageToken) {
-        final String only = caller.hasPermission(READ) ? null : creator(caller);
-        return jdbi.withHandle(h -> NotificationQueries.list(h, filter, only, pageSize, pageToken));
+        if (caller.hasPermission(READ)) {
+            return jdbi.withHandle(h -> NotificationQueries.list(h, filter, null, null, pageSize, pageToken));
+        }
+        return jdbi.withHandle(h -> NotificationQueries.list(h, filter, creator(caller), recipientName(caller), pageSize,
+                                                             pageToken));
     }
 
     /**
@@ -229,7 +244,7 @@ final class Notifications {
                                         .orElseThrow(() -> Errors.notFound("notification", "notifications/" + id));
         final boolean own = row.creator().equals(creator(caller));
         if (own ? !caller.hasPermission(SEND) && !caller.hasPermission(MANAGE) : !caller.hasPermission(MANAGE)) {
-            if (!own && !caller.hasPermission(READ)) {
+            if (!own && !caller.hasPermission(READ) && !row.recipient().equals(recipientName(caller))) {
                 throw Errors.notFound("notification", "notifications/" + id);
             }
             throw Errors.permissionDenied("PERMISSION_DENIED", "cancelling " + (own ? "your own notifications needs '"

@@ -6,9 +6,7 @@ import static io.sextant.platform.testing.GrpcErrors.errorInfo;
 import static io.sextant.platform.testing.GrpcErrors.failure;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Clock;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -42,13 +40,8 @@ import io.sextant.notification.v1.NotificationStatus;
 import io.sextant.notification.v1.SendNotificationRequest;
 import io.sextant.notification.v1.Template;
 import io.sextant.notification.v1.WatchFeedRequest;
-import io.sextant.platform.config.Env;
-import io.sextant.platform.db.DbConfig;
-import io.sextant.platform.identity.RevocationSet;
-import io.sextant.platform.identity.TokenVerifier;
 import io.sextant.platform.server.SextantServer;
 import io.sextant.platform.testing.Poll;
-import io.sextant.platform.testing.TestKeys;
 import io.sextant.platform.testing.TestPostgres;
 import io.sextant.platform.testing.TestServers;
 
@@ -59,25 +52,14 @@ import io.sextant.platform.testing.TestServers;
  */
 class FeedIT {
 
-    private static final TestKeys KEYS = TestKeys.generate("feed-it");
+    private static final NotificationTesting TESTING = new NotificationTesting("feed-it");
 
     private static SextantServer server;
     private static NotificationServiceBlockingStub admin;
 
     @BeforeAll
     static void start() {
-        final DbConfig db = TestPostgres.newDatabase("notification");
-        final Map<String, String> env = new HashMap<>(Map.of(
-                "PORT", "0", "SHUTDOWN_GRACE", "500ms", "DB_URL", db.url(), "DB_USER", db.user(),
-                // IN_APP recipients are users/{id} as they are: the users service is never asked
-                "USERS_TARGET", "127.0.0.1:9", "NOTIFICATION_POLL_INTERVAL", "50ms"));
-        if (!db.password().isEmpty()) {
-            env.put("DB_PASSWORD", db.password());
-        }
-        final Clock clock = Clock.systemUTC();
-        final TokenVerifier verifier = new TokenVerifier(kid -> kid.equals(KEYS.kid()) ? KEYS.publicKey() : null,
-                                                         new RevocationSet(clock), clock);
-        server = NotificationServer.newServer(NotificationServer.readConfig(Env.of(env)), verifier, Map.of()).start();
+        server = TESTING.start(TestPostgres.newDatabase("notification"), Map.of());
         admin = stub(token(UUID.randomUUID().toString(), "*"));
     }
 
@@ -87,12 +69,11 @@ class FeedIT {
     }
 
     private static String token(String subject, String... permissions) {
-        return KEYS.sign(KEYS.userToken(subject).withClaim("permissions", List.of(permissions)));
+        return TESTING.token(subject, permissions);
     }
 
     private static NotificationServiceBlockingStub stub(String token) {
-        return TestServers.grpc(server.port()).addHeader("authorization", "Bearer " + token)
-                          .build(NotificationServiceBlockingStub.class);
+        return NotificationTesting.stub(server, token);
     }
 
     private static NotificationServiceStub asyncStub(String token) {
@@ -234,9 +215,7 @@ class FeedIT {
         final StatusRuntimeException bigPage = failure(() -> list(someone, 101, "", false));
         assertThat(badRequest(bigPage).getFieldViolations(0).getField()).isEqualTo("page_size");
 
-        final NotificationServiceBlockingStub service = stub(KEYS.sign(
-                KEYS.userToken("api-keys/" + UUID.randomUUID()).withClaim("kind", "service")
-                    .withClaim("permissions", List.of("*"))));
+        final NotificationServiceBlockingStub service = stub(TESTING.serviceToken("api-keys/" + UUID.randomUUID(), "*"));
         final StatusRuntimeException noFeed = failure(() -> list(service, 0, "", false));
         assertThat(code(noFeed)).isEqualTo(Status.Code.FAILED_PRECONDITION);
         assertThat(errorInfo(noFeed).getReason()).isEqualTo("NO_USER_FEED");
@@ -244,7 +223,7 @@ class FeedIT {
                                                                                         .build()))))
                 .isEqualTo(Status.Code.FAILED_PRECONDITION);
         final Recorder recorder = new Recorder();
-        asyncStub(KEYS.sign(KEYS.userToken("api-keys/" + UUID.randomUUID()).withClaim("kind", "service")))
+        asyncStub(TESTING.serviceToken("api-keys/" + UUID.randomUUID()))
                 .watchFeed(WatchFeedRequest.getDefaultInstance(), recorder);
         final StatusRuntimeException watchNoFeed = (StatusRuntimeException) recorder.done.join();
         assertThat(code(watchNoFeed)).isEqualTo(Status.Code.FAILED_PRECONDITION);

@@ -7,12 +7,18 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 
+import com.google.api.HttpRule;
+
+import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.common.grpc.protocol.GrpcHeaderNames;
+import com.linecorp.armeria.internal.server.grpc.HttpEndpointSpecification;
+import com.linecorp.armeria.internal.server.grpc.HttpEndpointSupport;
 import com.linecorp.armeria.server.DecoratingHttpServiceFunction;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
@@ -28,6 +34,11 @@ import io.sextant.gateway.errors.RestErrorBody;
  * and quietly drop the rest, though the client meant something else. (The body is read whole, as the
  * transcoder does anyway, within the server's request length limit.) The same for the gateway's own
  * transcoded routes ({@link TranscodedRoute}: server streams over HTTP).
+ *
+ * <p>A route whose {@code google.api.http} rule declares no {@code body} takes none (the rule's
+ * own definition): whatever body comes with it is read within the length limit and left out of the
+ * call, whatever its type. That is what lets a mail client's RFC 8058 one-click unsubscribe, a form
+ * post, reach an RPC whose input is all in the query.
  */
 public final class RequestGuard implements DecoratingHttpServiceFunction {
 
@@ -40,6 +51,19 @@ public final class RequestGuard implements DecoratingHttpServiceFunction {
         final MediaType contentType = req.contentType();
         if (!transcoded || !carriesBody(req.method()) || GrpcContent.isGrpc(contentType)) {
             return delegate.serve(ctx, req);
+        }
+        if (grpc != null && takesNoBody(ctx)) {
+            final RequestHeaders bodyless = req.headers().toBuilder().removeAndThen(HttpHeaderNames.CONTENT_TYPE)
+                                               .removeAndThen(HttpHeaderNames.CONTENT_LENGTH).build();
+            return HttpResponse.of(req.aggregate().thenApply(ignored -> {
+                final HttpRequest without = HttpRequest.of(bodyless);
+                ctx.updateRequest(without);
+                try {
+                    return delegate.serve(ctx, without);
+                } catch (Exception e) {
+                    return HttpResponse.ofFailure(e);
+                }
+            }));
         }
         if (contentType != null && !contentType.isJson() && req.headers().contentLength() != 0) {
             return refuse(ctx, "the request body must be JSON (Content-Type: application/json), not " + contentType);
@@ -93,6 +117,21 @@ public final class RequestGuard implements DecoratingHttpServiceFunction {
         }
     }
 
+
+    /**
+     * Whether the route's HttpRule declares no body. Armeria's transcoder knows the rule of each of
+     * its routes (it is what its documentation service reads); a route it does not know is judged
+     * as one that takes a body.
+     */
+    private static boolean takesNoBody(ServiceRequestContext ctx) {
+        final HttpEndpointSupport endpoints = ctx.config().service().as(HttpEndpointSupport.class);
+        if (endpoints == null) {
+            return false;
+        }
+        final HttpEndpointSpecification endpoint = endpoints.httpEndpointSpecification(ctx.config().route());
+        final HttpRule rule = endpoint == null ? null : endpoint.httpRule();
+        return rule != null && rule.getBody().isEmpty();
+    }
 
     private static boolean carriesBody(HttpMethod method) {
         return method == HttpMethod.POST || method == HttpMethod.PUT || method == HttpMethod.PATCH

@@ -26,7 +26,8 @@ public final class NotificationQueries {
     public static final PageSizes SIZES = new PageSizes(50, 100);
 
     static final List<String> CHANNELS = List.of("EMAIL", "SMS", "PUSH", "WEBHOOK", "IN_APP");
-    static final List<String> STATUSES = List.of("QUEUED", "SCHEDULED", "SENDING", "SENT", "FAILED", "CANCELLED");
+    static final List<String> STATUSES = List.of("QUEUED", "SCHEDULED", "SENDING", "SENT", "FAILED", "CANCELLED",
+                                                 "SUPPRESSED");
 
     /** ListNotifications' {@code filter}, as the contract documents it. */
     public static final FilterFields FILTER = FilterFields.of(
@@ -49,7 +50,8 @@ public final class NotificationQueries {
                        .withOperators(FilterField.Operator.LT, FilterField.Operator.LE, FilterField.Operator.GT,
                                       FilterField.Operator.GE))
             .withExpected("expected comparisons joined by AND: channel = EMAIL|SMS|PUSH|WEBHOOK|IN_APP,"
-                          + " status = or != QUEUED|SCHEDULED|SENDING|SENT|FAILED|CANCELLED, recipient, template,"
+                          + " status = or != QUEUED|SCHEDULED|SENDING|SENT|FAILED|CANCELLED|SUPPRESSED,"
+                          + " recipient, template,"
                           + " creator or category = \"<text>\", or create_time/schedule_time/send_time with <, <=, >, >="
                           + " and an RFC 3339 time in double quotes");
 
@@ -75,17 +77,23 @@ public final class NotificationQueries {
     private NotificationQueries() {}
 
     /**
-     * A page of notifications, newest first; only {@code creator}'s when it is not null (a caller
-     * who may not read everyone's).
+     * A page of notifications, newest first; when {@code creator} is not null (a caller who may
+     * not read everyone's) only the ones it created and, when {@code recipient} is not null too,
+     * the ones addressed to {@code recipient} ({@code users/{id}}).
      */
-    public static Page<NotificationRow> list(Handle handle, String filterText, String creator, int pageSize,
-                                             String pageToken) {
+    public static Page<NotificationRow> list(Handle handle, String filterText, String creator, String recipient,
+                                             int pageSize, String pageToken) {
         SqlFilter filter = FILTER.parse(filterText);
         if (creator != null) {
             final Map<String, Object> parameters = new HashMap<>(filter.parameters());
             parameters.put("ownCreator", creator);
-            filter = new SqlFilter("n.creator = :ownCreator AND (" + filter.sql() + ")", parameters,
-                                   filter.text() + "|creator=" + creator);
+            String own = "n.creator = :ownCreator";
+            if (recipient != null) {
+                parameters.put("ownRecipient", recipient);
+                own = "(" + own + " OR n.recipient = :ownRecipient)";
+            }
+            filter = new SqlFilter(own + " AND (" + filter.sql() + ")", parameters,
+                                   filter.text() + "|creator=" + creator + "|recipient=" + recipient);
         }
         return KeysetPages.list(handle, "SELECT " + NotificationRow.COLUMNS + " FROM notifications n", "notifications",
                                 filter, ORDER.parse(""), SIZES.of(pageSize), pageToken, new NotificationRow.Mapper());

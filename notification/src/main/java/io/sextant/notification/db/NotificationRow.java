@@ -33,7 +33,8 @@ public record NotificationRow(UUID id, String channel, String recipient, String 
 
     /** The statuses after which nothing changes. */
     public static boolean isFinal(String status) {
-        return status.equals("SENT") || status.equals("FAILED") || status.equals("CANCELLED");
+        return status.equals("SENT") || status.equals("FAILED") || status.equals("CANCELLED")
+               || status.equals("SUPPRESSED");
     }
 
     /** Maps {@link #COLUMNS}. */

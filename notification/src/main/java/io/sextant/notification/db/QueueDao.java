@@ -20,15 +20,22 @@ public interface QueueDao {
      * Leases up to {@code limit} due notifications to {@code owner} until now + {@code leaseMillis}:
      * due means its time has come and nobody holds a live lease on it (a crashed replica's leases
      * expire, and its rows are taken over). {@code SKIP LOCKED}: engines never wait for each other,
-     * nor for a cancellation in progress.
+     * nor for a cancellation in progress. Each row comes with the recipient's opt-out that stops it,
+     * if any (none for a category in {@code transactional}): decided when it is due, so an opt-out
+     * made after a notification was scheduled still holds.
      */
     @SqlQuery("UPDATE notifications n SET status = 'SENDING', lease_owner = :owner,"
               + " lease_until = now() + :leaseMillis * interval '1 millisecond', update_time = now()"
               + " WHERE n.id IN (SELECT id FROM notifications WHERE next_attempt_at <= now()"
               + " AND (lease_until IS NULL OR lease_until < now()) ORDER BY next_attempt_at LIMIT :limit"
               + " FOR UPDATE SKIP LOCKED)"
-              + " RETURNING n.id, n.channel, n.address, n.subject, n.body, n.html_body, n.category, n.attempts")
-    List<ClaimedRow> claim(@Bind("owner") String owner, @Bind("leaseMillis") long leaseMillis, @Bind("limit") int limit);
+              + " RETURNING n.id, n.channel, n.recipient, n.address, n.subject, n.body, n.html_body, n.category,"
+              + " n.attempts, (SELECT o.channel || '/' || o.category FROM opt_outs o"
+              + " WHERE o.owner IN (n.recipient, 'mailto:' || lower(n.address)) AND o.channel IN (n.channel, '*')"
+              + " AND o.category IN (n.category, '*') AND NOT n.category = ANY(:transactional)"
+              + " ORDER BY o.channel, o.category LIMIT 1) AS opted_out")
+    List<ClaimedRow> claim(@Bind("owner") String owner, @Bind("leaseMillis") long leaseMillis, @Bind("limit") int limit,
+                           @Bind("transactional") String[] transactional);
 
     /**
      * Records an attempt and its result while {@code owner} still holds the lease: the attempt row,
@@ -56,6 +63,20 @@ public interface QueueDao {
     boolean record(@Bind("id") UUID id, @Bind("owner") String owner, @Bind("status") String status,
                    @Bind("retryMillis") long retryMillis, @Bind("error") String error,
                    @Bind("provider") String provider, @Bind("outcome") String outcome, @Bind("detail") String detail);
+
+    /**
+     * Ends a leased notification as SUPPRESSED (the recipient opted out) with {@code error} saying
+     * which opt-out, without an attempt; a sensitive one's content is erased as at any final
+     * status. Returns whether the lease was still held.
+     */
+    @SqlUpdate("UPDATE notifications SET status = 'SUPPRESSED', error = :error, next_attempt_at = NULL,"
+               + " lease_owner = NULL, lease_until = NULL, update_time = now(),"
+               + " subject = CASE WHEN sensitive THEN '' ELSE subject END,"
+               + " body = CASE WHEN sensitive THEN '' ELSE body END,"
+               + " html_body = CASE WHEN sensitive THEN '' ELSE html_body END,"
+               + " template_variables = CASE WHEN sensitive THEN '{}'::jsonb ELSE template_variables END"
+               + " WHERE id = :id AND lease_owner = :owner AND status = 'SENDING'")
+    boolean suppress(@Bind("id") UUID id, @Bind("owner") String owner, @Bind("error") String error);
 
     /** Gives back the leases of rows this owner claimed but did not start (a stopping engine). */
     @SqlUpdate("UPDATE notifications SET lease_owner = NULL, lease_until = NULL WHERE id = ANY(:ids) AND lease_owner = :owner")

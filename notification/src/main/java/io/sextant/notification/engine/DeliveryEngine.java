@@ -21,6 +21,7 @@ import io.sextant.notification.channel.Outcome;
 import io.sextant.notification.channel.Provider;
 import io.sextant.notification.db.ClaimedRow;
 import io.sextant.notification.db.QueueDao;
+import io.sextant.notification.prefs.Preferences;
 
 /**
  * Delivers the queued notifications: one poller thread claims due rows in PostgreSQL under a lease
@@ -30,7 +31,10 @@ import io.sextant.notification.db.QueueDao;
  * comes back after a jittered exponential backoff (at least the provider's Retry-After) until the
  * last attempt, after which it is FAILED with the last error; a permanent one is FAILED at once.
  * Rows whose lease expired (a replica that died) are claimed again. The poller looks every poll
- * interval, and at once when this replica accepts a notification ({@link #wake()}).
+ * interval, and at once when this replica accepts a notification ({@link #wake()}). A notification
+ * whose recipient opted out of its channel and category (decided in the claim, when it is due) is
+ * ended SUPPRESSED without an attempt; an e-mail of a non-transactional category carries the
+ * one-click unsubscribe headers.
  *
  * <p>Delivery is at least once: a replica that dies after its provider accepted a message but
  * before it recorded that leaves a lease that expires, and another replica sends it again.
@@ -45,6 +49,7 @@ public final class DeliveryEngine implements AutoCloseable {
     private final Jdbi jdbi;
     private final Map<String, Provider> providers;
     private final EngineSettings settings;
+    private final Preferences preferences;
     private final String instance;
     private final Backoff backoff;
     private final Semaphore freeWorkers;
@@ -58,10 +63,12 @@ public final class DeliveryEngine implements AutoCloseable {
      * @param providers by channel: {@code email}, {@code sms}, {@code push}, {@code webhook}, {@code in_app}
      * @param instance  this engine's name in leases and attempts (unique per replica)
      */
-    public DeliveryEngine(Jdbi jdbi, Map<String, Provider> providers, EngineSettings settings, String instance) {
+    public DeliveryEngine(Jdbi jdbi, Map<String, Provider> providers, EngineSettings settings, Preferences preferences,
+                          String instance) {
         this.jdbi = jdbi;
         this.providers = Map.copyOf(providers);
         this.settings = settings;
+        this.preferences = preferences;
         this.instance = instance;
         this.backoff = new Backoff(settings.retryInitial(), settings.retryMax());
         this.freeWorkers = new Semaphore(settings.workers());
@@ -111,7 +118,8 @@ public final class DeliveryEngine implements AutoCloseable {
                 free = 1 + freeWorkers.drainPermits();
                 final int limit = free;
                 final List<ClaimedRow> claimed = jdbi.withExtension(
-                        QueueDao.class, dao -> dao.claim(instance, settings.lease().toMillis(), limit));
+                        QueueDao.class, dao -> dao.claim(instance, settings.lease().toMillis(), limit,
+                                                         preferences.transactional()));
                 freeWorkers.release(free - claimed.size());
                 free = 0;
                 for (ClaimedRow row : claimed) {
@@ -160,6 +168,10 @@ public final class DeliveryEngine implements AutoCloseable {
     }
 
     private void deliver(ClaimedRow row) {
+        if (row.optedOut() != null) {
+            suppress(row);
+            return;
+        }
         final Provider provider = providers.get(row.channel().toLowerCase(Locale.ROOT));
         Outcome outcome;
         String providerName = provider == null ? "none" : provider.name();
@@ -167,14 +179,37 @@ public final class DeliveryEngine implements AutoCloseable {
             outcome = new Outcome.Permanent("no provider is configured for the " + row.channel() + " channel");
         } else {
             try {
+                final Map<String, String> headers = row.channel().equals("EMAIL")
+                        ? preferences.emailHeaders(row.recipient(), row.address(), row.category()) : Map.of();
                 outcome = provider.deliver(new Message(row.id(), row.address(), row.subject(), row.body(),
-                                                       row.htmlBody(), row.category(), Map.of()));
+                                                       row.htmlBody(), row.category(), headers));
             } catch (RuntimeException e) {
                 log.error("Provider {} failed on notification {}", providerName, row.id(), e);
                 outcome = new Outcome.Retryable("the provider failed: " + e.getClass().getSimpleName(), null);
             }
         }
         record(row, providerName, outcome);
+    }
+
+    private void suppress(ClaimedRow row) {
+        final String error = "not sent: the recipient opted out of " + describe(row.optedOut());
+        try {
+            if (!jdbi.withExtension(QueueDao.class, dao -> dao.suppress(row.id(), instance, error))) {
+                log.warn("Notification {}: the lease was lost before it was suppressed", row.id());
+            }
+        } catch (RuntimeException e) {
+            // the lease expires and the next claim decides again
+            log.error("Suppressing notification {} failed", row.id(), e);
+        }
+    }
+
+    /** {@code EMAIL/newsletter} as people read it: "newsletter by e-mail", "every category by SMS", ... */
+    private static String describe(String optOut) {
+        final int slash = optOut.indexOf('/');
+        final String channel = optOut.substring(0, slash);
+        final String category = optOut.substring(slash + 1);
+        return (category.equals("*") ? "every category" : "'" + category + "'")
+               + (channel.equals("*") ? " on every channel" : " by " + channel);
     }
 
     private void record(ClaimedRow row, String providerName, Outcome outcome) {

@@ -48,17 +48,9 @@ public final class Feed {
      * has no feed: FAILED_PRECONDITION {@code NO_USER_FEED}.
      */
     public static UUID userOf(Principal caller) {
-        final String subject = caller.subject().startsWith("users/") ? caller.subject().substring("users/".length())
-                                                                     : caller.subject();
-        if (caller.kind() == Principal.Kind.USER) {
-            try {
-                return UUID.fromString(subject);
-            } catch (IllegalArgumentException e) {
-                // not a user id: no feed, as for a service
-            }
-        }
-        throw Errors.failedPrecondition("NO_USER_FEED", "the feed is a user's own: call with a user's token, not a"
-                                                        + " service's (" + caller.subject() + ")");
+        return caller.userId().orElseThrow(() -> Errors.failedPrecondition(
+                "NO_USER_FEED", "the feed is a user's own: call with a user's token, not a service's ("
+                                + caller.subject() + ")"));
     }
 
     /** A page of the user's items, newest first; only the unread ones if asked. */

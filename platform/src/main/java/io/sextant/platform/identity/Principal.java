@@ -1,7 +1,9 @@
 package io.sextant.platform.identity;
 
 import java.time.Instant;
+import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 
 /**
  * The verified caller of a call: who the bearer token says it is. Only ever built from a token whose
@@ -33,6 +35,22 @@ public record Principal(String subject, String username, Kind kind, Set<String> 
     /** Whether a permission is granted, directly or through a wildcard ({@code files.*}, {@code *}). */
     public boolean hasPermission(String permission) {
         return grants(permissions, permission);
+    }
+
+    /**
+     * The user a user token stands for (its subject, a UUID, also when written {@code users/{id}});
+     * empty for a service, which owns nothing a user owns (a feed, preferences, files).
+     */
+    public Optional<UUID> userId() {
+        if (kind != Kind.USER) {
+            return Optional.empty();
+        }
+        final String id = subject.startsWith("users/") ? subject.substring("users/".length()) : subject;
+        try {
+            return Optional.of(UUID.fromString(id));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
     }
 
     /**
