@@ -2,12 +2,14 @@ package io.sextant.notification;
 
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Set;
 import java.util.TreeSet;
 
 import io.sextant.notification.channel.ProvidersConfig;
+import io.sextant.notification.email.SmtpProvider;
 import io.sextant.notification.email.SmtpSettings;
 import io.sextant.notification.engine.EngineSettings;
 import io.sextant.platform.config.CommonConfig;
@@ -29,6 +31,7 @@ import io.sextant.platform.config.Targets;
  *       delivered whatever the recipient opted out of (and without an unsubscribe link)</td></tr>
  *   <tr><td>UNSUBSCRIBE_URL</td><td>unset: where e-mails' one-click unsubscribe links point (the gateway's
  *       {@code /v1/notifications:unsubscribe}); unset, e-mails carry none</td></tr>
+ *   <tr><td>SMTP_CA_FILE</td><td>unset: PEM certificates of the CAs to trust for SMTP's TLS instead of the JVM's</td></tr>
  *   <tr><td>SMTP_HOST ... SMTP_FROM</td><td>the e-mail channel; without SMTP_HOST there is none</td></tr>
  *   <tr><td>SMS_PROVIDERS, PUSH_PROVIDERS, WEBHOOK_SIGNING_SECRET ...</td><td>the HTTP channels
  *       ({@link ProvidersConfig}); a channel without a provider is off</td></tr>
@@ -121,6 +124,19 @@ public record NotificationConfig(CommonConfig common, String usersTarget, Durati
         final String password = env.string("SMTP_PASSWORD", "");
         final Duration timeout = between(env, "SMTP_TIMEOUT", Duration.ofSeconds(10), Duration.ofMillis(100),
                                          Duration.ofMinutes(5));
+        final String ca = env.raw("SMTP_CA_FILE");
+        Path caFile = null;
+        if (ca != null && !ca.isBlank()) {
+            caFile = Path.of(ca.trim());
+            if (tls.equals("none")) {
+                env.problem("SMTP_CA_FILE", "is for SMTP_TLS starttls or tls, not none");
+            }
+            try {
+                SmtpProvider.trusting(caFile);
+            } catch (IllegalArgumentException e) {
+                env.problem("SMTP_CA_FILE", "cannot be used: " + e.getMessage());
+            }
+        }
         if (host == null) {
             return null;
         }
@@ -131,7 +147,7 @@ public record NotificationConfig(CommonConfig common, String usersTarget, Durati
         if (!username.isEmpty() && password.isEmpty()) {
             env.problem("SMTP_PASSWORD", "must be set with SMTP_USERNAME");
         }
-        return new SmtpSettings(host, port, username, password, tls, from, timeout, workers);
+        return new SmtpSettings(host, port, username, password, tls, from, timeout, workers, caFile);
     }
 
     private static Duration between(Env env, String name, Duration defaultValue, Duration min, Duration max) {

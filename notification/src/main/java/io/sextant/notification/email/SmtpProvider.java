@@ -1,11 +1,23 @@
 package io.sextant.notification.email;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocketFactory;
+import javax.net.ssl.TrustManagerFactory;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -85,7 +97,33 @@ public final class SmtpProvider implements Provider, AutoCloseable {
             }
             default -> { }
         }
+        if (settings.caFile() != null && !settings.tls().equals("none")) {
+            props.put(p + "ssl.socketFactory", trusting(settings.caFile()));
+        }
         return props;
+    }
+
+    /** TLS sockets that trust the certificate authorities of a PEM file, and only those. */
+    public static SSLSocketFactory trusting(Path caFile) {
+        try (InputStream in = Files.newInputStream(caFile)) {
+            final KeyStore trusted = KeyStore.getInstance(KeyStore.getDefaultType());
+            trusted.load(null, null);
+            int n = 0;
+            for (Certificate certificate : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                trusted.setCertificateEntry("ca-" + n++, certificate);
+            }
+            if (n == 0) {
+                throw new IllegalArgumentException("SMTP_CA_FILE " + caFile + " holds no PEM certificate");
+            }
+            final TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            trust.init(trusted);
+            final SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, trust.getTrustManagers(), null);
+            return context.getSocketFactory();
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalArgumentException("SMTP_CA_FILE " + caFile + " cannot be read as PEM certificates: "
+                                               + e.getMessage(), e);
+        }
     }
 
     @Override
