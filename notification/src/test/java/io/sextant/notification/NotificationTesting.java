@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.sextant.notification.channel.Provider;
 import io.sextant.notification.v1.NotificationServiceGrpc.NotificationServiceBlockingStub;
 import io.sextant.platform.config.Env;
 import io.sextant.platform.db.DbConfig;
@@ -31,6 +32,11 @@ final class NotificationTesting {
      * port is never asked), {@code overrides} over these settings.
      */
     SextantServer start(DbConfig db, Map<String, String> overrides) {
+        return start(db, overrides, Map.of());
+    }
+
+    /** As {@link #start(DbConfig, Map)}, with {@code providers} by channel over the configured ones. */
+    SextantServer start(DbConfig db, Map<String, String> overrides, Map<String, Provider> providers) {
         final Map<String, String> env = new HashMap<>(Map.of(
                 "PORT", "0", "SHUTDOWN_GRACE", "500ms", "DB_URL", db.url(), "DB_USER", db.user(),
                 "USERS_TARGET", "127.0.0.1:9", "NOTIFICATION_POLL_INTERVAL", "50ms"));
@@ -41,7 +47,7 @@ final class NotificationTesting {
         final Clock clock = Clock.systemUTC();
         final TokenVerifier verifier = new TokenVerifier(kid -> kid.equals(keys.kid()) ? keys.publicKey() : null,
                                                          new RevocationSet(clock), clock);
-        return NotificationServer.newServer(NotificationServer.readConfig(Env.of(env)), verifier, Map.of()).start();
+        return NotificationServer.newServer(NotificationServer.readConfig(Env.of(env)), verifier, providers).start();
     }
 
     /** A user token of {@code subject} with the permissions. */

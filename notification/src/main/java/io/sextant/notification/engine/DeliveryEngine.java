@@ -19,6 +19,7 @@ import org.slf4j.LoggerFactory;
 import io.sextant.notification.channel.Message;
 import io.sextant.notification.channel.Outcome;
 import io.sextant.notification.channel.Provider;
+import io.sextant.notification.channel.ProviderChain;
 import io.sextant.notification.db.ClaimedRow;
 import io.sextant.notification.db.QueueDao;
 import io.sextant.notification.prefs.Preferences;
@@ -181,8 +182,16 @@ public final class DeliveryEngine implements AutoCloseable {
             try {
                 final Map<String, String> headers = row.channel().equals("EMAIL")
                         ? preferences.emailHeaders(row.recipient(), row.address(), row.category()) : Map.of();
-                outcome = provider.deliver(new Message(row.id(), row.address(), row.subject(), row.body(),
-                                                       row.htmlBody(), row.category(), headers));
+                final Message message = new Message(row.id(), row.address(), row.subject(), row.body(),
+                                                    row.htmlBody(), row.category(), headers);
+                if (provider instanceof ProviderChain chain) {
+                    // the attempt is the provider's that decided it (the one that sent, or the last that failed)
+                    final String[] decided = {providerName};
+                    outcome = chain.deliver(message, (name, result) -> decided[0] = name);
+                    providerName = decided[0];
+                } else {
+                    outcome = provider.deliver(message);
+                }
             } catch (RuntimeException e) {
                 log.error("Provider {} failed on notification {}", providerName, row.id(), e);
                 outcome = new Outcome.Retryable("the provider failed: " + e.getClass().getSimpleName(), null);
