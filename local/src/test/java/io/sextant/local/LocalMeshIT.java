@@ -21,8 +21,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -171,14 +175,10 @@ class LocalMeshIT {
 
     @Test
     void anEmailsOneClickUnsubscribeLinkWorksThroughTheGatewayAndStopsTheNextOne() throws Exception {
-        final LocalMesh.AdminLogin admin = mesh.admin();
-        final String adminToken = call("POST", "/v1/auth/login", "{\"username\":\"" + admin.username()
-                                                                 + "\",\"password\":\"" + admin.password() + "\"}", null)
-                .body().path("accessToken").asText();
         final String address = "reader-" + UUID.randomUUID() + "@example.com";
         final String newsletter = "{\"channel\":\"CHANNEL_EMAIL\",\"recipient\":\"" + address
                                   + "\",\"subject\":\"News\",\"body\":\"All the news\",\"category\":\"newsletter\"}";
-        final Reply sent = call("POST", "/v1/notifications:send", newsletter, adminToken);
+        final Reply sent = call("POST", "/v1/notifications:send", newsletter, adminToken());
         assertThat(sent.status()).as(sent.raw().body()).isEqualTo(200);
 
         final String[] link = new String[1];
@@ -207,12 +207,50 @@ class LocalMeshIT {
         assertThat(unsubscribed.statusCode()).as(unsubscribed.body()).isEqualTo(200);
         assertThat(JSON.readTree(unsubscribed.body()).path("category").asText()).isEqualTo("newsletter");
 
-        final String next = call("POST", "/v1/notifications:send", newsletter, adminToken).body().path("name").asText();
-        Poll.until(() -> assertThat(call("GET", "/v1/" + next, null, adminToken).body().path("status").asText())
+        final String next = call("POST", "/v1/notifications:send", newsletter, adminToken()).body().path("name").asText();
+        Poll.until(() -> assertThat(call("GET", "/v1/" + next, null, adminToken()).body().path("status").asText())
                 .isEqualTo("NOTIFICATION_STATUS_SUPPRESSED"));
         // a damaged link is a clear 400 naming the token
         final Reply damaged = call("POST", "/v1/notifications:unsubscribe?token=u1.bad.token", null, null);
         assertError(damaged, 400, "INVALID_ARGUMENT");
+    }
+
+    @Test
+    void aUserWatchesTheirFeedLiveOverServerSentEventsThroughTheGateway() throws Exception {
+        final String token = registerAndLogin(newUsername()).path("accessToken").asText();
+        final String me = "users/" + JWT.decode(token).getSubject();
+
+        final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        final HttpResponse<Stream<String>> stream = HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + mesh.port("gateway") + "/v1/feed/items:watch"))
+                           .header("authorization", "Bearer " + token).GET().build(),
+                HttpResponse.BodyHandlers.ofLines());
+        assertThat(stream.statusCode()).isEqualTo(200);
+        assertThat(stream.headers().firstValue("content-type").orElse("")).startsWith("text/event-stream");
+        final Thread reader = new Thread(() -> stream.body().forEach(lines::add));
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            final String[] data = new String[1];
+            Poll.until(() -> {
+                // sent until the watch is registered (it sees only what arrives after it starts)
+                final Reply sent = call("POST", "/v1/notifications:send", "{\"channel\":\"CHANNEL_IN_APP\",\"recipient\":\""
+                                        + me + "\",\"subject\":\"Build\",\"body\":\"It is green.\"}", adminToken());
+                assertThat(sent.status()).as(sent.raw().body()).isEqualTo(200);
+                final long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+                for (String line; data[0] == null && (line = lines.poll(end - System.nanoTime(), TimeUnit.NANOSECONDS)) != null; ) {
+                    if (line.startsWith("data:")) {
+                        data[0] = line.substring("data:".length()).trim();
+                    }
+                }
+                assertThat(data[0]).as("an SSE data line").isNotNull();
+            });
+            final JsonNode item = JSON.readTree(data[0]);
+            assertThat(item.path("subject").asText()).isEqualTo("Build");
+            assertThat(item.path("name").asText()).startsWith("feed/items/");
+        } finally {
+            stream.body().close();
+        }
     }
 
     @Test
