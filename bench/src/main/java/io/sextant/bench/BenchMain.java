@@ -128,7 +128,8 @@ public final class BenchMain implements Runnable {
         @Option(names = "--output", defaultValue = "bench/REPORT.md", description = "Default: ${DEFAULT-VALUE}.")
         private Path output;
         @Option(names = "--only", split = ",", paramLabel = "SECTION",
-                description = "Run only these sections (validate, grpc, me, login, refresh, openloop, overload, cold). Default: all.")
+                description = "Run only these sections (validate, grpc, me, login, refresh, notification, openloop, overload, "
+                              + "cold). Default: all.")
         private List<String> only = new ArrayList<>();
         @Option(names = "--duration", defaultValue = "20s", description = "Measured time of each throughput row. Default: ${DEFAULT-VALUE}.")
         private Duration duration;
@@ -140,6 +141,10 @@ public final class BenchMain implements Runnable {
                 description = "The mesh's first port (SEXTANT_PORT; the gateway's metrics on +9, nginx on +51 to +53, "
                               + "Keycloak on +60). Default: ${DEFAULT-VALUE}.")
         private int port;
+        @Option(names = "--notification-rates", split = ",", paramLabel = "RATE", defaultValue = "250,500,1000,1500",
+                description = "The e-mails per second offered by the notification section, in turn. Default: "
+                              + "${DEFAULT-VALUE}.")
+        private List<Double> notificationRates;
         @Option(names = "--cache", defaultValue = "${sys:user.home}/.cache/sextant-bench",
                 description = "Where Keycloak's distribution is kept between runs. Default: ${DEFAULT-VALUE}.")
         private Path cache;
@@ -157,7 +162,7 @@ public final class BenchMain implements Runnable {
             }
             final Path repository = Path.of("").toAbsolutePath();
             final Suite.Options options = new Suite.Options(repository, port, duration, warmup, overload,
-                                                            Set.copyOf(only), cache);
+                                                            Set.copyOf(only), cache, List.copyOf(notificationRates));
             final Suite suite = new Suite(options, System.out);
             // Ctrl-C or a kill still stops the mesh and the peers
             final Thread cleanup = new Thread(suite::close, "bench-cleanup");
@@ -170,8 +175,16 @@ public final class BenchMain implements Runnable {
                 Runtime.getRuntime().removeShutdownHook(cleanup);
             }
             final Report report = new Report(Machine.current(), findings, command());
-            final String existing = Files.exists(output) ? Files.readString(output, StandardCharsets.UTF_8) : "";
-            Files.writeString(output, ReportFile.update(existing, report.markdown()), StandardCharsets.UTF_8);
+            String text = Files.exists(output) ? Files.readString(output, StandardCharsets.UTF_8) : "";
+            // each part of the report has its markers: a run of some sections leaves the others' figures alone
+            if (options.runsGatewaySections()) {
+                text = ReportFile.update(text, report.markdown());
+            }
+            if (options.runs("notification")) {
+                text = ReportFile.update(text, report.notificationMarkdown(), ReportFile.NOTIFICATION_BEGIN,
+                                         ReportFile.NOTIFICATION_END);
+            }
+            Files.writeString(output, text, StandardCharsets.UTF_8);
             System.out.println("wrote " + output + " (the run took " + Format.duration(Duration.ofSeconds(
                     findings.took.toSeconds())) + ")");
             return 0;
@@ -185,6 +198,10 @@ public final class BenchMain implements Runnable {
             command.append(" --duration ").append(Format.duration(duration)).append(" --warmup ")
                    .append(Format.duration(warmup)).append(" --overload ").append(Format.duration(overload))
                    .append(" --port ").append(port);
+            if (only.isEmpty() || only.contains("notification")) {
+                command.append(" --notification-rates ").append(notificationRates.stream().map(Format::rate)
+                                                                                  .reduce((a, b) -> a + "," + b).orElse(""));
+            }
             return command.toString();
         }
     }
