@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.Callable;
 
@@ -41,6 +42,7 @@ public final class BenchMain implements Runnable {
             cli.addSubcommand(kind.id(), scenario);
         }
         cli.addSubcommand("max", new MaxCommand());
+        cli.addSubcommand("notification", new NotificationCommand());
         cli.addSubcommand("report", new ReportCommand());
         cli.registerConverter(Duration.class, Format::parseDuration);
         cli.setExecutionExceptionHandler((failure, command, parsed) -> {
@@ -115,6 +117,57 @@ public final class BenchMain implements Runnable {
                              new Criteria(p99Limit.toNanos() / 1e6, maxErrorRatio, ReportCommand.MIN_ACHIEVED));
             System.out.println("highest sustained: " + search.highestSustained()
                     .map(r -> Format.rate(r.targetRate()) + "/s").orElse("none"));
+            return 0;
+        }
+    }
+
+    @Command(name = "notification", mixinStandardHelpOptions = true,
+             description = "E-mails open loop to running notification replicas, delivered to an SMTP server this command "
+                           + "runs (start the mesh and the replicas with SMTP_HOST=127.0.0.1 SMTP_PORT=<--smtp-port> "
+                           + "SMTP_TLS=none); the notification section of report, against a mesh started separately.")
+    static final class NotificationCommand implements Callable<Integer> {
+        @Option(names = "--rates", split = ",", paramLabel = "RATE", defaultValue = "250,500",
+                description = "E-mails per second, in turn. Default: ${DEFAULT-VALUE}.")
+        private List<Double> rates;
+        @Option(names = "--warmup", defaultValue = "5s", description = "Default: ${DEFAULT-VALUE}.")
+        private Duration warmup;
+        @Option(names = "--duration", defaultValue = "15s", description = "Default: ${DEFAULT-VALUE}.")
+        private Duration duration;
+        @Option(names = "--replicas", split = ",", defaultValue = "localhost:8003",
+                description = "The notification replicas (gRPC), used in turn. Default: ${DEFAULT-VALUE}.")
+        private List<String> replicas;
+        @Option(names = "--gateway", defaultValue = "http://localhost:8000",
+                description = "Where the sender logs in. Default: ${DEFAULT-VALUE}.")
+        private String gateway;
+        @Option(names = "--username", defaultValue = "admin",
+                description = "A user holding notifications.send. Default: ${DEFAULT-VALUE}.")
+        private String username;
+        @Option(names = "--password-env", defaultValue = "SEXTANT_BENCH_PASSWORD",
+                description = "The environment variable holding its password (kept off the command line). "
+                              + "Default: ${DEFAULT-VALUE}.")
+        private String passwordEnv;
+        @Option(names = "--smtp-port", defaultValue = "8125",
+                description = "Where this command's SMTP server listens. Default: ${DEFAULT-VALUE}.")
+        private int smtpPort;
+        @Option(names = "--postgres-port", description = "The notification database's PostgreSQL (user postgres), to "
+                                                         + "read the queue's depth; optional.")
+        private Long postgresPort;
+
+        @Override
+        public Integer call() throws InterruptedException {
+            final String password = System.getenv(passwordEnv);
+            if (password == null || password.isEmpty()) {
+                throw new IllegalArgumentException("set " + passwordEnv + " to the password of " + username);
+            }
+            final Account sender = Account.existing(Endpoints.parse(gateway), username, password);
+            try (MailSink sink = MailSink.start(smtpPort)) {
+                System.out.println("SMTP server on 127.0.0.1:" + sink.port());
+                final NotificationBench bench = new NotificationBench(
+                        replicas.stream().map(Endpoints::parse).toList(), sink, new NotificationBench.Processes(-1, -1, -1),
+                        sender::login, postgresPort == null ? OptionalLong.empty() : OptionalLong.of(postgresPort),
+                        System.out);
+                bench.run(rates, warmup, duration, "");
+            }
             return 0;
         }
     }

@@ -147,12 +147,12 @@ final class NotificationBench {
         final long queuedAtStart = queued();
         sink.listen(prefix, deliveries);
         final Cpu before = Cpu.read(processes);
+        final CpuMeter meshCpu = new CpuMeter(processes.mesh() < 0 ? OptionalLong.empty() : OptionalLong.of(processes.mesh()));
         final RunResult accept;
         try (Connections connections = new Connections(CONNECTIONS_PER_REPLICA, 2)) {
             final NotificationScenario scenario = new NotificationScenario(connections, replicas, TIMEOUT, accessToken,
                                                                            prefix, deliveries);
-            accept = new OpenLoop(schedule, MAX_OUTSTANDING, TIMEOUT, new CpuMeter(OptionalLong.of(processes.mesh())))
-                    .run("notification", scenario);
+            accept = new OpenLoop(schedule, MAX_OUTSTANDING, TIMEOUT, meshCpu).run("notification", scenario);
         }
         final int firstMeasured = firstMeasured(schedule);
         final long windowStart = deliveries.sentAt(0) + warmup.toNanos();

@@ -54,6 +54,13 @@ class NotificationScenarioTest {
     }
 
     @Test
+    void theStandaloneCommandWantsTheSendersPasswordBeforeTouchingTheNetwork() {
+        assertThat(BenchMain.commandLine().execute("notification", "--password-env", "SEXTANT_BENCH_NO_SUCH_VARIABLE"))
+                .isEqualTo(2);
+        assertThat(BenchMain.commandLine().execute("notification", "--rates", "fast")).isEqualTo(2);
+    }
+
+    @Test
     void eachRequestCarriesItsSequenceNumberInTheSubject() {
         assertThat(NotificationScenario.request("sextant-bench-a-0 ", 42).getNotification().getSubject())
                 .isEqualTo("sextant-bench-a-0 42");
