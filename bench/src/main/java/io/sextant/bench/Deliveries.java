@@ -10,8 +10,13 @@ import org.HdrHistogram.Histogram;
  * The e-mails of one notification run, by sequence number: when each was sent (the gRPC call
  * started), whether the service accepted it, and when it was in the SMTP sink's mailbox. Written
  * from the sending thread, the client's event loops and the sink's connection threads at once.
+ * Times are kept relative to the run's creation (at least 1, so 0 means "not yet": System.nanoTime
+ * itself may be negative) and handed out as System.nanoTime values.
  */
 final class Deliveries implements MailSink.Receiver {
+
+    /** What {@link #lastReceivedNanos} and {@link #lastReceivedAmong} answer when nothing arrived. */
+    static final long NONE = Long.MIN_VALUE;
 
     private final AtomicLongArray sent;
     private final AtomicLongArray accepted;
@@ -20,7 +25,9 @@ final class Deliveries implements MailSink.Receiver {
     private final LongAdder receivedCount = new LongAdder();
     private final LongAdder duplicates = new LongAdder();
     private final LongAdder strangers = new LongAdder();
-    private volatile long lastReceivedNanos;
+    private final long origin = System.nanoTime() - 1;
+    /** Relative, as the arrays; 0: nothing arrived. */
+    private volatile long lastReceived;
 
     /** @param capacity the run's number of sends (warm-up included) */
     Deliveries(int capacity) {
@@ -34,7 +41,11 @@ final class Deliveries implements MailSink.Receiver {
     }
 
     void sent(long sequence, long nanos) {
-        sent.set((int) sequence, nanos);
+        sent.set((int) sequence, relative(nanos));
+    }
+
+    private long relative(long nanos) {
+        return Math.max(1, nanos - origin);
     }
 
     void accepted(long sequence) {
@@ -49,9 +60,12 @@ final class Deliveries implements MailSink.Receiver {
             strangers.increment();
             return;
         }
-        if (received.compareAndSet((int) sequence, 0, receivedNanos)) {
+        final long at = relative(receivedNanos);
+        if (received.compareAndSet((int) sequence, 0, at)) {
             receivedCount.increment();
-            lastReceivedNanos = Math.max(lastReceivedNanos, receivedNanos);
+            synchronized (this) {
+                lastReceived = Math.max(lastReceived, at);
+            }
         } else {
             duplicates.increment();
         }
@@ -75,30 +89,36 @@ final class Deliveries implements MailSink.Receiver {
         return strangers.sum();
     }
 
-    /** When the call of a sequence number started (System.nanoTime), 0 if it was not sent. */
+    /** When the call of a sequence number started (System.nanoTime); it must have been sent. */
     long sentAt(int sequence) {
-        return sent.get(sequence);
+        final long at = sent.get(sequence);
+        if (at == 0) {
+            throw new IllegalStateException("e-mail " + sequence + " was not sent");
+        }
+        return at + origin;
     }
 
-    /** The latest receive time among the sequence numbers [from, to); 0 if none arrived. */
+    /** The latest receive time (System.nanoTime) among the sequence numbers [from, to); {@link #NONE} if none arrived. */
     long lastReceivedAmong(int from, int to) {
         long last = 0;
         for (int i = from; i < to; i++) {
             last = Math.max(last, received.get(i));
         }
-        return last;
+        return last == 0 ? NONE : last + origin;
     }
 
+    /** The latest receive time of any of the run's e-mails (System.nanoTime); {@link #NONE} if none arrived. */
     long lastReceivedNanos() {
-        return lastReceivedNanos;
+        final long last = lastReceived;
+        return last == 0 ? NONE : last + origin;
     }
 
-    /** Messages (any sequence) received in [from, to). */
+    /** Messages (any sequence) received in [from, to), System.nanoTime values. */
     long receivedBetween(long fromNanos, long toNanos) {
         long count = 0;
         for (int i = 0; i < received.length(); i++) {
-            final long at = received.get(i);
-            if (at != 0 && at >= fromNanos && at < toNanos) {
+            final long at = received.get(i) + origin;
+            if (received.get(i) != 0 && at - fromNanos >= 0 && at - toNanos < 0) {
                 count++;
             }
         }

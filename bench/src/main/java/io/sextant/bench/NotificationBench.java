@@ -160,7 +160,7 @@ final class NotificationBench {
         // the queue drains: wait until every accepted e-mail is in the mailbox, or nothing arrives any more
         final long drainDeadline = System.nanoTime() + DRAIN_LIMIT.toNanos();
         while (deliveries.receivedCount() < deliveries.acceptedCount() && System.nanoTime() < drainDeadline
-               && System.nanoTime() - Math.max(deliveries.lastReceivedNanos(), windowEnd) < STALL_LIMIT.toNanos()) {
+               && System.nanoTime() - latest(deliveries.lastReceivedNanos(), windowEnd) < STALL_LIMIT.toNanos()) {
             Mesh.sleep(Duration.ofMillis(100));
         }
         final Cpu used = Cpu.read(processes).since(before);
@@ -169,9 +169,11 @@ final class NotificationBench {
         final Deliveries.Summary measured = deliveries.summary(firstMeasured, deliveries.capacity());
         final double inMailbox = deliveries.receivedBetween(windowStart, windowEnd) / (duration.toNanos() / 1e9);
         final long lastMeasured = deliveries.lastReceivedAmong(firstMeasured, deliveries.capacity());
-        final double sustained = lastMeasured <= windowStart ? 0
-                : measured.delivered() / ((Math.max(lastMeasured, windowEnd) - windowStart) / 1e9);
-        final double drain = undelivered > 0 ? -1 : Math.max(0, (deliveries.lastReceivedNanos() - windowEnd) / 1e6);
+        final double sustained = lastMeasured == Deliveries.NONE ? 0
+                : measured.delivered() / ((latest(lastMeasured, windowEnd) - windowStart) / 1e9);
+        final long lastReceived = deliveries.lastReceivedNanos();
+        final double drain = undelivered > 0 ? -1
+                : lastReceived == Deliveries.NONE ? 0 : Math.max(0, (lastReceived - windowEnd) / 1e6);
         final Map<String, Long> statuses = new TreeMap<>();
         final long retried = statuses(statuses);
         final Step step = new Step(rate, queuedAtStart, accept, measured, inMailbox, sustained, drain, undelivered,
@@ -191,6 +193,14 @@ final class NotificationBench {
                    Format.cores(used.cores(used.replica())), Format.cores(used.cores(used.postgres())),
                    Format.cores(used.cores(used.bench())));
         return step;
+    }
+
+    /** The later of two System.nanoTime values ({@link Deliveries#NONE} is earlier than any). */
+    private static long latest(long a, long b) {
+        if (a == Deliveries.NONE) {
+            return b;
+        }
+        return a - b >= 0 ? a : b;
     }
 
     private static int firstMeasured(Schedule schedule) {
