@@ -43,6 +43,11 @@ final class Account {
         return account;
     }
 
+    /** An account that exists already (the mesh's bootstrap administrator, say). */
+    static Account existing(URI gateway, String username, String password) {
+        return new Account(WebClient.builder(gateway).responseTimeout(Duration.ofSeconds(30)).build(), username, password);
+    }
+
     String username() {
         return username;
     }

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.Callable;
 
@@ -41,6 +42,7 @@ public final class BenchMain implements Runnable {
             cli.addSubcommand(kind.id(), scenario);
         }
         cli.addSubcommand("max", new MaxCommand());
+        cli.addSubcommand("notification", new NotificationCommand());
         cli.addSubcommand("report", new ReportCommand());
         cli.registerConverter(Duration.class, Format::parseDuration);
         cli.setExecutionExceptionHandler((failure, command, parsed) -> {
@@ -119,6 +121,57 @@ public final class BenchMain implements Runnable {
         }
     }
 
+    @Command(name = "notification", mixinStandardHelpOptions = true,
+             description = "E-mails open loop to running notification replicas, delivered to an SMTP server this command "
+                           + "runs (start the mesh and the replicas with SMTP_HOST=127.0.0.1 SMTP_PORT=<--smtp-port> "
+                           + "SMTP_TLS=none); the notification section of report, against a mesh started separately.")
+    static final class NotificationCommand implements Callable<Integer> {
+        @Option(names = "--rates", split = ",", paramLabel = "RATE", defaultValue = "250,500",
+                description = "E-mails per second, in turn. Default: ${DEFAULT-VALUE}.")
+        private List<Double> rates;
+        @Option(names = "--warmup", defaultValue = "5s", description = "Default: ${DEFAULT-VALUE}.")
+        private Duration warmup;
+        @Option(names = "--duration", defaultValue = "15s", description = "Default: ${DEFAULT-VALUE}.")
+        private Duration duration;
+        @Option(names = "--replicas", split = ",", defaultValue = "localhost:8003",
+                description = "The notification replicas (gRPC), used in turn. Default: ${DEFAULT-VALUE}.")
+        private List<String> replicas;
+        @Option(names = "--gateway", defaultValue = "http://localhost:8000",
+                description = "Where the sender logs in. Default: ${DEFAULT-VALUE}.")
+        private String gateway;
+        @Option(names = "--username", defaultValue = "admin",
+                description = "A user holding notifications.send. Default: ${DEFAULT-VALUE}.")
+        private String username;
+        @Option(names = "--password-env", defaultValue = "SEXTANT_BENCH_PASSWORD",
+                description = "The environment variable holding its password (kept off the command line). "
+                              + "Default: ${DEFAULT-VALUE}.")
+        private String passwordEnv;
+        @Option(names = "--smtp-port", defaultValue = "8125",
+                description = "Where this command's SMTP server listens. Default: ${DEFAULT-VALUE}.")
+        private int smtpPort;
+        @Option(names = "--postgres-port", description = "The notification database's PostgreSQL (user postgres), to "
+                                                         + "read the queue's depth; optional.")
+        private Long postgresPort;
+
+        @Override
+        public Integer call() throws InterruptedException {
+            final String password = System.getenv(passwordEnv);
+            if (password == null || password.isEmpty()) {
+                throw new IllegalArgumentException("set " + passwordEnv + " to the password of " + username);
+            }
+            final Account sender = Account.existing(Endpoints.parse(gateway), username, password);
+            try (MailSink sink = MailSink.start(smtpPort)) {
+                System.out.println("SMTP server on 127.0.0.1:" + sink.port());
+                final NotificationBench bench = new NotificationBench(
+                        replicas.stream().map(Endpoints::parse).toList(), sink, new NotificationBench.Processes(-1, -1, -1),
+                        sender::login, postgresPort == null ? OptionalLong.empty() : OptionalLong.of(postgresPort),
+                        System.out);
+                bench.run(rates, warmup, duration, "");
+            }
+            return 0;
+        }
+    }
+
     @Command(name = "report", mixinStandardHelpOptions = true,
              description = "Starts the mesh (as ./sextant up does), nginx and Keycloak, measures issue 10's figures "
                            + "against them in one sitting, stops everything and writes the report file.")
@@ -128,7 +181,8 @@ public final class BenchMain implements Runnable {
         @Option(names = "--output", defaultValue = "bench/REPORT.md", description = "Default: ${DEFAULT-VALUE}.")
         private Path output;
         @Option(names = "--only", split = ",", paramLabel = "SECTION",
-                description = "Run only these sections (validate, grpc, me, login, refresh, openloop, overload, cold). Default: all.")
+                description = "Run only these sections (validate, grpc, me, login, refresh, notification, openloop, overload, "
+                              + "cold). Default: all.")
         private List<String> only = new ArrayList<>();
         @Option(names = "--duration", defaultValue = "20s", description = "Measured time of each throughput row. Default: ${DEFAULT-VALUE}.")
         private Duration duration;
@@ -140,6 +194,10 @@ public final class BenchMain implements Runnable {
                 description = "The mesh's first port (SEXTANT_PORT; the gateway's metrics on +9, nginx on +51 to +53, "
                               + "Keycloak on +60). Default: ${DEFAULT-VALUE}.")
         private int port;
+        @Option(names = "--notification-rates", split = ",", paramLabel = "RATE", defaultValue = "250,500,1000,1500",
+                description = "The e-mails per second offered by the notification section, in turn. Default: "
+                              + "${DEFAULT-VALUE}.")
+        private List<Double> notificationRates;
         @Option(names = "--cache", defaultValue = "${sys:user.home}/.cache/sextant-bench",
                 description = "Where Keycloak's distribution is kept between runs. Default: ${DEFAULT-VALUE}.")
         private Path cache;
@@ -157,7 +215,7 @@ public final class BenchMain implements Runnable {
             }
             final Path repository = Path.of("").toAbsolutePath();
             final Suite.Options options = new Suite.Options(repository, port, duration, warmup, overload,
-                                                            Set.copyOf(only), cache);
+                                                            Set.copyOf(only), cache, List.copyOf(notificationRates));
             final Suite suite = new Suite(options, System.out);
             // Ctrl-C or a kill still stops the mesh and the peers
             final Thread cleanup = new Thread(suite::close, "bench-cleanup");
@@ -170,8 +228,16 @@ public final class BenchMain implements Runnable {
                 Runtime.getRuntime().removeShutdownHook(cleanup);
             }
             final Report report = new Report(Machine.current(), findings, command());
-            final String existing = Files.exists(output) ? Files.readString(output, StandardCharsets.UTF_8) : "";
-            Files.writeString(output, ReportFile.update(existing, report.markdown()), StandardCharsets.UTF_8);
+            String text = Files.exists(output) ? Files.readString(output, StandardCharsets.UTF_8) : "";
+            // each part of the report has its markers: a run of some sections leaves the others' figures alone
+            if (options.runsGatewaySections()) {
+                text = ReportFile.update(text, report.markdown());
+            }
+            if (options.runs("notification")) {
+                text = ReportFile.update(text, report.notificationMarkdown(), ReportFile.NOTIFICATION_BEGIN,
+                                         ReportFile.NOTIFICATION_END);
+            }
+            Files.writeString(output, text, StandardCharsets.UTF_8);
             System.out.println("wrote " + output + " (the run took " + Format.duration(Duration.ofSeconds(
                     findings.took.toSeconds())) + ")");
             return 0;
@@ -185,6 +251,10 @@ public final class BenchMain implements Runnable {
             command.append(" --duration ").append(Format.duration(duration)).append(" --warmup ")
                    .append(Format.duration(warmup)).append(" --overload ").append(Format.duration(overload))
                    .append(" --port ").append(port);
+            if (only.isEmpty() || only.contains("notification")) {
+                command.append(" --notification-rates ").append(notificationRates.stream().map(Format::rate)
+                                                                                  .reduce((a, b) -> a + "," + b).orElse(""));
+            }
             return command.toString();
         }
     }

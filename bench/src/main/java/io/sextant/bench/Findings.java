@@ -49,6 +49,8 @@ final class Findings {
     double capacity = -1;
     Phased overload;
     Phased coldStart;
+    /** The notification scenario; null when it did not run. */
+    NotificationBench.Result notification;
     Optional<ProcessStats.Memory> memory = Optional.empty();
     String sextantHashing;
     String keycloakHashing;

@@ -59,13 +59,29 @@ final class Mesh implements AutoCloseable {
 
     /** The shell command a reader types to start the same mesh. */
     static String shellCommand(List<String> jvmFlags, int basePort, int metricsPort) {
+        return shellCommand(jvmFlags, basePort, metricsPort, Map.of());
+    }
+
+    /** As above, with extra settings (the notification scenario's SMTP server). */
+    static String shellCommand(List<String> jvmFlags, int basePort, int metricsPort, Map<String, String> extra) {
+        final StringBuilder settings = new StringBuilder();
+        new java.util.TreeMap<>(extra).forEach((name, value) -> settings.append(name).append('=')
+                .append(value.contains(" ") ? "'" + value + "'" : value).append(' '));
         return "SEXTANT_PORT=" + basePort + " METRICS_PORT=" + metricsPort + " SEXTANT_DATA=$(mktemp -d) "
-               + "RATE_LIMIT_USER=off RATE_LIMIT_AUTH=off java " + String.join(" ", jvmFlags)
+               + "RATE_LIMIT_USER=off RATE_LIMIT_AUTH=off " + settings + "java " + String.join(" ", jvmFlags)
                + " -jar local/target/sextant-local-*-all.jar";
     }
 
     /** Starts the mesh and waits until the gateway, auth and users answer their readiness checks. */
     static Mesh start(Path repository, List<String> jvmFlags, int basePort, int metricsPort) {
+        return start(repository, jvmFlags, basePort, metricsPort, Map.of());
+    }
+
+    /**
+     * As above, with extra settings in the mesh's environment (SMTP_HOST and the like: the notification
+     * scenario's own SMTP server instead of the mesh's mail catcher).
+     */
+    static Mesh start(Path repository, List<String> jvmFlags, int basePort, int metricsPort, Map<String, String> extra) {
         final Path jar = jar(repository);
         try {
             final Path data = Files.createTempDirectory("sextant-bench-data-");
@@ -81,6 +97,7 @@ final class Mesh implements AutoCloseable {
             builder.environment().put("SEXTANT_PORT", Integer.toString(basePort));
             builder.environment().put("METRICS_PORT", Integer.toString(metricsPort));
             builder.environment().put("SEXTANT_DATA", data.toString());
+            builder.environment().putAll(extra);
             final Mesh mesh = new Mesh(builder.start(), basePort, metricsPort, data, log, command);
             try {
                 mesh.awaitReady();
@@ -221,6 +238,27 @@ final class Mesh implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
+    }
+
+    /** The embedded PostgreSQL's postmaster process id; -1 when it is not known. */
+    long postgresPid() {
+        return postmaster().map(ProcessHandle::pid).orElse(-1L);
+    }
+
+    /** The bootstrap administrator's password, which local/ generated into the data directory. */
+    Optional<String> adminPassword() {
+        final java.util.Properties secrets = new java.util.Properties();
+        try (var in = Files.newInputStream(dataDirectory.resolve("secrets.properties"))) {
+            secrets.load(in);
+            return Optional.ofNullable(secrets.getProperty("BOOTSTRAP_ADMIN_PASSWORD"));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The notification service's gRPC address. */
+    URI notification() {
+        return URI.create("http://127.0.0.1:" + (basePort + 3));
     }
 
     /** The embedded PostgreSQL's port, from the fourth line of its postmaster.pid (for reading auth's hashes). */

@@ -34,6 +34,11 @@ final class ProcessStats {
         return total;
     }
 
+    /** The CPU time of a process alone (not its children), in nanoseconds; -1 if gone or unknown. */
+    static long ownCpuNanos(long pid) {
+        return ProcessHandle.of(pid).map(ProcessStats::cpu).orElse(-1L);
+    }
+
     private static long cpu(ProcessHandle process) {
         return process.info().totalCpuDuration().map(Duration::toNanos).orElse(-1L);
     }

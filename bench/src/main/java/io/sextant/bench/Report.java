@@ -54,6 +54,11 @@ record Report(Machine machine, Findings findings, String reportCommand) {
         return out.toString();
     }
 
+    /** The notification section's part of the report, between its own markers. */
+    String notificationMarkdown() {
+        return new NotificationReport(machine, findings, reportCommand).markdown();
+    }
+
     private void machine(StringBuilder out) {
         out.append("## Machine\n\n")
            .append("| cores | CPU | memory | OS | Java |\n|---|---|---|---|---|\n")

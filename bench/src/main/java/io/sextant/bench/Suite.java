@@ -44,7 +44,11 @@ import io.sextant.bench.peer.Nginx;
 final class Suite implements AutoCloseable {
 
     /** The sections, in the order they run; {@code --only} picks some. */
-    static final List<String> SECTIONS = List.of("validate", "grpc", "me", "login", "refresh", "openloop", "overload", "cold");
+    static final List<String> SECTIONS = List.of("validate", "grpc", "me", "login", "refresh", "notification", "openloop",
+                                                   "overload", "cold");
+    /** The sections that measure the gateway and auth: they need wrk and h2load, and the JIT warmed up on validate. */
+    static final Set<String> GATEWAY_SECTIONS = Set.of("validate", "grpc", "me", "login", "refresh", "openloop", "overload",
+                                                       "cold");
 
     /** wrk's connections for the read paths (the measurements used 32). */
     static final int READ_CONNECTIONS = 32;
@@ -64,10 +68,25 @@ final class Suite implements AutoCloseable {
 
     /** The command-line choices of a run. */
     record Options(Path repository, int basePort, Duration duration, Duration warmup, Duration overload,
-                   Set<String> only, Path cache) {
+                   Set<String> only, Path cache, List<Double> notificationRates) {
 
         boolean runs(String section) {
             return only.isEmpty() || only.contains(section);
+        }
+
+        /** Whether any section that measures the gateway and auth runs. */
+        boolean runsGatewaySections() {
+            return GATEWAY_SECTIONS.stream().anyMatch(this::runs);
+        }
+
+        /** The notification scenario's SMTP sink: where the mesh's own mail catcher would be (it is off then). */
+        int smtpSinkPort() {
+            return basePort + 25;
+        }
+
+        /** The second notification replica. */
+        int secondNotificationPort() {
+            return basePort + 30;
         }
 
         int metricsPort() {
@@ -103,6 +122,12 @@ final class Suite implements AutoCloseable {
     });
     private final Path work;
     private Mesh mesh;
+    /** The notification scenario's SMTP server, in this JVM; null when the section does not run. */
+    private MailSink mailSink;
+    /** The second notification replica while the notification section runs. */
+    private NotificationReplica replica;
+    /** Settings of the mesh beyond ./sextant up's: SMTP_* pointing at the sink when the notification section runs. */
+    private Map<String, String> meshSettings = Map.of();
     private Keycloak keycloak;
     private Account account;
 
@@ -120,15 +145,23 @@ final class Suite implements AutoCloseable {
         findings.started = Instant.now();
         findings.loadAtStart = Machine.loadAverage();
         final long start = System.nanoTime();
-        for (String tool : List.of("wrk", "h2load")) {
-            if (!ToolRun.installed(tool)) {
-                throw new IllegalStateException(tool + " is not installed (Debian: apt-get install wrk nghttp2-client)");
+        if (options.runsGatewaySections()) {
+            for (String tool : List.of("wrk", "h2load")) {
+                if (!ToolRun.installed(tool)) {
+                    throw new IllegalStateException(tool + " is not installed (Debian: apt-get install wrk nghttp2-client)");
+                }
             }
+            findings.versions.put("wrk", firstLine(ToolRun.run(List.of("wrk", "-v"), TOOL_TIMEOUT)));
+            findings.versions.put("h2load", firstLine(ToolRun.run(List.of("h2load", "--version"), TOOL_TIMEOUT)));
         }
-        findings.versions.put("wrk", firstLine(ToolRun.run(List.of("wrk", "-v"), TOOL_TIMEOUT)));
-        findings.versions.put("h2load", firstLine(ToolRun.run(List.of("h2load", "--version"), TOOL_TIMEOUT)));
         findings.jvmFlags = SextantScript.jvmFlags(options.repository.resolve("sextant"));
-        findings.meshCommand = Mesh.shellCommand(findings.jvmFlags, options.basePort, options.metricsPort());
+        if (options.runs("notification")) {
+            // before the mesh, which sends its e-mails here instead of to its own mail catcher
+            mailSink = MailSink.start(options.smtpSinkPort());
+            meshSettings = NotificationReplica.smtp(mailSink.port());
+            log.println("the notification scenario's SMTP sink listens on 127.0.0.1:" + mailSink.port());
+        }
+        findings.meshCommand = Mesh.shellCommand(findings.jvmFlags, options.basePort, options.metricsPort(), meshSettings);
         if (options.runs("me") || options.runs("login") || options.runs("refresh")) {
             // first, so that its start (a minute of CPU) is over before anything is measured
             section("Keycloak", () -> {
@@ -143,7 +176,9 @@ final class Suite implements AutoCloseable {
         account = Account.register(mesh.gateway());
         secrets.name(account.username(), "BENCH_USER");
         findings.sextantHashing = storedHashing(account.username());
-        warmUp();
+        if (options.runsGatewaySections()) {
+            warmUp();
+        }
         for (String section : SECTIONS) {
             if (!options.runs(section) || section.equals("cold")) {
                 continue;
@@ -159,6 +194,7 @@ final class Suite implements AutoCloseable {
                 case "login" -> this::login;
                 case "refresh" -> this::refresh;
                 case "overload" -> this::overload;
+                case "notification" -> this::notification;
                 default -> throw new IllegalStateException(section);
             });
         }
@@ -211,7 +247,9 @@ final class Suite implements AutoCloseable {
         mesh = startMesh();
         account = Account.register(mesh.gateway());
         secrets.name(account.username(), "BENCH_USER");
-        warmUp();
+        if (options.runsGatewaySections()) {
+            warmUp();
+        }
     }
 
     private static Duration max(Duration a, Duration b) {
@@ -264,7 +302,8 @@ final class Suite implements AutoCloseable {
 
     private Mesh startMesh() {
         log.println("starting the mesh: " + findings.meshCommand);
-        final Mesh started = Mesh.start(options.repository, findings.jvmFlags, options.basePort, options.metricsPort());
+        final Mesh started = Mesh.start(options.repository, findings.jvmFlags, options.basePort, options.metricsPort(),
+                                        meshSettings);
         log.println("  pid " + started.pid() + ", log " + started.log());
         return started;
     }
@@ -291,6 +330,42 @@ final class Suite implements AutoCloseable {
             wrkRow("nginx-rest", "nginx hop", List.of(nginx.pid()),
                    Wrk.command(2, READ_CONNECTIONS, options.duration, TOOL_TIMEOUT, List.of(), null,
                                "http://127.0.0.1:" + nginx.port() + "/", List.of()));
+        }
+    }
+
+    /**
+     * The notification scenario: a second notification replica beside the mesh's (a JVM of its own on the
+     * same database and SMTP sink), e-mails sent to both in turn as the bootstrap administrator, a ladder of
+     * rates; the second replica is stopped afterwards.
+     */
+    private void notification() throws Exception {
+        final int postgresPort = mesh.postgresPort().orElseThrow(
+                () -> new IllegalStateException("the embedded PostgreSQL's port was not found"));
+        final String password = mesh.adminPassword().orElseThrow(
+                () -> new IllegalStateException("no BOOTSTRAP_ADMIN_PASSWORD in the mesh's secrets.properties"));
+        final Account admin = Account.existing(mesh.gateway(), "admin", password);
+        final Map<String, String> settings = NotificationReplica.settings(options.basePort, options.secondNotificationPort(),
+                                                                          postgresPort, mailSink.port());
+        final String replicaCommand = NotificationReplica.shellCommand(findings.jvmFlags, settings)
+                .replace("127.0.0.1:" + postgresPort + "/", "127.0.0.1:<port of the mesh's PostgreSQL>/");
+        log.println("starting the second notification replica: " + replicaCommand);
+        replica = NotificationReplica.start(Mesh.jar(options.repository), findings.jvmFlags, settings);
+        try {
+            log.println("  pid " + replica.pid() + ", log " + replica.log());
+            final NotificationBench bench = new NotificationBench(
+                    List.of(mesh.notification(), replica.uri()), mailSink,
+                    new NotificationBench.Processes(mesh.pid(), replica.pid(), mesh.postgresPid()), admin::login,
+                    OptionalLong.of(postgresPort), log);
+            findings.notification = bench.run(options.notificationRates, options.warmup, options.duration, replicaCommand);
+        } finally {
+            stopReplica();
+        }
+    }
+
+    private synchronized void stopReplica() {
+        if (replica != null) {
+            replica.close();
+            replica = null;
         }
     }
 
@@ -710,6 +785,7 @@ final class Suite implements AutoCloseable {
     @Override
     public synchronized void close() {
         probes.shutdownNow();
+        stopReplica();
         if (mesh != null) {
             mesh.close();
             mesh = null;
@@ -717,6 +793,11 @@ final class Suite implements AutoCloseable {
         if (keycloak != null) {
             keycloak.close();
             keycloak = null;
+        }
+        // after the mesh, which may still be delivering
+        if (mailSink != null) {
+            mailSink.close();
+            mailSink = null;
         }
         try (var files = Files.walk(work)) {
             files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
