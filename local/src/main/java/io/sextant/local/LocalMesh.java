@@ -152,13 +152,15 @@ public final class LocalMesh implements AutoCloseable {
             common.putAll(overrides);
             common.put("AUTH_KEY_ENCRYPTION_KEY", secrets.getProperty("AUTH_KEY_ENCRYPTION_KEY"));
             for (String name : BACKENDS) {
-                final DbConfig db = postgres.database("sextant_" + name, 5);
+                // notification's accepts and its delivery engine (workers, poller) share its pool
+                final int pool = name.equals("notification") ? 10 : 5;
+                final DbConfig db = postgres.database("sextant_" + name, pool);
                 final Map<String, String> values = new HashMap<>(common);
                 values.put("PORT", String.valueOf(ports.get(name)));
                 values.put("DB_URL", db.url());
                 values.put("DB_USER", db.user());
                 values.put("DB_PASSWORD", db.password());
-                values.put("DB_POOL_SIZE", "5");
+                values.put("DB_POOL_SIZE", String.valueOf(pool));
                 putUnlessSet(values, LOCAL_BACKEND_DEFAULTS);
                 // a METRICS_PORT in the environment is the gateway's: the backends keep /metrics on their port
                 values.put("METRICS_PORT", "");

@@ -25,12 +25,13 @@ public interface NotificationDao {
     @SqlQuery("SELECT " + NotificationRow.COLUMNS + " FROM notifications n WHERE n.id = :id")
     Optional<NotificationRow> find(@Bind("id") UUID id);
 
-    @SqlUpdate("INSERT INTO notifications (id, channel, recipient, address, template, template_variables, category,"
-               + " locale, subject, body, html_body, sensitive, status, schedule_time, next_attempt_at, creator)"
-               + " VALUES (:n.id, :n.channel, :n.recipient, :n.address, :n.template, CAST(:n.templateVariables AS jsonb),"
-               + " :n.category, :n.locale, :n.subject, :n.body, :n.htmlBody, :n.sensitive, :n.status, :n.scheduleTime,"
-               + " :n.scheduleTime, :n.creator)")
-    void insert(@BindMethods("n") NewNotification notification);
+    /** Stores a new notification and returns it as stored, in one round trip. */
+    @SqlQuery("INSERT INTO notifications AS n (id, channel, recipient, address, template, template_variables, category,"
+              + " locale, subject, body, html_body, sensitive, status, schedule_time, next_attempt_at, creator)"
+              + " VALUES (:n.id, :n.channel, :n.recipient, :n.address, :n.template, CAST(:n.templateVariables AS jsonb),"
+              + " :n.category, :n.locale, :n.subject, :n.body, :n.htmlBody, :n.sensitive, :n.status, :n.scheduleTime,"
+              + " :n.scheduleTime, :n.creator) RETURNING " + NotificationRow.COLUMNS)
+    NotificationRow insert(@BindMethods("n") NewNotification notification);
 
     /**
      * How many notifications wait in the queue (not final), counted up to {@code cap}: an index-only

@@ -70,11 +70,7 @@ public interface QueueDao {
      * status. Returns whether the lease was still held.
      */
     @SqlUpdate("UPDATE notifications SET status = 'SUPPRESSED', error = :error, next_attempt_at = NULL,"
-               + " lease_owner = NULL, lease_until = NULL, update_time = now(),"
-               + " subject = CASE WHEN sensitive THEN '' ELSE subject END,"
-               + " body = CASE WHEN sensitive THEN '' ELSE body END,"
-               + " html_body = CASE WHEN sensitive THEN '' ELSE html_body END,"
-               + " template_variables = CASE WHEN sensitive THEN '{}'::jsonb ELSE template_variables END"
+               + " lease_owner = NULL, lease_until = NULL, update_time = now(), " + NotificationDao.ERASE_IF_SENSITIVE
                + " WHERE id = :id AND lease_owner = :owner AND status = 'SENDING'")
     boolean suppress(@Bind("id") UUID id, @Bind("owner") String owner, @Bind("error") String error);
 
