@@ -4,15 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
+import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import io.prometheus.client.CollectorRegistry;
 import io.sextant.platform.config.ConfigException;
 import io.sextant.platform.config.Env;
+import io.sextant.platform.error.ServiceException;
 import io.sextant.platform.limits.RateLimit;
 
-class SendLimitsConfigTest {
+class SendLimitsTest {
 
     @Test
     void byDefaultACallerSends6000AMinuteAndARecipientReceives20AnHourCountedPerReplica() {
@@ -44,5 +48,29 @@ class SendLimitsConfigTest {
                         problem -> assertThat(problem).startsWith("SEND_LIMIT_RECIPIENT").contains("'0/1h'"),
                         problem -> assertThat(problem).startsWith("SEND_LIMIT_STORE")
                                                       .contains("'redis'", "memory", "postgres")));
+    }
+
+    @Test
+    void webhooksHaveNoRecipientLimitButCountForTheCaller() {
+        final SendLimits.Settings settings = new SendLimits.Settings(new RateLimit(10, Duration.ofHours(1)),
+                                                                     new RateLimit(2, Duration.ofHours(1)), false);
+        try (SendLimits limits = SendLimits.open(settings, null, new CollectorRegistry())) {
+            final var hook = new SendLimits.Recipient("requests[0].notification.recipient", "WEBHOOK",
+                                                      "https://hooks.example.com/in");
+            limits.takeForRecipients(limits.takeForCaller("services/shop", 5), Collections.nCopies(5, hook));
+            limits.takeForRecipients(limits.takeForCaller("services/shop", 5), Collections.nCopies(5, hook));
+            assertThatThrownBy(() -> limits.takeForCaller("services/shop", 1))
+                    .isInstanceOfSatisfying(ServiceException.class,
+                                            e -> assertThat(e.reason()).isEqualTo(SendLimits.CALLER_LIMITED));
+            final var mail = new SendLimits.Recipient("notification.recipient", "EMAIL", "Ada@Example.com");
+            final var same = new SendLimits.Recipient("notification.recipient", "EMAIL", "ada@example.COM");
+            limits.takeForRecipients(limits.takeForCaller("services/other", 2), List.of(mail, same));
+            assertThatThrownBy(() -> limits.takeForRecipients(limits.takeForCaller("services/other", 1),
+                                                              List.of(mail)))
+                    .isInstanceOfSatisfying(ServiceException.class, e -> {
+                        assertThat(e.reason()).isEqualTo(SendLimits.RECIPIENT_LIMITED);
+                        assertThat(e.retryDelay()).isPositive();
+                    });
+        }
     }
 }
