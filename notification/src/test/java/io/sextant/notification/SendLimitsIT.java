@@ -6,16 +6,11 @@ import static io.sextant.platform.testing.GrpcErrors.errorInfo;
 import static io.sextant.platform.testing.GrpcErrors.failure;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.time.Clock;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.AfterAll;
@@ -27,31 +22,21 @@ import com.google.protobuf.util.Durations;
 import com.google.rpc.ErrorInfo;
 import com.google.rpc.RetryInfo;
 import com.icegreen.greenmail.util.GreenMail;
-import com.icegreen.greenmail.util.ServerSetup;
 
 import com.linecorp.armeria.server.Server;
-import com.linecorp.armeria.server.grpc.GrpcService;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.StreamObserver;
 import io.sextant.notification.v1.BatchSendNotificationsRequest;
 import io.sextant.notification.v1.Channel;
 import io.sextant.notification.v1.Notification;
 import io.sextant.notification.v1.NotificationServiceGrpc.NotificationServiceBlockingStub;
 import io.sextant.notification.v1.SendNotificationRequest;
-import io.sextant.platform.config.Env;
 import io.sextant.platform.db.DbConfig;
-import io.sextant.platform.identity.RevocationSet;
-import io.sextant.platform.identity.TokenVerifier;
 import io.sextant.platform.server.SextantServer;
 import io.sextant.platform.testing.TestKeys;
 import io.sextant.platform.testing.TestPostgres;
 import io.sextant.platform.testing.TestServers;
-import io.sextant.users.v1.GetUserRequest;
-import io.sextant.users.v1.GetUserResponse;
-import io.sextant.users.v1.User;
-import io.sextant.users.v1.UsersServiceGrpc;
 
 /**
  * The send limits over real gRPC on a real PostgreSQL: per caller and per recipient, in memory, and
@@ -76,12 +61,8 @@ class SendLimitsIT {
 
     @BeforeAll
     static void start() {
-        fakeUsers = Server.builder().http(0)
-                          .service(GrpcService.builder().addService(new FakeUsers()).build())
-                          .build();
-        fakeUsers.start().join();
-        mail = new GreenMail(new ServerSetup(freePort(), "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
-        mail.start();
+        fakeUsers = TestNotificationServers.usersKnowing(GRACE_ID, GRACE_EMAIL, new CopyOnWriteArrayList<>());
+        mail = TestNotificationServers.greenMail();
         final DbConfig memory = TestPostgres.newDatabase("sendlimits");
         memoryDb = Jdbi.create(memory.url(), memory.user(), memory.password());
         inMemory = start(memory, Map.of("SEND_LIMIT_CALLER", "8/1h", "SEND_LIMIT_RECIPIENT", "3/1h"));
@@ -103,22 +84,10 @@ class SendLimitsIT {
     }
 
     private static SextantServer start(DbConfig database, Map<String, String> limits) {
-        final Map<String, String> env = new HashMap<>(Map.of(
-                "PORT", "0", "SHUTDOWN_GRACE", "500ms",
-                "DB_URL", database.url(), "DB_USER", database.user(),
-                "USERS_TARGET", "127.0.0.1:" + fakeUsers.activeLocalPort(),
-                "SMTP_HOST", "127.0.0.1", "SMTP_PORT", String.valueOf(mail.getSmtp().getPort()), "SMTP_TLS", "none",
-                "SMTP_FROM", "Sextant <no-reply@sextant.test>", "SMTP_TIMEOUT", "1s"));
-        env.put("NOTIFICATION_LEASE", "5s");
-        if (!database.password().isEmpty()) {
-            env.put("DB_PASSWORD", database.password());
-        }
+        final Map<String, String> env = TestNotificationServers.settings(database, fakeUsers.activeLocalPort());
+        env.put("SMTP_PORT", String.valueOf(mail.getSmtp().getPort()));
         env.putAll(limits);
-        final Clock clock = Clock.systemUTC();
-        final TokenVerifier verifier = new TokenVerifier(kid -> kid.equals(KEYS.kid()) ? KEYS.publicKey() : null,
-                                                         new RevocationSet(clock), clock);
-        final SextantServer server = NotificationServer.newServer(NotificationServer.readConfig(Env.of(env)), verifier,
-                                                                  Map.of()).start();
+        final SextantServer server = TestNotificationServers.start(env, KEYS);
         LATER.add(0, server);
         return server;
     }
@@ -309,27 +278,5 @@ class SendLimitsIT {
         // and another caller still sends through either
         final NotificationServiceBlockingStub other = newCaller(sharedTwo);
         assertThat(send(other, email(unique("other"))).getName()).startsWith("notifications/");
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /** GetUser for Grace only. */
-    private static final class FakeUsers extends UsersServiceGrpc.UsersServiceImplBase {
-        @Override
-        public void getUser(GetUserRequest request, StreamObserver<GetUserResponse> response) {
-            if (!request.getName().equals("users/" + GRACE_ID)) {
-                response.onError(Status.NOT_FOUND.withDescription("no such user").asRuntimeException());
-                return;
-            }
-            response.onNext(GetUserResponse.newBuilder().setUser(User.newBuilder().setName(request.getName())
-                                                                     .setId(GRACE_ID).setEmail(GRACE_EMAIL)).build());
-            response.onCompleted();
-        }
     }
 }
