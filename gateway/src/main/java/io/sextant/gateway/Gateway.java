@@ -24,7 +24,7 @@ import io.sextant.gateway.edge.AccessLog;
 import io.sextant.gateway.edge.Cors;
 import io.sextant.gateway.edge.EdgeConfig;
 import io.sextant.gateway.edge.EdgeGuard;
-import io.sextant.gateway.edge.RateLimiter;
+import io.sextant.gateway.edge.RouteLimiter;
 import io.sextant.gateway.edge.RequestGuard;
 import io.sextant.gateway.edge.RequestsInFlight;
 import io.sextant.gateway.edge.RestResponseHeaders;
@@ -143,7 +143,7 @@ public final class Gateway {
             database = Database.open("gateway", edge.rateLimitDb(), server.registry());
             server.closeOnStop(database);
         }
-        final RateLimiter limiter = RateLimiter.of(edge, database);
+        final RouteLimiter limiter = RouteLimiter.of(edge, database);
         if (limiter != null) {
             server.closeOnStop(limiter);
         }

@@ -22,6 +22,12 @@ import io.sextant.platform.config.Targets;
  *   <tr><td>USERS_TARGET</td><td>localhost:8002: the users service, to resolve {@code users/{id}} recipients</td></tr>
  *   <tr><td>USERS_DEADLINE</td><td>2s: the deadline of each call to users</td></tr>
  *   <tr><td>NOTIFICATION_QUEUE_MAX</td><td>100000: notifications waiting for delivery; more is RESOURCE_EXHAUSTED</td></tr>
+ *   <tr><td>SEND_LIMIT_CALLER</td><td>6000/1m: notifications one caller may send ({@code <count>/<period>}
+ *       or {@code off}); more is RESOURCE_EXHAUSTED CALLER_RATE_LIMITED ({@link SendLimits})</td></tr>
+ *   <tr><td>SEND_LIMIT_RECIPIENT</td><td>20/1h: notifications one recipient may receive on one channel
+ *       (webhooks excepted); more is RESOURCE_EXHAUSTED RECIPIENT_RATE_LIMITED</td></tr>
+ *   <tr><td>SEND_LIMIT_STORE</td><td>memory: each replica counts on its own; postgres: the replicas share
+ *       the counts in the service's database</td></tr>
  *   <tr><td>NOTIFICATION_WORKERS</td><td>4: deliveries at once per replica</td></tr>
  *   <tr><td>NOTIFICATION_POLL_INTERVAL</td><td>200ms: how often the engine looks for due notifications</td></tr>
  *   <tr><td>NOTIFICATION_LEASE</td><td>2m: how long a claimed notification is one replica's</td></tr>
@@ -37,14 +43,16 @@ import io.sextant.platform.config.Targets;
  *       ({@link ProvidersConfig}); a channel without a provider is off</td></tr>
  * </table>
  *
- * @param smtp      the e-mail channel's settings, null without SMTP_HOST
- * @param providers the SMS, push and webhook channels' providers
+ * @param smtp       the e-mail channel's settings, null without SMTP_HOST
+ * @param providers  the SMS, push and webhook channels' providers
  * @param transactionalCategories the categories opt-outs do not apply to
  * @param unsubscribeUrl the target of e-mails' unsubscribe links, or null for none
+ * @param sendLimits the per-caller and per-recipient send limits
  */
 public record NotificationConfig(CommonConfig common, String usersTarget, Duration usersDeadline, int queueMax,
                                  EngineSettings engine, SmtpSettings smtp, ProvidersConfig providers,
-                                 Set<String> transactionalCategories, String unsubscribeUrl) {
+                                 Set<String> transactionalCategories, String unsubscribeUrl,
+                                 SendLimits.Settings sendLimits) {
 
     /** The default of TRANSACTIONAL_CATEGORIES: what a user must get whatever they opted out of. */
     public static final String TRANSACTIONAL_DEFAULT = "password-reset,email-verification,security-alert";
@@ -76,10 +84,11 @@ public record NotificationConfig(CommonConfig common, String usersTarget, Durati
         final ProvidersConfig providers = ProvidersConfig.read(env);
         final Set<String> transactional = transactional(env);
         final String unsubscribeUrl = unsubscribeUrl(env);
+        final SendLimits.Settings sendLimits = SendLimits.Settings.read(env);
         env.check();
         return new NotificationConfig(common, usersTarget, usersDeadline, queueMax,
                                       new EngineSettings(workers, poll, lease, maxAttempts, retryInitial, retryMax), smtp,
-                                      providers, transactional, unsubscribeUrl);
+                                      providers, transactional, unsubscribeUrl, sendLimits);
     }
 
     private static Set<String> transactional(Env env) {

@@ -89,9 +89,11 @@ public final class NotificationServer {
                                                         new UnsubscribeLinks(db.jdbi(), config.unsubscribeUrl()));
         final DeliveryEngine engine = new DeliveryEngine(db.jdbi(), channels, config.engine(), preferences,
                                                          DeliveryEngine.newInstanceName());
+        final SendLimits limits = SendLimits.open(config.sendLimits(), db, builder.registry());
+        builder.closeOnStop(limits);
         final Notifications notifications = new Notifications(
                 db.jdbi(), new UserDirectory(users.stub(UsersServiceGrpc.UsersServiceBlockingStub.class)),
-                channels.keySet(), config.queueMax(), engine::wake);
+                channels.keySet(), config.queueMax(), limits, engine::wake);
         final ScheduledJobs jobs = ScheduledJobs.on("notification-jobs")
                 .every("purge-request-ids", Duration.ofMinutes(10), Duration.ofHours(1), notifications::purgeRequestIds);
         builder.closeOnStop(jobs);

@@ -44,19 +44,23 @@ final class Notifications {
     private final UserDirectory users;
     private final Set<String> channels;
     private final int queueMax;
+    private final SendLimits limits;
     private final Runnable queued;
     private final QueueBound bound;
 
     /**
      * @param channels the provider keys that have a provider ({@code email}, {@code in_app}, ...)
      * @param queueMax the most notifications waiting for delivery; more is RESOURCE_EXHAUSTED
+     * @param limits   how many a caller may send and a recipient receive
      * @param queued   told after a commit that added QUEUED notifications (wakes the local engine)
      */
-    Notifications(Jdbi jdbi, UserDirectory users, Set<String> channels, int queueMax, Runnable queued) {
+    Notifications(Jdbi jdbi, UserDirectory users, Set<String> channels, int queueMax, SendLimits limits,
+                  Runnable queued) {
         this.jdbi = jdbi;
         this.users = users;
         this.channels = Set.copyOf(channels);
         this.queueMax = queueMax;
+        this.limits = limits;
         this.queued = queued;
         this.bound = new QueueBound(queueMax);
     }
@@ -111,9 +115,11 @@ final class Notifications {
     }
 
     /**
-     * Accepts the notifications, all or none: each is checked, rendered and resolved first, then
-     * all are stored in one transaction. A request whose key the caller used within 24 hours gives
-     * the notification the first call accepted instead.
+     * Accepts the notifications, all or none: each is checked, rendered and resolved first, counted
+     * against the caller's and each recipient's send limit ({@link SendLimits}), then all are stored
+     * in one transaction. A request whose key the caller used within 24 hours gives the notification
+     * the first call accepted instead, and counts against no limit. Whatever stores nothing gives
+     * its tokens back.
      */
     List<NotificationRow> accept(Principal caller, List<Request> requests) {
         final String creator = creator(caller);
@@ -127,14 +133,34 @@ final class Notifications {
                 fresh.add(i);
             }
         }
-        final Map<Integer, NewNotification> prepared = new HashMap<>();
-        final Map<String, TemplateRow> templates = new HashMap<>();
-        for (int i : fresh) {
-            prepared.put(i, prepare(requests.get(i), creator, templates));
-        }
-        if (prepared.isEmpty()) {
+        if (fresh.isEmpty()) {
             return Arrays.asList(result);
         }
+        // the caller's limit before any work (template, users lookups) is done for it
+        final SendLimits.Taken taken = limits.takeForCaller(creator, fresh.size());
+        try {
+            store(creator, requests, fresh, result, taken);
+        } catch (RuntimeException e) {
+            taken.giveBack();
+            throw e;
+        }
+        return Arrays.asList(result);
+    }
+
+    /** Prepares the fresh requests, counts them against the recipients' limits and stores them, all or none. */
+    private void store(String creator, List<Request> requests, List<Integer> fresh, NotificationRow[] result,
+                       SendLimits.Taken taken) {
+        final Map<Integer, NewNotification> prepared = new HashMap<>();
+        final Map<String, TemplateRow> templates = new HashMap<>();
+        final List<SendLimits.Recipient> recipients = new ArrayList<>();
+        for (int i : fresh) {
+            final NewNotification notification = prepare(requests.get(i), creator, templates);
+            prepared.put(i, notification);
+            recipients.add(new SendLimits.Recipient(requests.get(i).prefix() + "recipient", notification.channel(),
+                                                    notification.address()));
+        }
+        limits.takeForRecipients(taken, recipients);
+        final List<Integer> repeats = new ArrayList<>();
         jdbi.useTransaction(h -> {
             final NotificationDao dao = h.attach(NotificationDao.class);
             if (bound.waiting(dao) + prepared.size() > queueMax) {
@@ -146,18 +172,20 @@ final class Notifications {
                 final NewNotification notification = prepared.get(i);
                 final String key = requests.get(i).requestId();
                 if (!key.isEmpty() && !dao.takeRequestId(creator, UUID.fromString(key), notification.id())) {
+                    // the same key, accepted by a concurrent call meanwhile
                     final UUID first = dao.byRequestId(creator, UUID.fromString(key)).orElseThrow();
                     result[i] = dao.find(first).orElseThrow();
+                    repeats.add(fresh.indexOf(i));
                     continue;
                 }
                 result[i] = dao.insert(notification);
             }
         });
-        bound.added(prepared.size());
+        repeats.forEach(taken::giveBack);
+        bound.added(prepared.size() - repeats.size());
         if (prepared.values().stream().anyMatch(n -> n.status().equals("QUEUED"))) {
             queued.run();
         }
-        return Arrays.asList(result);
     }
 
     private Optional<NotificationRow> earlier(String creator, String requestId) {

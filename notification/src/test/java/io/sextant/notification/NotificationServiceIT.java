@@ -6,15 +6,9 @@ import static io.sextant.platform.testing.GrpcErrors.errorInfo;
 import static io.sextant.platform.testing.GrpcErrors.failure;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -35,14 +29,10 @@ import com.google.protobuf.util.Timestamps;
 import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.ServerSetup;
 
-import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.server.Server;
-import com.linecorp.armeria.server.ServiceRequestContext;
-import com.linecorp.armeria.server.grpc.GrpcService;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.StreamObserver;
 import io.sextant.notification.v1.BatchSendNotificationsRequest;
 import io.sextant.notification.v1.BatchSendNotificationsResponse;
 import io.sextant.notification.v1.CancelNotificationRequest;
@@ -64,19 +54,12 @@ import io.sextant.notification.v1.SendNotificationRequest;
 import io.sextant.notification.v1.Template;
 import io.sextant.notification.v1.TemplateContent;
 import io.sextant.notification.v1.UpdateTemplateRequest;
-import io.sextant.platform.config.Env;
 import io.sextant.platform.db.DbConfig;
-import io.sextant.platform.identity.RevocationSet;
-import io.sextant.platform.identity.TokenVerifier;
 import io.sextant.platform.server.SextantServer;
 import io.sextant.platform.testing.Poll;
 import io.sextant.platform.testing.TestKeys;
 import io.sextant.platform.testing.TestPostgres;
 import io.sextant.platform.testing.TestServers;
-import io.sextant.users.v1.GetUserRequest;
-import io.sextant.users.v1.GetUserResponse;
-import io.sextant.users.v1.User;
-import io.sextant.users.v1.UsersServiceGrpc;
 import jakarta.mail.internet.MimeMessage;
 import jakarta.mail.internet.MimeMultipart;
 
@@ -112,12 +95,8 @@ class NotificationServiceIT {
 
     @BeforeAll
     static void start() {
-        fakeUsers = Server.builder().http(0)
-                          .service(GrpcService.builder().addService(new FakeUsers()).build())
-                          .build();
-        fakeUsers.start().join();
-        mail = new GreenMail(new ServerSetup(freePort(), "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
-        mail.start();
+        fakeUsers = TestNotificationServers.usersKnowing(GRACE_ID, GRACE_EMAIL, USERS_AUTHORIZATION);
+        mail = TestNotificationServers.greenMail();
         db = TestPostgres.newDatabase("notification");
         jdbi = Jdbi.create(db.url(), db.user(), db.password());
         server = start(db, Map.of("SMTP_PORT", String.valueOf(mail.getSmtp().getPort())));
@@ -142,24 +121,13 @@ class NotificationServiceIT {
 
     /** A notification server on the database, sending to GreenMail unless {@code overrides} say otherwise. */
     private static SextantServer start(DbConfig database, Map<String, String> overrides) {
-        final Map<String, String> env = new HashMap<>(Map.of(
-                "PORT", "0", "SHUTDOWN_GRACE", "500ms",
-                "DB_URL", database.url(), "DB_USER", database.user(),
-                "USERS_TARGET", "127.0.0.1:" + fakeUsers.activeLocalPort(),
-                "SMTP_HOST", "127.0.0.1", "SMTP_TLS", "none", "SMTP_FROM", "Sextant <no-reply@sextant.test>",
-                "SMTP_TIMEOUT", "1s", "NOTIFICATION_LEASE", "5s"));
+        final Map<String, String> env = TestNotificationServers.settings(database, fakeUsers.activeLocalPort());
         env.put("NOTIFICATION_POLL_INTERVAL", "50ms");
         env.put("NOTIFICATION_RETRY_INITIAL", "100ms");
         env.put("NOTIFICATION_RETRY_MAX", "400ms");
         env.put("NOTIFICATION_MAX_ATTEMPTS", "3");
-        if (!database.password().isEmpty()) {
-            env.put("DB_PASSWORD", database.password());
-        }
         env.putAll(overrides);
-        final Clock clock = Clock.systemUTC();
-        final TokenVerifier verifier = new TokenVerifier(kid -> kid.equals(KEYS.kid()) ? KEYS.publicKey() : null,
-                                                         new RevocationSet(clock), clock);
-        return NotificationServer.newServer(NotificationServer.readConfig(Env.of(env)), verifier, Map.of()).start();
+        return TestNotificationServers.start(env, KEYS);
     }
 
     private static String token(String subject, String... permissions) {
@@ -169,14 +137,6 @@ class NotificationServiceIT {
     private static NotificationServiceBlockingStub stub(SextantServer target, String token) {
         return TestServers.grpc(target.port()).addHeader("authorization", "Bearer " + token)
                           .build(NotificationServiceBlockingStub.class);
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     private static Notification email(String to, String subject, String body) {
@@ -624,7 +584,7 @@ class NotificationServiceIT {
 
     @Test
     void retriesWithBackoffWhileTheSmtpServerIsDownThenFailsOrSends() throws Exception {
-        final int port = freePort();
+        final int port = TestNotificationServers.freePort();
         final DbConfig own = TestPostgres.newDatabase("notification");
         final SextantServer down = start(own, Map.of("SMTP_PORT", String.valueOf(port),
                                                     "NOTIFICATION_RETRY_INITIAL", "1s", "NOTIFICATION_RETRY_MAX", "2s"));
@@ -749,21 +709,5 @@ class NotificationServiceIT {
         assertThat(mailsOf(mail, live.toString())).isEmpty();
         jdbi.useHandle(h -> h.execute("UPDATE notifications SET status = 'CANCELLED', next_attempt_at = NULL,"
                                       + " lease_owner = NULL, lease_until = NULL WHERE id = ?", live));
-    }
-
-    /** GetUser for the users this test knows; NOT_FOUND for others. Records the Authorization it got. */
-    private static final class FakeUsers extends UsersServiceGrpc.UsersServiceImplBase {
-        @Override
-        public void getUser(GetUserRequest request, StreamObserver<GetUserResponse> response) {
-            USERS_AUTHORIZATION.add(ServiceRequestContext.current().request().headers()
-                                                         .get(HttpHeaderNames.AUTHORIZATION, ""));
-            if (!request.getName().equals("users/" + GRACE_ID)) {
-                response.onError(Status.NOT_FOUND.withDescription("no such user").asRuntimeException());
-                return;
-            }
-            response.onNext(GetUserResponse.newBuilder().setUser(User.newBuilder().setName(request.getName())
-                                                                     .setId(GRACE_ID).setEmail(GRACE_EMAIL)).build());
-            response.onCompleted();
-        }
     }
 }

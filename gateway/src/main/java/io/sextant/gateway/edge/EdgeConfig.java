@@ -13,6 +13,7 @@ import io.sextant.platform.config.Env;
 import io.sextant.platform.config.HeapBudget;
 import io.sextant.platform.db.DbConfig;
 import io.sextant.platform.grpc.GrpcLimits;
+import io.sextant.platform.limits.RateLimit;
 
 /**
  * What the gateway does at the edge, before a call goes to a backend:

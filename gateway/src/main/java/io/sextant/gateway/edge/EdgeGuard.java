@@ -2,8 +2,6 @@ package io.sextant.gateway.edge;
 
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -29,6 +27,8 @@ import io.sextant.platform.identity.AuthInterceptor;
 import io.sextant.platform.identity.Principal;
 import io.sextant.platform.identity.RemoteIdentity;
 import io.sextant.platform.identity.TokenVerifier;
+import io.sextant.platform.limits.RateLimit;
+import io.sextant.platform.limits.RateLimiter;
 import io.sextant.platform.policy.RpcPolicy;
 import io.sextant.platform.server.ClientAddress;
 import io.sextant.platform.telemetry.CallContext;
@@ -45,18 +45,16 @@ import io.sextant.platform.telemetry.CallContext;
 public final class EdgeGuard implements ServerInterceptor {
 
     private static final Logger log = LoggerFactory.getLogger(EdgeGuard.class);
-    private static final long WARN_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private final TokenVerifier verifier;
     private final Predicate<String> knownKey;
-    private final RateLimiter limiter;
-    private final AtomicLong lastStoreWarning = new AtomicLong(System.nanoTime() - WARN_EVERY_NANOS);
+    private final RouteLimiter limiter;
 
     /**
      * @param knownKey whether a token's signing key is known without asking auth
      * @param limiter  null for no rate limits
      */
-    public EdgeGuard(TokenVerifier verifier, Predicate<String> knownKey, RateLimiter limiter) {
+    public EdgeGuard(TokenVerifier verifier, Predicate<String> knownKey, RouteLimiter limiter) {
         this.verifier = verifier;
         this.knownKey = knownKey;
         this.limiter = limiter;
@@ -137,7 +135,7 @@ public final class EdgeGuard implements ServerInterceptor {
         }
         return offEventLoop(() -> limiter.check(group, client), (decision, failure) -> {
             if (failure != null) {
-                warnStoreFailure(failure);
+                limiter.storeFailed(failure);
                 return next.startCall(call, headers);
             }
             return admit(ctx, decision, call, headers, next);
@@ -200,13 +198,5 @@ public final class EdgeGuard implements ServerInterceptor {
 
     private static <Q, R> ServerCall.Listener<Q> refuse(ServerCall<Q, R> call, ServiceException e) {
         return GrpcErrorMapper.closeCall(call, e, RestErrorBody.DOMAIN);
-    }
-
-    /** A shared store that fails lets calls through (an outage of the limits is no outage of the API), and says so. */
-    private void warnStoreFailure(Throwable failure) {
-        final long last = lastStoreWarning.get();
-        if (System.nanoTime() - last >= WARN_EVERY_NANOS && lastStoreWarning.compareAndSet(last, System.nanoTime())) {
-            log.warn("Rate limit store failed; letting calls through unlimited until it answers: {}", failure.toString());
-        }
     }
 }

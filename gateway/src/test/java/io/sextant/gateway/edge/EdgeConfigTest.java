@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import io.sextant.gateway.GatewayConfig;
 import io.sextant.platform.config.ConfigException;
 import io.sextant.platform.config.Env;
+import io.sextant.platform.limits.RateLimit;
 
 class EdgeConfigTest {
 

@@ -1,5 +1,6 @@
 package io.sextant.platform.error;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -56,6 +57,15 @@ public final class Errors {
 
     public static ServiceException resourceExhausted(String reason, String message, Map<String, String> metadata) {
         return of(Code.RESOURCE_EXHAUSTED, reason, message, metadata);
+    }
+
+    /**
+     * A limit refused the call until {@code retryDelay} has passed: RESOURCE_EXHAUSTED with a
+     * {@code google.rpc.RetryInfo} (the gateway's 429 carries it as Retry-After).
+     */
+    public static ServiceException resourceExhausted(String reason, String message, Map<String, String> metadata,
+                                                     Duration retryDelay) {
+        return new ServiceException(Code.RESOURCE_EXHAUSTED, reason, message, metadata, List.of(), retryDelay);
     }
 
     public static ServiceException unavailable(String reason, String message) {

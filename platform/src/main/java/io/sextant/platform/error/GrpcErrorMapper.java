@@ -93,6 +93,9 @@ public final class GrpcErrorMapper implements GoogleGrpcExceptionHandlerFunction
         if (!e.violations().isEmpty()) {
             status.addDetails(Any.pack(BadRequest.newBuilder().addAllFieldViolations(e.violations()).build()));
         }
+        if (e.retryDelay() != null) {
+            status.addDetails(retryInfo(e.retryDelay()));
+        }
         return status.build();
     }
 
@@ -102,11 +105,12 @@ public final class GrpcErrorMapper implements GoogleGrpcExceptionHandlerFunction
      * retries read it as a living service pacing them).
      */
     public static com.google.rpc.Status toStatusProto(ServiceException e, String domain, java.time.Duration retryDelay) {
-        return toStatusProto(e, domain).toBuilder()
-                                       .addDetails(Any.pack(RetryInfo.newBuilder()
-                                                                     .setRetryDelay(Durations.fromMillis(retryDelay.toMillis()))
-                                                                     .build()))
-                                       .build();
+        return e.retryDelay() != null ? toStatusProto(e, domain)
+                                      : toStatusProto(e, domain).toBuilder().addDetails(retryInfo(retryDelay)).build();
+    }
+
+    private static Any retryInfo(java.time.Duration delay) {
+        return Any.pack(RetryInfo.newBuilder().setRetryDelay(Durations.fromMillis(delay.toMillis())).build());
     }
 
     /** A status exception to close a call with, for code that must not throw (interceptors). */

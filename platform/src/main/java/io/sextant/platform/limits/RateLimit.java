@@ -1,4 +1,4 @@
-package io.sextant.gateway.edge;
+package io.sextant.platform.limits;
 
 import java.time.Duration;
 
@@ -11,18 +11,18 @@ import io.sextant.platform.config.Env;
  * {@code 50/1s}): a token bucket of {@code count} tokens refilled gradually over the period, so a
  * client may burst up to {@code count} and then goes on at the average rate.
  */
-record RateLimit(long count, Duration period) {
+public record RateLimit(long count, Duration period) {
 
-    static final String SYNTAX = "<count>/<period> such as 600/1m or 20/1s, or off";
+    public static final String SYNTAX = "<count>/<period> such as 600/1m or 20/1s, or off";
 
-    RateLimit {
+    public RateLimit {
         if (count < 1 || period.isZero() || period.isNegative()) {
             throw new IllegalArgumentException("a rate limit needs a positive count and period");
         }
     }
 
     /** The limit the setting names, or null for {@code off}; a malformed one is a problem of {@code env}. */
-    static RateLimit read(Env env, String name, String defaultValue) {
+    public static RateLimit read(Env env, String name, String defaultValue) {
         final String text = env.string(name, defaultValue);
         if (text.equalsIgnoreCase("off")) {
             return null;
@@ -44,6 +44,11 @@ record RateLimit(long count, Duration period) {
         return BucketConfiguration.builder()
                                   .addLimit(Bandwidth.builder().capacity(count).refillGreedy(count, period).build())
                                   .build();
+    }
+
+    /** The limit as people read it: {@code 20 per 3600 s}. */
+    public String describe() {
+        return count + " per " + period.toSeconds() + " s";
     }
 
     @Override
