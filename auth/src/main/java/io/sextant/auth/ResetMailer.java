@@ -19,6 +19,7 @@ import io.sextant.notification.v1.Notification;
 import io.sextant.notification.v1.NotificationServiceGrpc;
 import io.sextant.notification.v1.NotificationServiceGrpc.NotificationServiceBlockingStub;
 import io.sextant.notification.v1.SendNotificationRequest;
+import io.sextant.platform.error.Errors;
 import io.sextant.platform.grpc.ServiceClient;
 
 /**
@@ -29,7 +30,8 @@ import io.sextant.platform.grpc.ServiceClient;
  * {@code token}, {@code reset_url} and {@code expires_at}.
  *
  * <p>A refusal that no retry can change (INVALID_ARGUMENT: an address notification does not accept; NOT_FOUND:
- * no such template) is logged and the request dropped, as the outbox would otherwise retry it forever; anything
+ * no such template; RECIPIENT_RATE_LIMITED: the address got its hour's share of e-mails, and a reset link that
+ * arrives an hour late, after a flood, helps nobody) is logged and the request dropped, as the outbox would otherwise retry it forever; anything
  * else (notification down, no e-mail provider configured, a permission missing) throws, and the relay retries.
  */
 final class ResetMailer implements ResetTokenSender, AutoCloseable {
@@ -65,7 +67,9 @@ final class ResetMailer implements ResetTokenSender, AutoCloseable {
             notifications.sendNotification(send);
         } catch (StatusRuntimeException e) {
             final Status.Code code = e.getStatus().getCode();
-            if (code == Status.Code.INVALID_ARGUMENT || code == Status.Code.NOT_FOUND) {
+            if (code == Status.Code.INVALID_ARGUMENT || code == Status.Code.NOT_FOUND
+                || code == Status.Code.RESOURCE_EXHAUSTED
+                   && Errors.reasonOf(e).filter("RECIPIENT_RATE_LIMITED"::equals).isPresent()) {
                 log.error("Notification refused the password reset e-mail of account {} for good ({}: {}); the request"
                           + " is dropped", request.getAccountId(), code, e.getStatus().getDescription());
                 return;

@@ -24,7 +24,9 @@ import java.util.stream.Stream;
  */
 final class Mesh implements AutoCloseable {
 
-    static final Map<String, String> SETTINGS = Map.of("RATE_LIMIT_USER", "off", "RATE_LIMIT_AUTH", "off");
+    /** The gateway's rate limits and notification's send limits off: the bench is one client at high rates. */
+    static final Map<String, String> SETTINGS = Map.of("RATE_LIMIT_USER", "off", "RATE_LIMIT_AUTH", "off",
+                                                       "SEND_LIMIT_CALLER", "off", "SEND_LIMIT_RECIPIENT", "off");
     private static final Duration START_LIMIT = Duration.ofMinutes(3);
     private static final Duration STOP_LIMIT = Duration.ofSeconds(30);
     /** The gateway, then auth and users: the services the report calls. */
@@ -68,8 +70,15 @@ final class Mesh implements AutoCloseable {
         new java.util.TreeMap<>(extra).forEach((name, value) -> settings.append(name).append('=')
                 .append(value.contains(" ") ? "'" + value + "'" : value).append(' '));
         return "SEXTANT_PORT=" + basePort + " METRICS_PORT=" + metricsPort + " SEXTANT_DATA=$(mktemp -d) "
-               + "RATE_LIMIT_USER=off RATE_LIMIT_AUTH=off " + settings + "java " + String.join(" ", jvmFlags)
+               + settings(SETTINGS) + settings + "java " + String.join(" ", jvmFlags)
                + " -jar local/target/sextant-local-*-all.jar";
+    }
+
+    /** {@code NAME=value } for each setting, by name. */
+    private static String settings(Map<String, String> values) {
+        final StringBuilder out = new StringBuilder();
+        new java.util.TreeMap<>(values).forEach((name, value) -> out.append(name).append('=').append(value).append(' '));
+        return out.toString();
     }
 
     /** Starts the mesh and waits until the gateway, auth and users answer their readiness checks. */

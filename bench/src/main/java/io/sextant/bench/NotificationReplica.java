@@ -47,7 +47,8 @@ final class NotificationReplica implements AutoCloseable {
         env.put("DB_URL", "jdbc:postgresql://127.0.0.1:" + postgresPort + "/sextant_notification");
         env.put("DB_USER", "postgres");
         env.put("DB_PASSWORD", "");
-        env.put("DB_POOL_SIZE", "5");
+        env.put("DB_POOL_SIZE", "10");
+        env.putAll(Mesh.SETTINGS);
         env.put("AUTH_TARGET", "127.0.0.1:" + (basePort + 1));
         env.put("USERS_TARGET", "127.0.0.1:" + (basePort + 2));
         env.putAll(smtp(smtpPort));

@@ -1,16 +1,12 @@
 package io.sextant.notification;
 
-import java.time.Clock;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 import io.sextant.notification.channel.Provider;
 import io.sextant.notification.v1.NotificationServiceGrpc.NotificationServiceBlockingStub;
-import io.sextant.platform.config.Env;
 import io.sextant.platform.db.DbConfig;
-import io.sextant.platform.identity.RevocationSet;
-import io.sextant.platform.identity.TokenVerifier;
 import io.sextant.platform.server.SextantServer;
 import io.sextant.platform.testing.TestKeys;
 import io.sextant.platform.testing.TestServers;
@@ -44,10 +40,7 @@ final class NotificationTesting {
             env.put("DB_PASSWORD", db.password());
         }
         env.putAll(overrides);
-        final Clock clock = Clock.systemUTC();
-        final TokenVerifier verifier = new TokenVerifier(kid -> kid.equals(keys.kid()) ? keys.publicKey() : null,
-                                                         new RevocationSet(clock), clock);
-        return NotificationServer.newServer(NotificationServer.readConfig(Env.of(env)), verifier, providers).start();
+        return TestNotificationServers.start(env, keys, providers);
     }
 
     /** A user token of {@code subject} with the permissions. */

@@ -8,10 +8,6 @@ import static io.sextant.platform.testing.GrpcErrors.errorInfo;
 import static io.sextant.platform.testing.GrpcErrors.failure;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -28,7 +24,6 @@ import org.junit.jupiter.api.Test;
 
 import com.google.protobuf.FieldMask;
 import com.icegreen.greenmail.util.GreenMail;
-import com.icegreen.greenmail.util.ServerSetup;
 
 import io.grpc.Status;
 import io.sextant.notification.v1.CancelNotificationRequest;
@@ -72,8 +67,7 @@ class PreferencesIT {
 
     @BeforeAll
     static void start() {
-        mail = new GreenMail(new ServerSetup(freePort(), "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
-        mail.start();
+        mail = TestNotificationServers.greenMail();
         db = TestPostgres.newDatabase("notification");
         server = TESTING.start(db, Map.of(
                 "SMTP_HOST", "127.0.0.1", "SMTP_PORT", String.valueOf(mail.getSmtp().getPort()), "SMTP_TLS", "none",
@@ -86,14 +80,6 @@ class PreferencesIT {
     static void stop() {
         server.close();
         mail.stop();
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     /** The fields a refusal names. */

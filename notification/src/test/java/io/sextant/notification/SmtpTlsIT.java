@@ -3,10 +3,6 @@ package io.sextant.notification;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -62,11 +58,11 @@ class SmtpTlsIT {
         System.setProperty(DummySSLServerSocketFactory.GREENMAIL_KEYSTORE_FILE_PROPERTY, keystore.toString());
         System.setProperty(DummySSLServerSocketFactory.GREENMAIL_KEYSTORE_PASSWORD_PROPERTY, "changeit");
         System.setProperty(DummySSLServerSocketFactory.GREENMAIL_KEY_PASSWORD_PROPERTY, "changeit");
-        smtps = new GreenMail(new ServerSetup(freePort(), "127.0.0.1", ServerSetup.PROTOCOL_SMTPS));
+        smtps = new GreenMail(new ServerSetup(TestNotificationServers.freePort(), "127.0.0.1", ServerSetup.PROTOCOL_SMTPS));
         smtps.setUser("mailer@sextant.test", USER, PASSWORD);
         smtps.getManagers().getSmtpManager().getUserManager().setAuthRequired(true);
         smtps.start();
-        plain = new GreenMail(new ServerSetup(freePort(), "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
+        plain = new GreenMail(new ServerSetup(TestNotificationServers.freePort(), "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
         plain.start();
     }
 
@@ -83,14 +79,6 @@ class SmtpTlsIT {
         final String output = new String(process.getInputStream().readAllBytes());
         assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(process.exitValue()).as(output).isZero();
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     private static Message message(String to) {

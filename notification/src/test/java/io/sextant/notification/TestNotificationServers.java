@@ -20,6 +20,7 @@ import com.linecorp.armeria.server.grpc.GrpcService;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 
+import io.sextant.notification.channel.Provider;
 import io.sextant.platform.config.Env;
 import io.sextant.platform.db.DbConfig;
 import io.sextant.platform.identity.RevocationSet;
@@ -58,10 +59,15 @@ final class TestNotificationServers {
 
     /** Starts a server with the settings, trusting tokens signed with {@code keys}. */
     static SextantServer start(Map<String, String> env, TestKeys keys) {
+        return start(env, keys, Map.of());
+    }
+
+    /** As {@link #start(Map, TestKeys)}, with {@code providers} by channel over the configured ones. */
+    static SextantServer start(Map<String, String> env, TestKeys keys, Map<String, Provider> providers) {
         final Clock clock = Clock.systemUTC();
         final TokenVerifier verifier = new TokenVerifier(kid -> kid.equals(keys.kid()) ? keys.publicKey() : null,
                                                          new RevocationSet(clock), clock);
-        return NotificationServer.newServer(NotificationServer.readConfig(Env.of(env)), verifier, Map.of()).start();
+        return NotificationServer.newServer(NotificationServer.readConfig(Env.of(env)), verifier, providers).start();
     }
 
     /** A loopback port nothing listens on right now. */
