@@ -8,12 +8,16 @@ import io.sextant.notification.engine.EngineSettings;
 import io.sextant.platform.config.CommonConfig;
 import io.sextant.platform.config.Env;
 import io.sextant.platform.config.Targets;
+import io.sextant.platform.identity.ServiceSecret;
 
 /**
  * The notification service's settings: the common ones, plus
  * <table>
  *   <tr><td>USERS_TARGET</td><td>localhost:8002: the users service, to resolve {@code users/{id}} recipients</td></tr>
  *   <tr><td>USERS_DEADLINE</td><td>2s: the deadline of each call to users</td></tr>
+ *   <tr><td>SERVICE_SECRET or SERVICE_SECRET_FILE</td><td>required: the service's own secret, which auth exchanges for
+ *       the token of {@code services/notification} (auth's SERVICE_ACCOUNTS lists it with {@code users.read});
+ *       {@link ServiceSecret}</td></tr>
  *   <tr><td>NOTIFICATION_QUEUE_MAX</td><td>100000: notifications waiting for delivery; more is RESOURCE_EXHAUSTED</td></tr>
  *   <tr><td>NOTIFICATION_WORKERS</td><td>4: deliveries at once per replica</td></tr>
  *   <tr><td>NOTIFICATION_POLL_INTERVAL</td><td>200ms: how often the engine looks for due notifications</td></tr>
@@ -29,7 +33,8 @@ import io.sextant.platform.config.Targets;
  * @param providers the SMS, push and webhook channels' providers
  */
 public record NotificationConfig(CommonConfig common, String usersTarget, Duration usersDeadline, int queueMax,
-                                 EngineSettings engine, SmtpSettings smtp, ProvidersConfig providers) {
+                                 EngineSettings engine, SmtpSettings smtp, ProvidersConfig providers,
+                                 ServiceSecret secret) {
 
     public static final int DEFAULT_PORT = 8003;
 
@@ -56,10 +61,11 @@ public record NotificationConfig(CommonConfig common, String usersTarget, Durati
             env.problem("NOTIFICATION_LEASE", "must be at least 4 × SMTP_TIMEOUT (a delivery must end within its lease)");
         }
         final ProvidersConfig providers = ProvidersConfig.read(env);
+        final ServiceSecret secret = ServiceSecret.read(env, "notification");
         env.check();
         return new NotificationConfig(common, usersTarget, usersDeadline, queueMax,
                                       new EngineSettings(workers, poll, lease, maxAttempts, retryInitial, retryMax), smtp,
-                                      providers);
+                                      providers, secret);
     }
 
     private static SmtpSettings smtp(Env env, int workers) {

@@ -1,5 +1,6 @@
 package io.sextant.notification;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -22,6 +23,7 @@ import io.sextant.notification.feed.InAppProvider;
 import io.sextant.platform.config.Env;
 import io.sextant.platform.db.Database;
 import io.sextant.platform.grpc.ServiceClient;
+import io.sextant.platform.identity.ServiceIdentity;
 import io.sextant.platform.identity.TokenVerifier;
 import io.sextant.platform.jobs.ScheduledJobs;
 import io.sextant.platform.server.SextantServer;
@@ -30,7 +32,8 @@ import io.sextant.users.v1.UsersServiceGrpc;
 /**
  * Wires the notification service: what {@link NotificationMain} runs and what the tests start. It
  * owns its database (migrated at start), verifies callers' tokens against auth's keys and
- * revocations, resolves {@code users/{id}} recipients with the users service, and runs a
+ * revocations, resolves {@code users/{id}} recipients with the users service as itself
+ * ({@link ServiceIdentity}: SERVICE_SECRET exchanged at auth), and runs a
  * {@link DeliveryEngine} over the providers of the configured channels: e-mail over SMTP when
  * SMTP_HOST is set, the in-app feed always, and whatever providers the caller adds.
  */
@@ -82,11 +85,15 @@ public final class NotificationServer {
                                                  .deadline(config.usersDeadline())
                                                  .build();
         builder.closeOnStop(users);
+        // east-west calls no caller makes (resolving users/{id}) are made as services/notification
+        final ServiceIdentity identity = ServiceIdentity.exchanging("notification", config.secret(),
+                                                                    config.common().authTarget(), Clock.systemUTC());
+        builder.closeOnStop(identity);
         // closed before the clients and the database it uses (closeOnStop closes newest first)
         final DeliveryEngine engine = new DeliveryEngine(db.jdbi(), channels, config.engine(),
                                                          DeliveryEngine.newInstanceName());
         final Notifications notifications = new Notifications(
-                db.jdbi(), new UserDirectory(users.stub(UsersServiceGrpc.UsersServiceBlockingStub.class)),
+                db.jdbi(), new UserDirectory(users, identity),
                 channels.keySet(), config.queueMax(), engine::wake);
         final ScheduledJobs jobs = ScheduledJobs.on("notification-jobs")
                 .every("purge-request-ids", Duration.ofMinutes(10), Duration.ofHours(1), notifications::purgeRequestIds);

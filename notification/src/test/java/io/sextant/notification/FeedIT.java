@@ -70,7 +70,9 @@ class FeedIT {
         final Map<String, String> env = new HashMap<>(Map.of(
                 "PORT", "0", "SHUTDOWN_GRACE", "500ms", "DB_URL", db.url(), "DB_USER", db.user(),
                 // IN_APP recipients are users/{id} as they are: the users service is never asked
-                "USERS_TARGET", "127.0.0.1:9", "NOTIFICATION_POLL_INTERVAL", "50ms"));
+                "USERS_TARGET", "127.0.0.1:9", "NOTIFICATION_POLL_INTERVAL", "50ms",
+                // nor is auth, for the service's own token
+                "AUTH_TARGET", "127.0.0.1:9", "SERVICE_SECRET", "sxs_feed-it-never-exchanged-000000000"));
         if (!db.password().isEmpty()) {
             env.put("DB_PASSWORD", db.password());
         }

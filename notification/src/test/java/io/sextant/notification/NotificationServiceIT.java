@@ -30,15 +30,15 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import com.auth0.jwt.JWT;
+import com.auth0.jwt.interfaces.DecodedJWT;
 import com.google.protobuf.FieldMask;
 import com.google.protobuf.util.Timestamps;
 import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.ServerSetup;
 
 import com.linecorp.armeria.common.HttpHeaderNames;
-import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServiceRequestContext;
-import com.linecorp.armeria.server.grpc.GrpcService;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -66,6 +66,7 @@ import io.sextant.notification.v1.TemplateContent;
 import io.sextant.notification.v1.UpdateTemplateRequest;
 import io.sextant.platform.config.Env;
 import io.sextant.platform.db.DbConfig;
+import io.sextant.platform.identity.Authz;
 import io.sextant.platform.identity.RevocationSet;
 import io.sextant.platform.identity.TokenVerifier;
 import io.sextant.platform.server.SextantServer;
@@ -73,6 +74,7 @@ import io.sextant.platform.testing.Poll;
 import io.sextant.platform.testing.TestKeys;
 import io.sextant.platform.testing.TestPostgres;
 import io.sextant.platform.testing.TestServers;
+import io.sextant.platform.testing.TestTokenExchange;
 import io.sextant.users.v1.GetUserRequest;
 import io.sextant.users.v1.GetUserResponse;
 import io.sextant.users.v1.User;
@@ -82,8 +84,8 @@ import jakarta.mail.internet.MimeMultipart;
 
 /**
  * The notification service over real gRPC on a real PostgreSQL, sending real e-mail over SMTP to
- * GreenMail, with tokens signed by a test key and a small real users service standing in for
- * GetUser.
+ * GreenMail, with tokens signed by a test key, a small real users service standing in for GetUser
+ * (checking its caller as users does), and auth's ExchangeApiKey for the service's own token.
  */
 class NotificationServiceIT {
 
@@ -96,8 +98,11 @@ class NotificationServiceIT {
     private static final String GRACE_ID = UUID.randomUUID().toString();
     private static final String GRACE_EMAIL = "grace@users.test";
     private static final List<String> USERS_AUTHORIZATION = new CopyOnWriteArrayList<>();
+    /** The notification service's own secret, which the stand-in auth exchanges for its token. */
+    private static final String SERVICE_SECRET = "sxs_notification-it-secret-0000000000000";
 
-    private static Server fakeUsers;
+    private static TestTokenExchange auth;
+    private static SextantServer fakeUsers;
     private static GreenMail mail;
     private static DbConfig db;
     private static Jdbi jdbi;
@@ -112,10 +117,14 @@ class NotificationServiceIT {
 
     @BeforeAll
     static void start() {
-        fakeUsers = Server.builder().http(0)
-                          .service(GrpcService.builder().addService(new FakeUsers()).build())
-                          .build();
-        fakeUsers.start().join();
+        auth = new TestTokenExchange(KEYS, "notification", SERVICE_SECRET, List.of("users.read"));
+        final Clock clock = Clock.systemUTC();
+        fakeUsers = SextantServer.builder(TestServers.config("users"))
+                                 .grpcService(new FakeUsers())
+                                 .verifier(new TokenVerifier(kid -> kid.equals(KEYS.kid()) ? KEYS.publicKey() : null,
+                                                             new RevocationSet(clock), clock))
+                                 .build()
+                                 .start();
         mail = new GreenMail(new ServerSetup(freePort(), "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
         mail.start();
         db = TestPostgres.newDatabase("notification");
@@ -137,7 +146,8 @@ class NotificationServiceIT {
         }
         server.close();
         mail.stop();
-        fakeUsers.stop().join();
+        fakeUsers.close();
+        auth.close();
     }
 
     /** A notification server on the database, sending to GreenMail unless {@code overrides} say otherwise. */
@@ -145,9 +155,11 @@ class NotificationServiceIT {
         final Map<String, String> env = new HashMap<>(Map.of(
                 "PORT", "0", "SHUTDOWN_GRACE", "500ms",
                 "DB_URL", database.url(), "DB_USER", database.user(),
-                "USERS_TARGET", "127.0.0.1:" + fakeUsers.activeLocalPort(),
+                "USERS_TARGET", "127.0.0.1:" + fakeUsers.port(),
                 "SMTP_HOST", "127.0.0.1", "SMTP_TLS", "none", "SMTP_FROM", "Sextant <no-reply@sextant.test>",
                 "SMTP_TIMEOUT", "1s", "NOTIFICATION_LEASE", "5s"));
+        env.put("AUTH_TARGET", auth.target());
+        env.put("SERVICE_SECRET", SERVICE_SECRET);
         env.put("NOTIFICATION_POLL_INTERVAL", "50ms");
         env.put("NOTIFICATION_RETRY_INITIAL", "100ms");
         env.put("NOTIFICATION_RETRY_MAX", "400ms");
@@ -286,12 +298,20 @@ class NotificationServiceIT {
     }
 
     @Test
-    void aUsersRecipientIsResolvedWithTheCallersOwnToken() throws Exception {
+    void aUsersRecipientIsResolvedAsTheNotificationServiceSoTheSenderNeedsOnlyNotificationsSend() throws Exception {
+        // the sender holds notifications.send and not users.read, which users would refuse it
+        final int before = USERS_AUTHORIZATION.size();
         final Notification accepted = send(sender, email("users/" + GRACE_ID, "Hi", "Hello Grace."));
         assertThat(accepted.getRecipient()).isEqualTo("users/" + GRACE_ID);
         awaitStatus(server, accepted.getName(), NotificationStatus.NOTIFICATION_STATUS_SENT);
         assertThat(mailsOf(mail, accepted.getId()).get(0).getAllRecipients()[0].toString()).isEqualTo(GRACE_EMAIL);
-        assertThat(USERS_AUTHORIZATION).contains("Bearer " + senderToken);
+        // users got the service's token, never the caller's
+        assertThat(USERS_AUTHORIZATION.subList(before, USERS_AUTHORIZATION.size())).singleElement().satisfies(a -> {
+            assertThat(a).isNotEqualTo("Bearer " + senderToken);
+            final DecodedJWT token = JWT.decode(a.substring("Bearer ".length()));
+            assertThat(token.getSubject()).isEqualTo("services/notification");
+            assertThat(token.getClaim("permissions").asList(String.class)).containsExactly("users.read");
+        });
 
         final StatusRuntimeException unknown = failure(
                 () -> send(sender, email("users/" + UUID.randomUUID(), "Hi", "Nobody.")));
@@ -751,12 +771,37 @@ class NotificationServiceIT {
                                       + " lease_owner = NULL, lease_until = NULL WHERE id = ?", live));
     }
 
-    /** GetUser for the users this test knows; NOT_FOUND for others. Records the Authorization it got. */
+    @Test
+    void withoutAuthAUsersRecipientIsUnavailableWithTheReasonAndAddressesStillWork() throws Exception {
+        final String nowhere;
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            nowhere = "127.0.0.1:" + socket.getLocalPort();
+        }
+        final SextantServer noAuth = start(db, Map.of("SMTP_PORT", String.valueOf(mail.getSmtp().getPort()),
+                                                      "AUTH_TARGET", nowhere));
+        try {
+            final NotificationServiceBlockingStub via = stub(noAuth, senderToken);
+            final StatusRuntimeException e = failure(() -> send(via, email("users/" + GRACE_ID, "Hi", "Hello.")));
+            assertThat(code(e)).isEqualTo(Status.Code.UNAVAILABLE);
+            assertThat(errorInfo(e).getReason()).isEqualTo("SERVICE_TOKEN_UNAVAILABLE");
+            assertThat(e.getStatus().getDescription()).contains("notification.recipient").contains("auth cannot be reached");
+
+            assertThat(send(via, email("plain@mail.test", "Hi", "Hello.")).getRecipient()).isEqualTo("plain@mail.test");
+        } finally {
+            noAuth.close();
+        }
+    }
+
+    /**
+     * GetUser for the users this test knows; NOT_FOUND for others. Records the Authorization it got and,
+     * as users does, lets only the user themself or a holder of users.read read a user.
+     */
     private static final class FakeUsers extends UsersServiceGrpc.UsersServiceImplBase {
         @Override
         public void getUser(GetUserRequest request, StreamObserver<GetUserResponse> response) {
             USERS_AUTHORIZATION.add(ServiceRequestContext.current().request().headers()
                                                          .get(HttpHeaderNames.AUTHORIZATION, ""));
+            Authz.requireSelfOrPermission(request.getName().substring("users/".length()), "users.read");
             if (!request.getName().equals("users/" + GRACE_ID)) {
                 response.onError(Status.NOT_FOUND.withDescription("no such user").asRuntimeException());
                 return;
