@@ -100,11 +100,21 @@ record ApiKeys(AuthConfig config, Jdbi jdbi, Clock clock, TokenIssuer issuer, Lo
         revocations.publish();
     }
 
-    /** A service token for a key secret presented from {@code address} (counted like a login attempt). */
+    /**
+     * A service token for a key secret presented from {@code address} (counted like a login attempt):
+     * the secret of one of the mesh's service accounts ({@link ServiceAccounts}) or of an API key.
+     */
     Token exchange(String secret, String address) {
         throttle.attemptFromClient(address);
-        final Optional<ApiKeyRow> key = jdbi.withExtension(ApiKeyDao.class,
-                                                           dao -> dao.findActiveByHash(Secrets.hash(secret)));
+        final byte[] hash = Secrets.hash(secret);
+        final Optional<ServiceAccounts.Account> account = config.serviceAccounts().find(hash);
+        if (account.isPresent()) {
+            throttle.succeeded(null, address);
+            final Instant now = clock.instant();
+            return issuer.toToken(issuer.serviceToken(account.get().subject(), account.get().permissions(),
+                                                      config.serviceTokenTtl(), now), "");
+        }
+        final Optional<ApiKeyRow> key = jdbi.withExtension(ApiKeyDao.class, dao -> dao.findActiveByHash(hash));
         final boolean ownerActive = key.isPresent()
                                     && jdbi.withExtension(AccountDao.class, dao -> dao.findById(key.get().ownerId()))
                                            .filter(a -> !a.disabled()).isPresent();

@@ -44,6 +44,9 @@ import io.sextant.platform.error.ServiceException;
  *       expires_at</td></tr>
  *   <tr><td>BOOTSTRAP_ADMIN_USERNAME, BOOTSTRAP_ADMIN_EMAIL, BOOTSTRAP_ADMIN_PASSWORD</td><td>all three or none:
  *       the first administrator, created at start-up (role {@code admin}) unless an account has that username</td></tr>
+ *   <tr><td>SERVICE_ACCOUNTS, SERVICE_ACCOUNT_&lt;NAME&gt;_SECRET_SHA256, SERVICE_ACCOUNT_&lt;NAME&gt;_PERMISSIONS</td>
+ *       <td>default none: the mesh's services whose secrets ExchangeApiKey takes, for a token with subject
+ *       {@code services/<name>} and exactly those permissions ({@link ServiceAccounts})</td></tr>
  * </table>
  */
 public record AuthConfig(CommonConfig service, byte[] keyEncryptionKey, Duration accessTokenTtl,
@@ -53,7 +56,7 @@ public record AuthConfig(CommonConfig service, byte[] keyEncryptionKey, Duration
                          Duration knownClientTtl, Duration passwordResetTtl,
                          String usersTarget, Duration usersDeadline, String notificationTarget,
                          Duration notificationDeadline, String passwordResetUrl, String passwordResetTemplate,
-                         BootstrapAdmin bootstrapAdmin) {
+                         BootstrapAdmin bootstrapAdmin, ServiceAccounts serviceAccounts) {
 
     public static final int DEFAULT_PORT = 8001;
 
@@ -106,7 +109,8 @@ public record AuthConfig(CommonConfig service, byte[] keyEncryptionKey, Duration
                 env.duration("NOTIFICATION_DEADLINE", Duration.ofSeconds(5)),
                 env.string("PASSWORD_RESET_URL", ""),
                 env.string("PASSWORD_RESET_TEMPLATE", ""),
-                bootstrapAdmin(env));
+                bootstrapAdmin(env),
+                ServiceAccounts.read(env));
         Targets.check(env, "NOTIFICATION_TARGET", config.notificationTarget());
         if (config.notificationDeadline().compareTo(Duration.ofMillis(100)) < 0
             || config.notificationDeadline().compareTo(Duration.ofMinutes(1)) > 0) {

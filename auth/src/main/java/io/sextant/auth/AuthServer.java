@@ -16,6 +16,7 @@ import io.sextant.auth.v1.PasswordResetRequestedEvent;
 import io.sextant.platform.config.ConfigException;
 import io.sextant.platform.db.Database;
 import io.sextant.platform.identity.RevocationSet;
+import io.sextant.platform.identity.ServiceIdentity;
 import io.sextant.platform.identity.TokenVerifier;
 import io.sextant.platform.jobs.ScheduledJobs;
 import io.sextant.platform.outbox.OutboxHandler;
@@ -79,7 +80,7 @@ public final class AuthServer {
         final RevocationFeed feed = new RevocationFeed(db.jdbi(), revocations).start();
         final LoginThrottle throttle = new LoginThrottle(db.jdbi(), clock, config);
         final TokenIssuer issuer = new TokenIssuer(keys, clock);
-        final ServiceIdentity identity = new ServiceIdentity(issuer, clock, config.serviceTokenTtl());
+        final ServiceIdentity identity = OwnIdentity.of(issuer, clock, config.serviceTokenTtl());
         final UsersClient users = new UsersClient(config, identity);
         final ResetMailer mailer = resetSender == null ? new ResetMailer(config, identity) : null;
         final ResetTokenSender sender = resetSender == null ? mailer : resetSender;
@@ -96,6 +97,7 @@ public final class AuthServer {
             } catch (RuntimeException e) {
                 feed.close();
                 users.close();
+                identity.close();
                 if (mailer != null) {
                     mailer.close();
                 }
@@ -123,8 +125,12 @@ public final class AuthServer {
                     db.jdbi().useExtension(SessionDao.class, dao -> dao.purge(clock.instant().minus(Duration.ofDays(1))));
                 });
 
+        builder.closeOnStop(identity);
         if (mailer != null) {
             builder.closeOnStop(mailer);
+        }
+        if (!config.serviceAccounts().accounts().isEmpty()) {
+            log.info("Service accounts whose secrets ExchangeApiKey takes: {}", config.serviceAccounts().accounts());
         }
         return builder.grpcService(service)
                       .verifier(new TokenVerifier(keys, revocations, clock))

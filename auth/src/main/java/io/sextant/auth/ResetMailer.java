@@ -21,10 +21,11 @@ import io.sextant.notification.v1.NotificationServiceGrpc.NotificationServiceBlo
 import io.sextant.notification.v1.SendNotificationRequest;
 import io.sextant.platform.error.Errors;
 import io.sextant.platform.grpc.ServiceClient;
+import io.sextant.platform.identity.ServiceIdentity;
 
 /**
  * Delivers password reset tokens as e-mails through the notification service (NOTIFICATION_TARGET), as auth
- * itself ({@link ServiceIdentity}). The e-mail is {@code sensitive} (notification erases it once sent and never
+ * itself ({@link OwnIdentity}). The e-mail is {@code sensitive} (notification erases it once sent and never
  * shows it), transactional (category {@code password-reset}: opt-outs do not apply), and idempotent on the outbox
  * event's id. Its text is auth's own, or the template PASSWORD_RESET_TEMPLATE with the variables {@code username},
  * {@code token}, {@code reset_url} and {@code expires_at}.
@@ -51,7 +52,7 @@ final class ResetMailer implements ResetTokenSender, AutoCloseable {
                                             NotificationServiceGrpc.getServiceDescriptor())
                                    .deadline(config.notificationDeadline())
                                    .build();
-        this.notifications = client.clientBuilder().decorator(identity.asAuth())
+        this.notifications = client.clientBuilder().decorator(identity.asService())
                                    .build(NotificationServiceBlockingStub.class);
         this.resetUrl = config.passwordResetUrl();
         this.template = config.passwordResetTemplate();

@@ -10,6 +10,7 @@ import org.slf4j.LoggerFactory;
 import io.grpc.StatusRuntimeException;
 import io.sextant.auth.v1.AccountCreatedEvent;
 import io.sextant.platform.grpc.ServiceClient;
+import io.sextant.platform.identity.ServiceIdentity;
 import io.sextant.platform.outbox.OutboxHandler;
 import io.sextant.users.v1.GetUserGrantsRequest;
 import io.sextant.users.v1.GetUserGrantsResponse;
@@ -19,7 +20,7 @@ import io.sextant.users.v1.UsersServiceGrpc.UsersServiceBlockingStub;
 
 /**
  * Auth's calls to the users service (USERS_TARGET, deadline USERS_DEADLINE, the platform's call
- * policy: {@link ServiceClient}), each made as auth itself ({@link ServiceIdentity}), never with the
+ * policy: {@link ServiceClient}), each made as auth itself ({@link OwnIdentity}), never with the
  * end user's token. Close it with the server: it stops the health checks of a list of endpoints.
  */
 final class UsersClient implements Grants.Source, AutoCloseable {
@@ -34,7 +35,7 @@ final class UsersClient implements Grants.Source, AutoCloseable {
                                    .deadline(config.usersDeadline())
                                    .build();
         this.users = client.clientBuilder()
-                           .decorator(identity.asAuth())
+                           .decorator(identity.asService())
                            .build(UsersServiceBlockingStub.class);
     }
 

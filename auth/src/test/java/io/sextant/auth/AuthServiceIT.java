@@ -45,6 +45,8 @@ import io.sextant.auth.v1.ValidateTokenRequest;
 import io.sextant.auth.v1.ValidateTokenResponse;
 import io.sextant.platform.config.Env;
 import io.sextant.platform.db.DbConfig;
+import io.sextant.platform.identity.ServiceIdentity;
+import io.sextant.platform.identity.ServiceSecret;
 import io.sextant.platform.server.SextantServer;
 import io.sextant.platform.testing.Poll;
 import io.sextant.platform.testing.TestPostgres;
@@ -61,11 +63,19 @@ class AuthServiceIT {
     /** What the reset token sender "e-mailed", by address. */
     private static final Map<String, String> MAILBOX = new java.util.concurrent.ConcurrentHashMap<>();
 
+    /** The secrets of the service accounts this auth declares (their SHA-256 in SERVICE_ACCOUNT_*_SECRET_SHA256). */
+    private static final String MONITORING_SECRET = "sxs_monitoring-secret-of-forty-characters-0";
+    private static final String MONITORING_NEXT_SECRET = "sxs_monitoring-secret-rotated-in-later-00001";
+    private static final Map<String, String> SERVICE_ACCOUNTS = Map.of(
+            "SERVICE_ACCOUNTS", "monitoring",
+            "SERVICE_ACCOUNT_MONITORING_SECRET_SHA256", ServiceAccountsTest.sha256(MONITORING_SECRET) + " " + ServiceAccountsTest.sha256(MONITORING_NEXT_SECRET),
+            "SERVICE_ACCOUNT_MONITORING_PERMISSIONS", "notifications.send,users.read");
+
     @BeforeAll
     static void start() {
         db = TestPostgres.newDatabase("auth");
         USERS.start();
-        server = AuthServer.newServer(config(db), (requestId, request, token, expiresAt) -> MAILBOX.put(request.getEmail(), token))
+        server = AuthServer.newServer(config(db, USERS.target(), SERVICE_ACCOUNTS), (requestId, request, token, expiresAt) -> MAILBOX.put(request.getEmail(), token))
                            .start();
         jdbi = Jdbi.create(db.url(), db.user(), db.password());
     }
@@ -124,6 +134,46 @@ class AuthServiceIT {
 
     private static Token refresh(String refreshToken) {
         return anonymous().refreshToken(RefreshTokenRequest.newBuilder().setRefreshToken(refreshToken).build()).getToken();
+    }
+
+    @Test
+    void aServiceAccountsSecretBuysATokenOfThatServiceWithExactlyItsPermissionsAndAWrongOneIsRefused() {
+        for (String secret : List.of(MONITORING_SECRET, MONITORING_NEXT_SECRET)) {
+            final Token token = anonymous().exchangeApiKey(ExchangeApiKeyRequest.newBuilder().setApiKey(secret).build())
+                                           .getToken();
+            assertThat(token.getRefreshToken()).isEmpty();
+            assertThat(token.getExpiresIn()).isBetween(590L, 600L);
+            final ValidateTokenResponse view = as(token).validateToken(ValidateTokenRequest.getDefaultInstance());
+            assertThat(view.getKind()).isEqualTo(TokenKind.TOKEN_KIND_SERVICE);
+            assertThat(view.getSubject()).isEqualTo("services/monitoring");
+            assertThat(view.getPermissionsList()).containsExactly("notifications.send", "users.read");
+            assertThat(view.getRolesList()).isEmpty();
+        }
+
+        final StatusRuntimeException wrong = failure(() -> anonymous().exchangeApiKey(
+                ExchangeApiKeyRequest.newBuilder().setApiKey(MONITORING_SECRET + "x").build()));
+        assertThat(wrong.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+        assertThat(errorInfo(wrong).getReason()).isEqualTo("API_KEY_INVALID");
+    }
+
+    @Test
+    void thePlatformsServiceIdentityObtainsItsTokenFromAuth() {
+        try (ServiceIdentity identity = ServiceIdentity.exchanging("monitoring", ServiceSecret.of(MONITORING_SECRET),
+                                                                    "127.0.0.1:" + server.port(), java.time.Clock.systemUTC())) {
+            final String authorization = identity.authorization().join();
+            final ValidateTokenResponse view = stub(server.port(), authorization.substring("Bearer ".length()))
+                    .validateToken(ValidateTokenRequest.getDefaultInstance());
+            assertThat(view.getSubject()).isEqualTo(identity.subject()).isEqualTo("services/monitoring");
+            assertThat(view.getPermissionsList()).containsExactly("notifications.send", "users.read");
+            // cached
+            assertThat(identity.authorization().join()).isEqualTo(authorization);
+        }
+        try (ServiceIdentity wrong = ServiceIdentity.exchanging("monitoring", ServiceSecret.of(MONITORING_SECRET + "x"),
+                                                                 "127.0.0.1:" + server.port(), java.time.Clock.systemUTC())) {
+            assertThatThrownBy(() -> wrong.authorization().join())
+                    .hasCauseInstanceOf(io.sextant.platform.error.ServiceException.class)
+                    .hasMessageContaining("auth refused the secret of services/monitoring");
+        }
     }
 
     @Test

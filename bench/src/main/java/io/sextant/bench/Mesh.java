@@ -256,10 +256,15 @@ final class Mesh implements AutoCloseable {
 
     /** The bootstrap administrator's password, which local/ generated into the data directory. */
     Optional<String> adminPassword() {
+        return secret("BOOTSTRAP_ADMIN_PASSWORD");
+    }
+
+    /** A secret local/ generated into the data directory ({@code SERVICE_SECRET_NOTIFICATION}, ...). */
+    Optional<String> secret(String name) {
         final java.util.Properties secrets = new java.util.Properties();
         try (var in = Files.newInputStream(dataDirectory.resolve("secrets.properties"))) {
             secrets.load(in);
-            return Optional.ofNullable(secrets.getProperty("BOOTSTRAP_ADMIN_PASSWORD"));
+            return Optional.ofNullable(secrets.getProperty(name));
         } catch (IOException e) {
             return Optional.empty();
         }

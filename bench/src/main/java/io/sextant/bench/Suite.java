@@ -346,8 +346,13 @@ final class Suite implements AutoCloseable {
         final Account admin = Account.existing(mesh.gateway(), "admin", password);
         final Map<String, String> settings = NotificationReplica.settings(options.basePort, options.secondNotificationPort(),
                                                                           postgresPort, mailSink.port());
+        // the replica is the same service: it exchanges the same secret for its token at auth
+        final String secret = mesh.secret("SERVICE_SECRET_NOTIFICATION").orElseThrow(
+                () -> new IllegalStateException("no SERVICE_SECRET_NOTIFICATION in the mesh's secrets.properties"));
+        settings.put("SERVICE_SECRET", secret);
         final String replicaCommand = NotificationReplica.shellCommand(findings.jvmFlags, settings)
-                .replace("127.0.0.1:" + postgresPort + "/", "127.0.0.1:<port of the mesh's PostgreSQL>/");
+                .replace("127.0.0.1:" + postgresPort + "/", "127.0.0.1:<port of the mesh's PostgreSQL>/")
+                .replace(secret, "<SERVICE_SECRET_NOTIFICATION of the mesh's secrets.properties>");
         log.println("starting the second notification replica: " + replicaCommand);
         replica = NotificationReplica.start(Mesh.jar(options.repository), findings.jvmFlags, settings);
         try {

@@ -7,13 +7,18 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -21,6 +26,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Properties;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
@@ -62,6 +68,14 @@ public final class LocalMesh implements AutoCloseable {
     static final Map<String, String> LOCAL_BACKEND_DEFAULTS = Map.of(
             "BIND_ADDRESS", "127.0.0.1",
             "TRUSTED_PROXIES", "127.0.0.1/32");
+
+    /**
+     * The services that call others as themselves, with the permissions auth gives their tokens
+     * (auth's SERVICE_ACCOUNTS): each gets a secret generated on the first start and kept in
+     * {@code secrets.properties} (SERVICE_SECRET_&lt;NAME&gt;), its SERVICE_SECRET, and auth the
+     * secret's SHA-256. A service that starts calling as itself is added here.
+     */
+    static final Map<String, String> SERVICE_ACCOUNTS = Map.of("notification", "users.read");
 
     /** The gateway's metrics port is the base port plus this: 9000 beside 8000-8005. */
     static final int METRICS_PORT_OFFSET = 1000;
@@ -175,6 +189,13 @@ public final class LocalMesh implements AutoCloseable {
                     putUnlessSet(values, Map.of("UNSUBSCRIBE_URL", "http://localhost:" + ports.get("gateway")
                                                                    + "/v1/notifications:unsubscribe"));
                 }
+                if (SERVICE_ACCOUNTS.containsKey(name)) {
+                    values.put("SERVICE_SECRET", serviceSecret(secrets, name));
+                    values.put("SERVICE_SECRET_FILE", "");
+                }
+                if (name.equals("auth")) {
+                    values.putAll(serviceAccounts(secrets));
+                }
                 if (name.equals("auth") && admin.generated()) {
                     values.put("BOOTSTRAP_ADMIN_USERNAME", admin.username());
                     values.put("BOOTSTRAP_ADMIN_EMAIL", admin.email());
@@ -250,6 +271,30 @@ public final class LocalMesh implements AutoCloseable {
             }
         }
         return new AdminLogin(ADMIN_USERNAME, ADMIN_EMAIL, secrets.getProperty("BOOTSTRAP_ADMIN_PASSWORD"), true);
+    }
+
+    private static String serviceSecret(Properties secrets, String service) {
+        return secrets.getProperty("SERVICE_SECRET_" + service.toUpperCase(Locale.ROOT).replace('-', '_'));
+    }
+
+    /** Auth's SERVICE_ACCOUNTS settings for {@link #SERVICE_ACCOUNTS}, with the SHA-256 of each one's local secret. */
+    private static Map<String, String> serviceAccounts(Properties secrets) {
+        final Map<String, String> settings = new HashMap<>();
+        settings.put("SERVICE_ACCOUNTS", String.join(",", new TreeSet<>(SERVICE_ACCOUNTS.keySet())));
+        SERVICE_ACCOUNTS.forEach((service, permissions) -> {
+            final String prefix = "SERVICE_ACCOUNT_" + service.toUpperCase(Locale.ROOT).replace('-', '_');
+            settings.put(prefix + "_SECRET_SHA256", sha256(serviceSecret(secrets, service)));
+            settings.put(prefix + "_PERMISSIONS", permissions);
+        });
+        return settings;
+    }
+
+    private static String sha256(String secret) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** The port of each service: fixed from basePort, or free ones found up front when basePort is 0. */
@@ -375,8 +420,9 @@ public final class LocalMesh implements AutoCloseable {
 
     /**
      * Secrets that {@code local/} generates once and keeps beside its data (outside {@code local/}
-     * no secret has a default): the key that encrypts auth's signing keys, and the password of the
-     * local administrator.
+     * no secret has a default): the key that encrypts auth's signing keys, the password of the
+     * local administrator, and the services' own secrets ({@link #SERVICE_ACCOUNTS}). The file is
+     * the owner's alone (0600) from the moment it exists: written beside and moved into place.
      */
     private static Properties localSecrets(Path dataDirectory) {
         final Path file = dataDirectory.resolve("secrets.properties");
@@ -402,16 +448,30 @@ public final class LocalMesh implements AutoCloseable {
                 secrets.setProperty("BOOTSTRAP_ADMIN_PASSWORD", Base64.getUrlEncoder().withoutPadding().encodeToString(password));
                 changed = true;
             }
-            if (changed) {
-                try (OutputStream out = Files.newOutputStream(file)) {
-                    secrets.store(out, "Generated by sextant up for this machine only. Do not reuse elsewhere."
-                                       + " BOOTSTRAP_ADMIN_PASSWORD is the password of the user 'admin'.");
+            for (String service : SERVICE_ACCOUNTS.keySet()) {
+                if (serviceSecret(secrets, service) == null) {
+                    final byte[] secret = new byte[32];
+                    random.nextBytes(secret);
+                    secrets.setProperty("SERVICE_SECRET_" + service.toUpperCase(Locale.ROOT).replace('-', '_'),
+                                        "sxs_" + Base64.getUrlEncoder().withoutPadding().encodeToString(secret));
+                    changed = true;
                 }
+            }
+            if (changed) {
+                final Path written = dataDirectory.resolve("secrets.properties.new");
+                Files.deleteIfExists(written);
                 try {
-                    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+                    Files.createFile(written, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
                 } catch (UnsupportedOperationException e) {
                     // not a POSIX file system (Windows): the user's profile directory protects it
+                    Files.createFile(written);
                 }
+                try (OutputStream out = Files.newOutputStream(written)) {
+                    secrets.store(out, "Generated by sextant up for this machine only. Do not reuse elsewhere."
+                                       + " BOOTSTRAP_ADMIN_PASSWORD is the password of the user 'admin';"
+                                       + " SERVICE_SECRET_<NAME> the secret a service exchanges at auth for its token.");
+                }
+                Files.move(written, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot read or write " + file + ": " + e.getMessage(), e);

@@ -518,6 +518,53 @@ class LocalMeshIT {
         return call("POST", "/v1/auth/token", "{\"apiKey\":\"" + apiKey + "\"}", null);
     }
 
+    /**
+     * Notification resolves users/{id} as itself (services/notification, with the secret local/
+     * generated and wired into auth's SERVICE_ACCOUNTS): a sender that may send but not read users
+     * reaches a user by name, and the local secrets file stays the owner's alone.
+     */
+    @Test
+    void aSenderWithOnlyNotificationsSendReachesAUserByNameAsTheNotificationServiceLooksItUp() throws Exception {
+        final String username = newUsername();
+        final String access = registerAndLogin(username).path("accessToken").asText();
+        Poll.until(() -> assertThat(call("GET", "/v1/users/me", null, access).status()).isEqualTo(200));
+        final String recipient = call("GET", "/v1/users/me", null, access).body().path("name").asText();
+        final Reply created = call("POST", "/v1/auth/api-keys",
+                                   "{\"displayName\":\"sender\",\"scopes\":[\"notifications.send\"]}", adminToken());
+        assertThat(created.status()).as(created.raw().body()).isEqualTo(200);
+        final String sender = exchange(created.body().path("apiKey").path("key").asText()).body().path("accessToken").asText();
+        assertError(call("GET", "/v1/" + recipient, null, sender), 403, "PERMISSION_DENIED");
+
+        final String subject = "For " + username;
+        final Reply sent = call("POST", "/v1/notifications:send", "{\"channel\":\"CHANNEL_EMAIL\",\"recipient\":\""
+                                + recipient + "\",\"subject\":\"" + subject + "\",\"body\":\"Hello.\"}", sender);
+        assertThat(sent.status()).as(sent.raw().body()).isEqualTo(200);
+
+        final String address = username + "@example.com";
+        Poll.until(() -> {
+            final Path mail;
+            try (var files = Files.list(mesh.mailDirectory().orElseThrow())) {
+                mail = files.filter(p -> p.getFileName().toString().endsWith("-" + address + ".eml"))
+                            .filter(p -> {
+                                try {
+                                    return Files.readString(p).contains(subject);
+                                } catch (java.io.IOException e) {
+                                    return false;
+                                }
+                            }).findFirst().orElseThrow();
+            }
+            assertThat(mail).exists();
+        });
+        assertThat(Files.getPosixFilePermissions(data.resolve("secrets.properties")))
+                .containsExactlyInAnyOrder(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+                                           java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
+        final Properties secrets = new Properties();
+        try (var in = Files.newInputStream(data.resolve("secrets.properties"))) {
+            secrets.load(in);
+        }
+        assertThat(secrets.getProperty("SERVICE_SECRET_NOTIFICATION")).startsWith("sxs_").hasSizeGreaterThan(40);
+    }
+
     /** Issue 8, items 1-3: the ways a probe of the running mesh kept or widened rights it should not have. */
     @Test
     void rightsGoNoFurtherThanTheGrantorsAndEndWhenTakenAway() throws Exception {

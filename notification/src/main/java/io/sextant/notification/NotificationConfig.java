@@ -15,12 +15,16 @@ import io.sextant.notification.engine.EngineSettings;
 import io.sextant.platform.config.CommonConfig;
 import io.sextant.platform.config.Env;
 import io.sextant.platform.config.Targets;
+import io.sextant.platform.identity.ServiceSecret;
 
 /**
  * The notification service's settings: the common ones, plus
  * <table>
  *   <tr><td>USERS_TARGET</td><td>localhost:8002: the users service, to resolve {@code users/{id}} recipients</td></tr>
  *   <tr><td>USERS_DEADLINE</td><td>2s: the deadline of each call to users</td></tr>
+ *   <tr><td>SERVICE_SECRET or SERVICE_SECRET_FILE</td><td>required: the service's own secret, which auth exchanges for
+ *       the token of {@code services/notification} (auth's SERVICE_ACCOUNTS lists it with {@code users.read});
+ *       {@link ServiceSecret}</td></tr>
  *   <tr><td>NOTIFICATION_QUEUE_MAX</td><td>100000: notifications waiting for delivery; more is RESOURCE_EXHAUSTED</td></tr>
  *   <tr><td>SEND_LIMIT_CALLER</td><td>6000/1m: notifications one caller may send ({@code <count>/<period>}
  *       or {@code off}); more is RESOURCE_EXHAUSTED CALLER_RATE_LIMITED ({@link SendLimits})</td></tr>
@@ -52,7 +56,7 @@ import io.sextant.platform.config.Targets;
 public record NotificationConfig(CommonConfig common, String usersTarget, Duration usersDeadline, int queueMax,
                                  EngineSettings engine, SmtpSettings smtp, ProvidersConfig providers,
                                  Set<String> transactionalCategories, String unsubscribeUrl,
-                                 SendLimits.Settings sendLimits) {
+                                 SendLimits.Settings sendLimits, ServiceSecret secret) {
 
     /** The default of TRANSACTIONAL_CATEGORIES: what a user must get whatever they opted out of. */
     public static final String TRANSACTIONAL_DEFAULT = "password-reset,email-verification,security-alert";
@@ -85,10 +89,11 @@ public record NotificationConfig(CommonConfig common, String usersTarget, Durati
         final Set<String> transactional = transactional(env);
         final String unsubscribeUrl = unsubscribeUrl(env);
         final SendLimits.Settings sendLimits = SendLimits.Settings.read(env);
+        final ServiceSecret secret = ServiceSecret.read(env, "notification");
         env.check();
         return new NotificationConfig(common, usersTarget, usersDeadline, queueMax,
                                       new EngineSettings(workers, poll, lease, maxAttempts, retryInitial, retryMax), smtp,
-                                      providers, transactional, unsubscribeUrl, sendLimits);
+                                      providers, transactional, unsubscribeUrl, sendLimits, secret);
     }
 
     private static Set<String> transactional(Env env) {

@@ -1,5 +1,6 @@
 package io.sextant.notification;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -24,6 +25,7 @@ import io.sextant.notification.prefs.UnsubscribeLinks;
 import io.sextant.platform.config.Env;
 import io.sextant.platform.db.Database;
 import io.sextant.platform.grpc.ServiceClient;
+import io.sextant.platform.identity.ServiceIdentity;
 import io.sextant.platform.identity.TokenVerifier;
 import io.sextant.platform.jobs.ScheduledJobs;
 import io.sextant.platform.server.SextantServer;
@@ -32,7 +34,8 @@ import io.sextant.users.v1.UsersServiceGrpc;
 /**
  * Wires the notification service: what {@link NotificationMain} runs and what the tests start. It
  * owns its database (migrated at start), verifies callers' tokens against auth's keys and
- * revocations, resolves {@code users/{id}} recipients with the users service, and runs a
+ * revocations, resolves {@code users/{id}} recipients with the users service as itself
+ * ({@link ServiceIdentity}: SERVICE_SECRET exchanged at auth), and runs a
  * {@link DeliveryEngine} over the providers of the configured channels: e-mail over SMTP when
  * SMTP_HOST is set, the in-app feed always, and whatever providers the caller adds.
  */
@@ -84,6 +87,10 @@ public final class NotificationServer {
                                                  .deadline(config.usersDeadline())
                                                  .build();
         builder.closeOnStop(users);
+        // east-west calls no caller makes (resolving users/{id}) are made as services/notification
+        final ServiceIdentity identity = ServiceIdentity.exchanging("notification", config.secret(),
+                                                                    config.common().authTarget(), Clock.systemUTC());
+        builder.closeOnStop(identity);
         // closed before the clients and the database it uses (closeOnStop closes newest first)
         final Preferences preferences = new Preferences(db.jdbi(), config.transactionalCategories(),
                                                         new UnsubscribeLinks(db.jdbi(), config.unsubscribeUrl()));
@@ -92,7 +99,7 @@ public final class NotificationServer {
         final SendLimits limits = SendLimits.open(config.sendLimits(), db, builder.registry());
         builder.closeOnStop(limits);
         final Notifications notifications = new Notifications(
-                db.jdbi(), new UserDirectory(users.stub(UsersServiceGrpc.UsersServiceBlockingStub.class)),
+                db.jdbi(), new UserDirectory(users, identity),
                 channels.keySet(), config.queueMax(), limits, engine::wake);
         final ScheduledJobs jobs = ScheduledJobs.on("notification-jobs")
                 .every("purge-request-ids", Duration.ofMinutes(10), Duration.ofHours(1), notifications::purgeRequestIds);

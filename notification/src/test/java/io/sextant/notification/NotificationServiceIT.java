@@ -6,6 +6,8 @@ import static io.sextant.platform.testing.GrpcErrors.errorInfo;
 import static io.sextant.platform.testing.GrpcErrors.failure;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -24,12 +26,12 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import com.auth0.jwt.JWT;
+import com.auth0.jwt.interfaces.DecodedJWT;
 import com.google.protobuf.FieldMask;
 import com.google.protobuf.util.Timestamps;
 import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.ServerSetup;
-
-import com.linecorp.armeria.server.Server;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -55,18 +57,20 @@ import io.sextant.notification.v1.Template;
 import io.sextant.notification.v1.TemplateContent;
 import io.sextant.notification.v1.UpdateTemplateRequest;
 import io.sextant.platform.db.DbConfig;
+import io.sextant.platform.identity.Authz;
 import io.sextant.platform.server.SextantServer;
 import io.sextant.platform.testing.Poll;
 import io.sextant.platform.testing.TestKeys;
 import io.sextant.platform.testing.TestPostgres;
 import io.sextant.platform.testing.TestServers;
+import io.sextant.platform.testing.TestTokenExchange;
 import jakarta.mail.internet.MimeMessage;
 import jakarta.mail.internet.MimeMultipart;
 
 /**
  * The notification service over real gRPC on a real PostgreSQL, sending real e-mail over SMTP to
- * GreenMail, with tokens signed by a test key and a small real users service standing in for
- * GetUser.
+ * GreenMail, with tokens signed by a test key, a small real users service standing in for GetUser
+ * (checking its caller as users does), and auth's ExchangeApiKey for the service's own token.
  */
 class NotificationServiceIT {
 
@@ -79,8 +83,11 @@ class NotificationServiceIT {
     private static final String GRACE_ID = UUID.randomUUID().toString();
     private static final String GRACE_EMAIL = "grace@users.test";
     private static final List<String> USERS_AUTHORIZATION = new CopyOnWriteArrayList<>();
+    /** The notification service's own secret, which the stand-in auth exchanges for its token. */
+    private static final String SERVICE_SECRET = "sxs_notification-it-secret-0000000000000";
 
-    private static Server fakeUsers;
+    private static TestTokenExchange auth;
+    private static SextantServer fakeUsers;
     private static GreenMail mail;
     private static DbConfig db;
     private static Jdbi jdbi;
@@ -95,7 +102,8 @@ class NotificationServiceIT {
 
     @BeforeAll
     static void start() {
-        fakeUsers = TestNotificationServers.usersKnowing(GRACE_ID, GRACE_EMAIL, USERS_AUTHORIZATION);
+        auth = new TestTokenExchange(KEYS, "notification", SERVICE_SECRET, List.of("users.read"));
+        fakeUsers = TestNotificationServers.usersKnowing(GRACE_ID, GRACE_EMAIL, USERS_AUTHORIZATION, KEYS);
         mail = TestNotificationServers.greenMail();
         db = TestPostgres.newDatabase("notification");
         jdbi = Jdbi.create(db.url(), db.user(), db.password());
@@ -116,12 +124,15 @@ class NotificationServiceIT {
         }
         server.close();
         mail.stop();
-        fakeUsers.stop().join();
+        fakeUsers.close();
+        auth.close();
     }
 
     /** A notification server on the database, sending to GreenMail unless {@code overrides} say otherwise. */
     private static SextantServer start(DbConfig database, Map<String, String> overrides) {
-        final Map<String, String> env = TestNotificationServers.settings(database, fakeUsers.activeLocalPort());
+        final Map<String, String> env = TestNotificationServers.settings(database, fakeUsers.port());
+        env.put("AUTH_TARGET", auth.target());
+        env.put("SERVICE_SECRET", SERVICE_SECRET);
         env.put("NOTIFICATION_POLL_INTERVAL", "50ms");
         env.put("NOTIFICATION_RETRY_INITIAL", "100ms");
         env.put("NOTIFICATION_RETRY_MAX", "400ms");
@@ -246,12 +257,20 @@ class NotificationServiceIT {
     }
 
     @Test
-    void aUsersRecipientIsResolvedWithTheCallersOwnToken() throws Exception {
+    void aUsersRecipientIsResolvedAsTheNotificationServiceSoTheSenderNeedsOnlyNotificationsSend() throws Exception {
+        // the sender holds notifications.send and not users.read, which users would refuse it
+        final int before = USERS_AUTHORIZATION.size();
         final Notification accepted = send(sender, email("users/" + GRACE_ID, "Hi", "Hello Grace."));
         assertThat(accepted.getRecipient()).isEqualTo("users/" + GRACE_ID);
         awaitStatus(server, accepted.getName(), NotificationStatus.NOTIFICATION_STATUS_SENT);
         assertThat(mailsOf(mail, accepted.getId()).get(0).getAllRecipients()[0].toString()).isEqualTo(GRACE_EMAIL);
-        assertThat(USERS_AUTHORIZATION).contains("Bearer " + senderToken);
+        // users got the service's token, never the caller's
+        assertThat(USERS_AUTHORIZATION.subList(before, USERS_AUTHORIZATION.size())).singleElement().satisfies(a -> {
+            assertThat(a).isNotEqualTo("Bearer " + senderToken);
+            final DecodedJWT token = JWT.decode(a.substring("Bearer ".length()));
+            assertThat(token.getSubject()).isEqualTo("services/notification");
+            assertThat(token.getClaim("permissions").asList(String.class)).containsExactly("users.read");
+        });
 
         final StatusRuntimeException unknown = failure(
                 () -> send(sender, email("users/" + UUID.randomUUID(), "Hi", "Nobody.")));
@@ -709,5 +728,26 @@ class NotificationServiceIT {
         assertThat(mailsOf(mail, live.toString())).isEmpty();
         jdbi.useHandle(h -> h.execute("UPDATE notifications SET status = 'CANCELLED', next_attempt_at = NULL,"
                                       + " lease_owner = NULL, lease_until = NULL WHERE id = ?", live));
+    }
+
+    @Test
+    void withoutAuthAUsersRecipientIsUnavailableWithTheReasonAndAddressesStillWork() throws Exception {
+        final String nowhere;
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            nowhere = "127.0.0.1:" + socket.getLocalPort();
+        }
+        final SextantServer noAuth = start(db, Map.of("SMTP_PORT", String.valueOf(mail.getSmtp().getPort()),
+                                                      "AUTH_TARGET", nowhere));
+        try {
+            final NotificationServiceBlockingStub via = stub(noAuth, senderToken);
+            final StatusRuntimeException e = failure(() -> send(via, email("users/" + GRACE_ID, "Hi", "Hello.")));
+            assertThat(code(e)).isEqualTo(Status.Code.UNAVAILABLE);
+            assertThat(errorInfo(e).getReason()).isEqualTo("SERVICE_TOKEN_UNAVAILABLE");
+            assertThat(e.getStatus().getDescription()).contains("notification.recipient").contains("auth cannot be reached");
+
+            assertThat(send(via, email("plain@mail.test", "Hi", "Hello.")).getRecipient()).isEqualTo("plain@mail.test");
+        } finally {
+            noAuth.close();
+        }
     }
 }

@@ -39,6 +39,7 @@ final class NotificationTesting {
         if (!db.password().isEmpty()) {
             env.put("DB_PASSWORD", db.password());
         }
+        env.putAll(TestNotificationServers.identity());
         env.putAll(overrides);
         return TestNotificationServers.start(env, keys, providers);
     }

@@ -23,8 +23,6 @@ import com.google.rpc.ErrorInfo;
 import com.google.rpc.RetryInfo;
 import com.icegreen.greenmail.util.GreenMail;
 
-import com.linecorp.armeria.server.Server;
-
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.sextant.notification.v1.BatchSendNotificationsRequest;
@@ -37,6 +35,7 @@ import io.sextant.platform.server.SextantServer;
 import io.sextant.platform.testing.TestKeys;
 import io.sextant.platform.testing.TestPostgres;
 import io.sextant.platform.testing.TestServers;
+import io.sextant.platform.testing.TestTokenExchange;
 
 /**
  * The send limits over real gRPC on a real PostgreSQL: per caller and per recipient, in memory, and
@@ -50,7 +49,7 @@ class SendLimitsIT {
     /** Grace's address in her profile, in another case than callers write it. */
     private static final String GRACE_EMAIL = "Grace.Hopper@Users.test";
 
-    private static Server fakeUsers;
+    private static SextantServer fakeUsers;
     private static GreenMail mail;
     private static Jdbi memoryDb;
     private static SextantServer inMemory;
@@ -58,10 +57,13 @@ class SendLimitsIT {
     private static SextantServer sharedTwo;
     private static Jdbi sharedDb;
     private static final List<AutoCloseable> LATER = new ArrayList<>();
+    private static TestTokenExchange auth;
 
     @BeforeAll
     static void start() {
-        fakeUsers = TestNotificationServers.usersKnowing(GRACE_ID, GRACE_EMAIL, new CopyOnWriteArrayList<>());
+        fakeUsers = TestNotificationServers.usersKnowing(GRACE_ID, GRACE_EMAIL, new CopyOnWriteArrayList<>(), KEYS);
+        auth = new TestTokenExchange(KEYS, "notification", TestNotificationServers.SERVICE_SECRET, List.of("users.read"));
+        LATER.add(auth);
         mail = TestNotificationServers.greenMail();
         final DbConfig memory = TestPostgres.newDatabase("sendlimits");
         memoryDb = Jdbi.create(memory.url(), memory.user(), memory.password());
@@ -80,12 +82,13 @@ class SendLimitsIT {
             closeable.close();
         }
         mail.stop();
-        fakeUsers.stop().join();
+        fakeUsers.close();
     }
 
     private static SextantServer start(DbConfig database, Map<String, String> limits) {
-        final Map<String, String> env = TestNotificationServers.settings(database, fakeUsers.activeLocalPort());
+        final Map<String, String> env = TestNotificationServers.settings(database, fakeUsers.port());
         env.put("SMTP_PORT", String.valueOf(mail.getSmtp().getPort()));
+        env.put("AUTH_TARGET", auth.target());
         env.putAll(limits);
         final SextantServer server = TestNotificationServers.start(env, KEYS);
         LATER.add(0, server);

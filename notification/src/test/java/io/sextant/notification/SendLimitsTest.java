@@ -18,9 +18,13 @@ import io.sextant.platform.limits.RateLimit;
 
 class SendLimitsTest {
 
+    private static Env env(Map<String, String> values) {
+        return Env.of(TestNotificationServers.identity()).with(values);
+    }
+
     @Test
     void byDefaultACallerSends6000AMinuteAndARecipientReceives20AnHourCountedPerReplica() {
-        final SendLimits.Settings limits = NotificationConfig.read(Env.of(Map.of())).sendLimits();
+        final SendLimits.Settings limits = NotificationConfig.read(env(Map.of())).sendLimits();
         assertThat(limits.caller()).isEqualTo(new RateLimit(6000, Duration.ofMinutes(1)));
         assertThat(limits.recipient()).isEqualTo(new RateLimit(20, Duration.ofHours(1)));
         assertThat(limits.shared()).isFalse();
@@ -28,12 +32,12 @@ class SendLimitsTest {
 
     @Test
     void eachLimitCanBeSetOrTurnedOffAndTheCountsShared() {
-        final SendLimits.Settings limits = NotificationConfig.read(Env.of(Map.of(
+        final SendLimits.Settings limits = NotificationConfig.read(env(Map.of(
                 "SEND_LIMIT_CALLER", "off", "SEND_LIMIT_RECIPIENT", "5/10m", "SEND_LIMIT_STORE", "postgres"))).sendLimits();
         assertThat(limits.caller()).isNull();
         assertThat(limits.recipient()).isEqualTo(new RateLimit(5, Duration.ofMinutes(10)));
         assertThat(limits.shared()).isTrue();
-        final SendLimits.Settings off = NotificationConfig.read(Env.of(Map.of(
+        final SendLimits.Settings off = NotificationConfig.read(env(Map.of(
                 "SEND_LIMIT_CALLER", "off", "SEND_LIMIT_RECIPIENT", "OFF"))).sendLimits();
         assertThat(off.caller()).isNull();
         assertThat(off.recipient()).isNull();
@@ -41,7 +45,7 @@ class SendLimitsTest {
 
     @Test
     void badValuesNameTheirVariables() {
-        assertThatThrownBy(() -> NotificationConfig.read(Env.of(Map.of(
+        assertThatThrownBy(() -> NotificationConfig.read(env(Map.of(
                 "SEND_LIMIT_CALLER", "lots", "SEND_LIMIT_RECIPIENT", "0/1h", "SEND_LIMIT_STORE", "redis"))))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).satisfiesExactlyInAnyOrder(
                         problem -> assertThat(problem).startsWith("SEND_LIMIT_CALLER").contains("'lots'", "600/1m"),

@@ -140,12 +140,12 @@ class SmtpTlsIT {
         final Path notPem = Files.writeString(dir.resolve("not.pem"), "not a certificate");
         for (Map.Entry<String, String> bad : List.of(Map.entry("SMTP_CA_FILE", notPem.toString()),
                                                      Map.entry("SMTP_CA_FILE", dir.resolve("missing.pem").toString()))) {
-            final Env env = Env.of(Map.of("SMTP_HOST", "127.0.0.1", "SMTP_FROM", "from@sextant.test",
+            final Env env = Env.of(TestNotificationServers.identity()).with(Map.of("SMTP_HOST", "127.0.0.1", "SMTP_FROM", "from@sextant.test",
                                           "DB_URL", "jdbc:postgresql://127.0.0.1/x", bad.getKey(), bad.getValue()));
             assertThatThrownBy(() -> NotificationConfig.read(env)).as(bad.toString())
                     .isInstanceOf(ConfigException.class).hasMessageContaining("SMTP_CA_FILE");
         }
-        final Env good = Env.of(Map.of("SMTP_HOST", "127.0.0.1", "SMTP_FROM", "from@sextant.test", "SMTP_TLS", "tls",
+        final Env good = Env.of(TestNotificationServers.identity()).with(Map.of("SMTP_HOST", "127.0.0.1", "SMTP_FROM", "from@sextant.test", "SMTP_TLS", "tls",
                                        "DB_URL", "jdbc:postgresql://127.0.0.1/x", "SMTP_CA_FILE", ca.toString()));
         assertThat(NotificationConfig.read(good).smtp().caFile()).isEqualTo(ca);
     }

@@ -13,9 +13,7 @@ import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.ServerSetup;
 
 import com.linecorp.armeria.common.HttpHeaderNames;
-import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServiceRequestContext;
-import com.linecorp.armeria.server.grpc.GrpcService;
 
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
@@ -23,10 +21,12 @@ import io.grpc.stub.StreamObserver;
 import io.sextant.notification.channel.Provider;
 import io.sextant.platform.config.Env;
 import io.sextant.platform.db.DbConfig;
+import io.sextant.platform.identity.Authz;
 import io.sextant.platform.identity.RevocationSet;
 import io.sextant.platform.identity.TokenVerifier;
 import io.sextant.platform.server.SextantServer;
 import io.sextant.platform.testing.TestKeys;
+import io.sextant.platform.testing.TestServers;
 import io.sextant.users.v1.GetUserRequest;
 import io.sextant.users.v1.GetUserResponse;
 import io.sextant.users.v1.User;
@@ -38,7 +38,18 @@ import io.sextant.users.v1.UsersServiceGrpc;
  */
 final class TestNotificationServers {
 
+    /** The notification service's own secret in tests (auth's stand-in, TestTokenExchange, takes it). */
+    static final String SERVICE_SECRET = "sxs_the-notification-service-secret-in-tests-0001";
+
     private TestNotificationServers() {}
+
+    /**
+     * The settings every notification server needs besides the ones a test sets: its own secret, and
+     * an auth that is never asked (a closed port) unless a test gives one (AUTH_TARGET).
+     */
+    static Map<String, String> identity() {
+        return Map.of("AUTH_TARGET", "127.0.0.1:9", "SERVICE_SECRET", SERVICE_SECRET);
+    }
 
     /**
      * The settings of a server on the database, resolving users with the users service on {@code usersPort}
@@ -54,6 +65,7 @@ final class TestNotificationServers {
         if (!database.password().isEmpty()) {
             env.put("DB_PASSWORD", database.password());
         }
+        env.putAll(identity());
         return env;
     }
 
@@ -87,16 +99,19 @@ final class TestNotificationServers {
     }
 
     /**
-     * A users service, started, whose GetUser knows one user ({@code users/{id}} with the e-mail address)
-     * and records the Authorization header of every call in {@code authorizations}.
+     * A users service, started, verifying tokens signed with {@code keys}, whose GetUser knows one user
+     * ({@code users/{id}} with the e-mail address), lets only the user themself or a holder of
+     * {@code users.read} read a user (as users does), and records the Authorization header of every
+     * call in {@code authorizations}.
      */
-    static Server usersKnowing(String id, String email, List<String> authorizations) {
-        final Server users = Server.builder().http(0)
-                                   .service(GrpcService.builder().addService(new OneUser(id, email, authorizations))
-                                                       .build())
-                                   .build();
-        users.start().join();
-        return users;
+    static SextantServer usersKnowing(String id, String email, List<String> authorizations, TestKeys keys) {
+        final Clock clock = Clock.systemUTC();
+        return SextantServer.builder(TestServers.config("users"))
+                            .grpcService(new OneUser(id, email, authorizations))
+                            .verifier(new TokenVerifier(kid -> kid.equals(keys.kid()) ? keys.publicKey() : null,
+                                                        new RevocationSet(clock), clock))
+                            .build()
+                            .start();
     }
 
     private static final class OneUser extends UsersServiceGrpc.UsersServiceImplBase {
@@ -115,6 +130,7 @@ final class TestNotificationServers {
         public void getUser(GetUserRequest request, StreamObserver<GetUserResponse> response) {
             authorizations.add(ServiceRequestContext.current().request().headers()
                                                     .get(HttpHeaderNames.AUTHORIZATION, ""));
+            Authz.requireSelfOrPermission(request.getName().substring("users/".length()), "users.read");
             if (!request.getName().equals("users/" + id)) {
                 response.onError(Status.NOT_FOUND.withDescription("no such user").asRuntimeException());
                 return;
