@@ -72,7 +72,7 @@ class ContractPoliciesTest {
     }
 
     @Test
-    void thePublicRpcsAreTheFormerTokenlessAuthMethodsAndTheShareLinkDownload() {
+    void thePublicRpcsAreTheFormerTokenlessAuthMethodsTheShareLinkDownloadAndTheUnsubscribeLink() {
         assertThat(where(RpcPolicy::isPublic)).containsExactlyInAnyOrder(
                 "sextant.auth.v1.AuthService/Register",
                 "sextant.auth.v1.AuthService/Login",
@@ -82,7 +82,9 @@ class ContractPoliciesTest {
                 "sextant.auth.v1.AuthService/ConfirmPasswordReset",
                 "sextant.auth.v1.AuthService/ExchangeApiKey",
                 "sextant.auth.v1.AuthService/GetJwks",
-                "sextant.storage.v1.StorageService/DownloadSharedFile");
+                "sextant.storage.v1.StorageService/DownloadSharedFile",
+                // the one-click unsubscribe of RFC 8058: a mail client posts it; the signed token is the credential
+                "sextant.notification.v1.NotificationService/Unsubscribe");
         // where auth's own server ignored a bad token: those, and the revocation stream
         assertThat(where(p -> p.tokenOptional() && p.fullMethodName().startsWith("sextant.auth.")))
                 .containsAll(where(p -> p.isPublic() && p.fullMethodName().startsWith("sextant.auth.")))
