@@ -19,7 +19,6 @@ import io.sextant.notification.v1.Notification;
 import io.sextant.notification.v1.NotificationServiceGrpc;
 import io.sextant.notification.v1.NotificationServiceGrpc.NotificationServiceBlockingStub;
 import io.sextant.notification.v1.SendNotificationRequest;
-import io.sextant.platform.error.Errors;
 import io.sextant.platform.grpc.ServiceClient;
 import io.sextant.platform.identity.ServiceIdentity;
 
@@ -31,9 +30,10 @@ import io.sextant.platform.identity.ServiceIdentity;
  * {@code token}, {@code reset_url} and {@code expires_at}.
  *
  * <p>A refusal that no retry can change (INVALID_ARGUMENT: an address notification does not accept; NOT_FOUND:
- * no such template; RECIPIENT_RATE_LIMITED: the address got its hour's share of e-mails, and a reset link that
- * arrives an hour late, after a flood, helps nobody) is logged and the request dropped, as the outbox would otherwise retry it forever; anything
- * else (notification down, no e-mail provider configured, a permission missing) throws, and the relay retries.
+ * no such template) is logged and the request dropped, as the outbox would otherwise retry it forever; anything
+ * else (notification down, no e-mail provider configured, a permission missing, the recipient's send limit, whose
+ * bucket refills within minutes, so that a flood of other mail at the address delays the reset e-mail but cannot
+ * stop it) throws, and the relay retries.
  */
 final class ResetMailer implements ResetTokenSender, AutoCloseable {
 
@@ -68,9 +68,7 @@ final class ResetMailer implements ResetTokenSender, AutoCloseable {
             notifications.sendNotification(send);
         } catch (StatusRuntimeException e) {
             final Status.Code code = e.getStatus().getCode();
-            if (code == Status.Code.INVALID_ARGUMENT || code == Status.Code.NOT_FOUND
-                || code == Status.Code.RESOURCE_EXHAUSTED
-                   && Errors.reasonOf(e).filter("RECIPIENT_RATE_LIMITED"::equals).isPresent()) {
+            if (code == Status.Code.INVALID_ARGUMENT || code == Status.Code.NOT_FOUND) {
                 log.error("Notification refused the password reset e-mail of account {} for good ({}: {}); the request"
                           + " is dropped", request.getAccountId(), code, e.getStatus().getDescription());
                 return;

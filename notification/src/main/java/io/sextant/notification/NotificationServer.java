@@ -100,7 +100,7 @@ public final class NotificationServer {
         builder.closeOnStop(limits);
         final Notifications notifications = new Notifications(
                 db.jdbi(), new UserDirectory(users, identity),
-                channels.keySet(), config.queueMax(), limits, engine::wake);
+                channels.keySet(), config.queueMax(), limits, config.transactionalCategories(), engine::wake);
         final ScheduledJobs jobs = ScheduledJobs.on("notification-jobs")
                 .every("purge-request-ids", Duration.ofMinutes(10), Duration.ofHours(1), notifications::purgeRequestIds);
         builder.closeOnStop(jobs);

@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
 import io.grpc.Status;
@@ -47,6 +48,7 @@ final class Notifications {
     private final SendLimits limits;
     private final Runnable queued;
     private final QueueBound bound;
+    private final Set<String> transactional;
 
     /**
      * @param channels the provider keys that have a provider ({@code email}, {@code in_app}, ...)
@@ -55,7 +57,8 @@ final class Notifications {
      * @param queued   told after a commit that added QUEUED notifications (wakes the local engine)
      */
     Notifications(Jdbi jdbi, UserDirectory users, Set<String> channels, int queueMax, SendLimits limits,
-                  Runnable queued) {
+                  Set<String> transactional, Runnable queued) {
+        this.transactional = Set.copyOf(transactional);
         this.jdbi = jdbi;
         this.users = users;
         this.channels = Set.copyOf(channels);
@@ -84,18 +87,27 @@ final class Notifications {
             this.max = max;
         }
 
-        synchronized long waiting(NotificationDao dao) {
+        /**
+         * Reserves room for {@code n} more: false when they would take the queue past the bound.
+         * Concurrent sends on this replica see each other's reservations at once.
+         */
+        synchronized boolean reserve(NotificationDao dao, int n) {
             final long now = System.nanoTime();
-            if (!counted || now - countedAt > RECOUNT_NANOS || waiting >= max - max / 10) {
+            if (!counted || now - countedAt > RECOUNT_NANOS || waiting + n >= max - max / 10) {
                 waiting = dao.queued(max + 1);
                 countedAt = now;
                 counted = true;
             }
-            return waiting;
+            if (waiting + n > max) {
+                return false;
+            }
+            waiting += n;
+            return true;
         }
 
-        synchronized void added(int n) {
-            waiting += n;
+        /** Gives back room reserved for notifications that were not stored. */
+        synchronized void release(int n) {
+            waiting = Math.max(0, waiting - n);
         }
     }
 
@@ -157,34 +169,52 @@ final class Notifications {
             final NewNotification notification = prepare(requests.get(i), creator, templates);
             prepared.put(i, notification);
             recipients.add(new SendLimits.Recipient(requests.get(i).prefix() + "recipient", notification.channel(),
-                                                    notification.address()));
+                                                    notification.address(),
+                                                    transactional.contains(notification.category())));
         }
         limits.takeForRecipients(taken, recipients);
         final List<Integer> repeats = new ArrayList<>();
-        jdbi.useTransaction(h -> {
-            final NotificationDao dao = h.attach(NotificationDao.class);
-            if (bound.waiting(dao) + prepared.size() > queueMax) {
-                throw Errors.resourceExhausted("QUEUE_FULL", "the delivery queue is full (" + queueMax
-                                               + " notifications waiting): try again later",
-                                               Map.of("queue_max", String.valueOf(queueMax)));
+        final boolean[] reserved = {false};
+        try {
+            jdbi.useTransaction(h -> insertAll(h, creator, requests, fresh, result, prepared, repeats, reserved));
+        } catch (RuntimeException e) {
+            if (reserved[0]) {
+                bound.release(prepared.size());
             }
-            for (int i : fresh) {
-                final NewNotification notification = prepared.get(i);
-                final String key = requests.get(i).requestId();
-                if (!key.isEmpty() && !dao.takeRequestId(creator, UUID.fromString(key), notification.id())) {
-                    // the same key, accepted by a concurrent call meanwhile
-                    final UUID first = dao.byRequestId(creator, UUID.fromString(key)).orElseThrow();
-                    result[i] = dao.find(first).orElseThrow();
-                    repeats.add(fresh.indexOf(i));
-                    continue;
-                }
-                result[i] = dao.insert(notification);
-            }
-        });
+            throw e;
+        }
         repeats.forEach(taken::giveBack);
-        bound.added(prepared.size() - repeats.size());
+        bound.release(repeats.size());
         if (prepared.values().stream().anyMatch(n -> n.status().equals("QUEUED"))) {
             queued.run();
+        }
+    }
+
+    /**
+     * The transaction of {@link #store}: room in the queue (reserved[0] tells whether it was
+     * reserved), the idempotency keys, the rows.
+     */
+    private void insertAll(Handle h, String creator, List<Request> requests, List<Integer> fresh,
+                           NotificationRow[] result, Map<Integer, NewNotification> prepared, List<Integer> repeats,
+                           boolean[] reserved) {
+        final NotificationDao dao = h.attach(NotificationDao.class);
+        reserved[0] = bound.reserve(dao, prepared.size());
+        if (!reserved[0]) {
+            throw Errors.resourceExhausted("QUEUE_FULL", "the delivery queue is full (" + queueMax
+                                           + " notifications waiting): try again later",
+                                           Map.of("queue_max", String.valueOf(queueMax)));
+        }
+        for (int i : fresh) {
+            final NewNotification notification = prepared.get(i);
+            final String key = requests.get(i).requestId();
+            if (!key.isEmpty() && !dao.takeRequestId(creator, UUID.fromString(key), notification.id())) {
+                // the same key, accepted by a concurrent call meanwhile
+                final UUID first = dao.byRequestId(creator, UUID.fromString(key)).orElseThrow();
+                result[i] = dao.find(first).orElseThrow();
+                repeats.add(fresh.indexOf(i));
+                continue;
+            }
+            result[i] = dao.insert(notification);
         }
     }
 

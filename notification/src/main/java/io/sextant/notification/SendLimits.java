@@ -56,8 +56,12 @@ final class SendLimits implements AutoCloseable {
         }
     }
 
-    /** One notification to count: the request field of its recipient, its channel and where it goes. */
-    record Recipient(String field, String channel, String address) {}
+    /**
+     * One notification to count: the request field of its recipient, its channel, where it goes, and
+     * whether its category is transactional (a password reset): such mail counts in a bucket of its
+     * own per recipient, so a flood of other mail to an address cannot hold back its reset e-mail.
+     */
+    record Recipient(String field, String channel, String address, boolean transactional) {}
 
     private final Settings settings;
     /** Null when both limits are off. */
@@ -210,10 +214,11 @@ final class SendLimits implements AutoCloseable {
 
     /** The bucket key of a recipient, or null for one without a recipient limit (a webhook). */
     private static String key(Recipient recipient) {
+        final String kind = recipient.transactional() ? "recipient-transactional:" : "recipient:";
         return switch (recipient.channel()) {
             case "WEBHOOK" -> null;
-            case "EMAIL" -> "recipient:EMAIL:" + recipient.address().toLowerCase(Locale.ROOT);
-            default -> "recipient:" + recipient.channel() + ":" + recipient.address();
+            case "EMAIL" -> kind + "EMAIL:" + recipient.address().toLowerCase(Locale.ROOT);
+            default -> kind + recipient.channel() + ":" + recipient.address();
         };
     }
 

@@ -244,6 +244,23 @@ class SendLimitsIT {
     }
 
     @Test
+    void aFloodOfOtherMailCannotHoldBackAPasswordResetEmail() {
+        final NotificationServiceBlockingStub caller = newCaller(inMemory);
+        final String victim = unique("victim");
+        for (int i = 0; i < 3; i++) {
+            send(caller, email(victim));
+        }
+        refusedWith(failure(() -> send(caller, email(victim))), SendLimits.RECIPIENT_LIMITED, true);
+        // a transactional category counts in a budget of its own per recipient
+        final Notification reset = email(victim).toBuilder().setCategory("password-reset").build();
+        send(caller, reset);
+        send(caller, reset);
+        send(caller, reset);
+        refusedWith(failure(() -> send(caller, reset)), SendLimits.RECIPIENT_LIMITED, true);
+        assertThat(stored(memoryDb, victim)).isEqualTo(6);
+    }
+
+    @Test
     void anIdempotentRepeatTakesNoToken() {
         final NotificationServiceBlockingStub caller = newCaller(inMemory);
         final String to = unique("repeat");

@@ -60,14 +60,14 @@ class SendLimitsTest {
                                                                      new RateLimit(2, Duration.ofHours(1)), false);
         try (SendLimits limits = SendLimits.open(settings, null, new CollectorRegistry())) {
             final var hook = new SendLimits.Recipient("requests[0].notification.recipient", "WEBHOOK",
-                                                      "https://hooks.example.com/in");
+                                                      "https://hooks.example.com/in", false);
             limits.takeForRecipients(limits.takeForCaller("services/shop", 5), Collections.nCopies(5, hook));
             limits.takeForRecipients(limits.takeForCaller("services/shop", 5), Collections.nCopies(5, hook));
             assertThatThrownBy(() -> limits.takeForCaller("services/shop", 1))
                     .isInstanceOfSatisfying(ServiceException.class,
                                             e -> assertThat(e.reason()).isEqualTo(SendLimits.CALLER_LIMITED));
-            final var mail = new SendLimits.Recipient("notification.recipient", "EMAIL", "Ada@Example.com");
-            final var same = new SendLimits.Recipient("notification.recipient", "EMAIL", "ada@example.COM");
+            final var mail = new SendLimits.Recipient("notification.recipient", "EMAIL", "Ada@Example.com", false);
+            final var same = new SendLimits.Recipient("notification.recipient", "EMAIL", "ada@example.COM", false);
             limits.takeForRecipients(limits.takeForCaller("services/other", 2), List.of(mail, same));
             assertThatThrownBy(() -> limits.takeForRecipients(limits.takeForCaller("services/other", 1),
                                                               List.of(mail)))

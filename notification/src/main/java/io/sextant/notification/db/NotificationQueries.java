@@ -90,7 +90,8 @@ public final class NotificationQueries {
             String own = "n.creator = :ownCreator";
             if (recipient != null) {
                 parameters.put("ownRecipient", recipient);
-                own = "(" + own + " OR n.recipient = :ownRecipient)";
+                // the LIKE lets PostgreSQL use the partial index notifications_recipient_exact
+                own = "(" + own + " OR (n.recipient = :ownRecipient AND n.recipient LIKE 'users/%'))";
             }
             filter = new SqlFilter(own + " AND (" + filter.sql() + ")", parameters,
                                    filter.text() + "|creator=" + creator + "|recipient=" + recipient);

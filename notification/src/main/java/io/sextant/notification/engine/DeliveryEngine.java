@@ -27,8 +27,7 @@ import io.sextant.notification.prefs.Preferences;
 /**
  * Delivers the queued notifications: one poller thread claims due rows in PostgreSQL under a lease
  * ({@code FOR UPDATE SKIP LOCKED}, so engines on several replicas share the queue and never wait for
- * each other), never more than twice its workers at once (the second half claimed ahead, waiting for
- * a worker under their lease), and hands each to a bounded pool of
+ * each other), never more than it has free workers for, and hands each to a bounded pool of
  * workers, which call the channel's {@link Provider} and record the attempt. A retryable failure
  * comes back after a jittered exponential backoff (at least the provider's Retry-After) until the
  * last attempt, after which it is FAILED with the last error; a permanent one is FAILED at once.
@@ -73,9 +72,9 @@ public final class DeliveryEngine implements AutoCloseable {
         this.preferences = preferences;
         this.instance = instance;
         this.backoff = new Backoff(settings.retryInitial(), settings.retryMax());
-        // claimed ahead: up to as many again as there are workers wait for one, so a worker that
-        // finishes starts the next delivery without a round trip to the database first
-        this.freeWorkers = new Semaphore(settings.workers() * 2);
+        // never more claimed than workers free: a row that waited for a worker under its lease could
+        // outlive the lease and be taken over (and sent twice) by another engine
+        this.freeWorkers = new Semaphore(settings.workers());
         final AtomicInteger threads = new AtomicInteger();
         this.workers = Executors.newFixedThreadPool(settings.workers(), r -> {
             final Thread t = new Thread(r, "notification-delivery-" + threads.incrementAndGet());

@@ -3,38 +3,15 @@ package io.sextant.platform.error;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
-import com.google.protobuf.Any;
-import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.rpc.BadRequest.FieldViolation;
-import com.google.rpc.ErrorInfo;
 
 import io.grpc.Status.Code;
-import io.grpc.StatusRuntimeException;
-import io.grpc.protobuf.StatusProto;
 
 /** Factory of the errors services throw. Reasons are UPPER_SNAKE and stable: clients switch on them. */
 public final class Errors {
 
     private Errors() {}
-
-    /** The {@code ErrorInfo.reason} another service's error carries ({@code QUEUE_FULL}), if any. */
-    public static Optional<String> reasonOf(StatusRuntimeException e) {
-        final com.google.rpc.Status status = StatusProto.fromThrowable(e);
-        if (status != null) {
-            for (Any detail : status.getDetailsList()) {
-                if (detail.is(ErrorInfo.class)) {
-                    try {
-                        return Optional.of(detail.unpack(ErrorInfo.class).getReason());
-                    } catch (InvalidProtocolBufferException malformed) {
-                        return Optional.empty();
-                    }
-                }
-            }
-        }
-        return Optional.empty();
-    }
 
     public static ServiceException of(Code code, String reason, String message) {
         return new ServiceException(code, reason, message, Map.of(), List.of());
