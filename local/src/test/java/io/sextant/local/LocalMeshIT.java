@@ -270,8 +270,8 @@ class LocalMeshIT {
                     "INVALID_ARGUMENT");
         assertError(call("GET", "/v1/users/" + UUID.randomUUID() + "/notificationPreferences", null, token), 404,
                     "NOT_FOUND");
-        // the users service's own routes around it are untouched
-        assertThat(call("GET", "/v1/users/me", null, token).status()).isEqualTo(200);
+        // the users service's own routes around it are untouched (the profile arrives through auth's outbox)
+        Poll.until(() -> assertThat(call("GET", "/v1/users/me", null, token).status()).isEqualTo(200));
     }
 
     /** The plain text of a message: itself, or the text/plain part of a multipart/alternative. */
