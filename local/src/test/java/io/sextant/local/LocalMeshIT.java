@@ -145,14 +145,7 @@ class LocalMeshIT {
         // auth's outbox -> notification (as services/auth) -> the local SMTP server -> <data>/mail/*.eml
         final String[] token = new String[1];
         Poll.until(() -> {
-            final Path mail;
-            try (var files = Files.list(mesh.mailDirectory().orElseThrow())) {
-                mail = files.filter(p -> p.getFileName().toString().endsWith("-" + address + ".eml")).findFirst().orElseThrow();
-            }
-            final MimeMessage message;
-            try (var in = Files.newInputStream(mail)) {
-                message = new MimeMessage(Session.getInstance(new Properties()), in);
-            }
+            final MimeMessage message = mailTo(address);
             assertThat(message.getSubject()).isEqualTo("Reset your password");
             final Matcher found = Pattern.compile("(?m)^ {4}(\\S+)$").matcher(text(message));
             assertThat(found.find()).as("the token on a line of its own").isTrue();
@@ -183,14 +176,7 @@ class LocalMeshIT {
 
         final String[] link = new String[1];
         Poll.until(() -> {
-            final Path mail;
-            try (var files = Files.list(mesh.mailDirectory().orElseThrow())) {
-                mail = files.filter(p -> p.getFileName().toString().endsWith("-" + address + ".eml")).findFirst().orElseThrow();
-            }
-            final MimeMessage message;
-            try (var in = Files.newInputStream(mail)) {
-                message = new MimeMessage(Session.getInstance(new Properties()), in);
-            }
+            final MimeMessage message = mailTo(address);
             assertThat(message.getHeader("List-Unsubscribe-Post", null)).isEqualTo("List-Unsubscribe=One-Click");
             link[0] = message.getHeader("List-Unsubscribe", null);
         });
@@ -272,6 +258,17 @@ class LocalMeshIT {
                     "NOT_FOUND");
         // the users service's own routes around it are untouched (the profile arrives through auth's outbox)
         Poll.until(() -> assertThat(call("GET", "/v1/users/me", null, token).status()).isEqualTo(200));
+    }
+
+    /** The e-mail the local SMTP server wrote for {@code address} (<data>/mail/*-<address>.eml); fails while there is none. */
+    private static MimeMessage mailTo(String address) throws Exception {
+        final Path mail;
+        try (var files = Files.list(mesh.mailDirectory().orElseThrow())) {
+            mail = files.filter(p -> p.getFileName().toString().endsWith("-" + address + ".eml")).findFirst().orElseThrow();
+        }
+        try (var in = Files.newInputStream(mail)) {
+            return new MimeMessage(Session.getInstance(new Properties()), in);
+        }
     }
 
     /** The plain text of a message: itself, or the text/plain part of a multipart/alternative. */
