@@ -72,7 +72,7 @@ class ContractPoliciesTest {
     }
 
     @Test
-    void thePublicRpcsAreTheFormerTokenlessAuthMethodsTheShareLinkDownloadAndTheUnsubscribeLink() {
+    void thePublicRpcsAreTheFormerTokenlessAuthMethodsTheShareLinkAndPublicFileDownloadsAndTheUnsubscribeLink() {
         assertThat(where(RpcPolicy::isPublic)).containsExactlyInAnyOrder(
                 "sextant.auth.v1.AuthService/Register",
                 "sextant.auth.v1.AuthService/Login",
@@ -83,6 +83,9 @@ class ContractPoliciesTest {
                 "sextant.auth.v1.AuthService/ExchangeApiKey",
                 "sextant.auth.v1.AuthService/GetJwks",
                 "sextant.storage.v1.StorageService/DownloadSharedFile",
+                // files their owner made PUBLIC (and so avatars): the file id is the link
+                "sextant.storage.v1.StorageService/DownloadPublicFile",
+                "sextant.storage.v1.StorageService/DownloadPublicThumbnail",
                 // the one-click unsubscribe of RFC 8058: a mail client posts it; the signed token is the credential
                 "sextant.notification.v1.NotificationService/Unsubscribe");
         // where auth's own server ignored a bad token: those, and the revocation stream
@@ -153,6 +156,7 @@ class ContractPoliciesTest {
         for (String m : List.of("CreateTemplate", "UpdateTemplate", "DeleteTemplate")) {
             expected.put("sextant.notification.v1.NotificationService/" + m, "notifications.manage");
         }
+        expected.put("sextant.storage.v1.StorageService/UpdateStorageQuota", "files.admin");
         assertThat(permissions).isEqualTo(expected);
     }
 
