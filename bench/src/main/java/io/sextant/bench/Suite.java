@@ -46,6 +46,8 @@ final class Suite implements AutoCloseable {
     /** The sections, in the order they run; {@code --only} picks some. */
     static final List<String> SECTIONS = List.of("validate", "grpc", "me", "login", "refresh", "notification", "openloop",
                                                    "overload", "cold");
+    /** The sections that measure Keycloak beside the mesh: it runs only during them. */
+    static final Set<String> KEYCLOAK_SECTIONS = Set.of("me", "login", "refresh");
     /** The sections that measure the gateway and auth: they need wrk and h2load, and the JIT warmed up on validate. */
     static final Set<String> GATEWAY_SECTIONS = Set.of("validate", "grpc", "me", "login", "refresh", "openloop", "overload",
                                                        "cold");
@@ -162,13 +164,14 @@ final class Suite implements AutoCloseable {
             log.println("the notification scenario's SMTP sink listens on 127.0.0.1:" + mailSink.port());
         }
         findings.meshCommand = Mesh.shellCommand(findings.jvmFlags, options.basePort, options.metricsPort(), meshSettings);
-        if (options.runs("me") || options.runs("login") || options.runs("refresh")) {
+        if (KEYCLOAK_SECTIONS.stream().anyMatch(options::runs)) {
             // first, so that its start (a minute of CPU) is over before anything is measured
             section("Keycloak", () -> {
                 log.println("starting Keycloak on " + options.keycloakPort() + " (cache " + options.cache + ")");
                 keycloak = Keycloak.start(options.cache, options.keycloakPort());
                 findings.versions.put("Keycloak", keycloak.version());
                 findings.keycloakHashing = keycloak.passwordHashing();
+                keycloak.pause(true); // resumed for the sections that measure it
             });
         }
         secrets.alias(work + "/", "");
@@ -184,6 +187,7 @@ final class Suite implements AutoCloseable {
                 continue;
             }
             findings.sections.add(section);
+            keycloakFor(section);
             restartIfDead(section);
             settle();
             section(section, switch (section) {
@@ -210,6 +214,29 @@ final class Suite implements AutoCloseable {
         findings.took = Duration.ofNanos(System.nanoTime() - start);
         findings.loadAtEnd = Machine.loadAverage();
         return findings;
+    }
+
+    /**
+     * Keycloak runs only while a section measures it: paused (SIGSTOP) before and between them, and
+     * stopped after the last one, so that its idle CPU (a third of a core) does not weigh on the
+     * sections that measure the mesh alone.
+     */
+    private void keycloakFor(String section) {
+        if (keycloak == null) {
+            return;
+        }
+        final boolean measured = KEYCLOAK_SECTIONS.contains(section);
+        final boolean laterMeasured = SECTIONS.subList(SECTIONS.indexOf(section) + 1, SECTIONS.size()).stream()
+                                              .anyMatch(s -> KEYCLOAK_SECTIONS.contains(s) && options.runs(s));
+        if (measured) {
+            keycloak.pause(false);
+        } else if (laterMeasured) {
+            keycloak.pause(true);
+        } else {
+            log.println("stopping Keycloak: no later section measures it");
+            keycloak.close();
+            keycloak = null;
+        }
     }
 
     private interface Section {

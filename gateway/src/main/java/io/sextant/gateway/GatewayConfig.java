@@ -29,10 +29,10 @@ import io.sextant.platform.grpc.TargetEndpoints;
  *   <tr><td>RETRY_MAX_ATTEMPTS</td><td>attempts a retried call may take in all (3; 1 turns retries off)</td></tr>
  *   <tr><td>CIRCUIT_BREAKER_FAILURES</td><td>calls to a service failing in a row that open its breaker (5)</td></tr>
  *   <tr><td>CIRCUIT_BREAKER_OPEN_FOR</td><td>how long an open breaker turns calls away before a trial (10s)</td></tr>
- *   <tr><td>BACKEND_CONCURRENCY_MAX</td><td>the most unary calls in flight to one service (200); one
+ *   <tr><td>BACKEND_CONCURRENCY_MAX</td><td>the most unary calls in flight to one service (1000); one
  *       more is answered 503 BACKEND_OVERLOADED with a Retry-After at once</td></tr>
  *   <tr><td>BACKEND_CONCURRENCY_MIN</td><td>the least the adaptive bound falls to while the service's
- *       latency grows (20; equal to the max: a fixed bound)</td></tr>
+ *       latency grows (64; equal to the max: a fixed bound)</td></tr>
  *   <tr><td>HEALTH_TIMEOUT</td><td>how long {@code GET /health} waits for each service (1s)</td></tr>
  * </table>
  *

@@ -184,6 +184,14 @@ public final class Keycloak implements AutoCloseable {
         return runDir.resolve("keycloak.log");
     }
 
+    /**
+     * Pauses Keycloak (SIGSTOP to its JVM and shell) while sections that do not measure it run, so
+     * that its idle CPU does not weigh on them; {@code false} resumes it.
+     */
+    public void pause(boolean paused) {
+        ChildProcess.pause(process, paused);
+    }
+
     /** Stops the JVM and its shell, and deletes this run's database (the log stays). */
     @Override
     public void close() {
