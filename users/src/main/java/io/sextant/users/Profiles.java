@@ -26,11 +26,13 @@ import io.sextant.users.v1.User;
  * deleted (never the last active administrator), and what auth reads of them (grants) or makes
  * of them (provisioning).
  */
-record Profiles(Jdbi jdbi, AuthAccounts auth) {
+record Profiles(Jdbi jdbi, AuthAccounts auth, AvatarFiles avatars) {
 
     private static final Logger log = LoggerFactory.getLogger(Profiles.class);
 
     static final String DEFAULT_ROLE = "user";
+    /** The field of a profile that names its picture, a file in storage. */
+    static final String AVATAR = "avatar_file";
 
     /** A page of users, with how many match the filter in all. */
     record Listed(Page<ProfileRow> page, UserQueries.Total total) {}
@@ -61,6 +63,9 @@ record Profiles(Jdbi jdbi, AuthAccounts auth) {
      * {@code user} (the editable ones).
      */
     ProfileRow create(User user, String initialPassword, List<String> fields) {
+        if (fields.contains(AVATAR)) {
+            avatars.check("user." + AVATAR, user.getAvatarFile());
+        }
         final Account account = auth.create(user.getUsername(), user.getEmail(), initialPassword, DEFAULT_ROLE);
         final UUID id = UUID.fromString(account.getId());
         final ProfileFields stored = UserProtos.profileFields(UpdateMask.apply(User.getDefaultInstance(), user, fields));
@@ -97,6 +102,12 @@ record Profiles(Jdbi jdbi, AuthAccounts auth) {
      * a retry after auth failed to answer finishes the job).
      */
     ProfileRow update(UUID id, User user, List<String> paths) {
+        // asked of storage before the transaction (no remote call while the row is locked); a new
+        // picture only, so that a profile keeps the one it has if storage is down or the file changed
+        if (paths.contains(AVATAR) && !user.getAvatarFile().isEmpty()
+            && !user.getAvatarFile().equals(load(id).avatarFile())) {
+            avatars.check("user." + AVATAR, user.getAvatarFile());
+        }
         final ProfileRow row = jdbi.inTransaction(handle -> {
             final ProfileDao profiles = handle.attach(ProfileDao.class);
             if (profiles.lock(id).isEmpty()) {

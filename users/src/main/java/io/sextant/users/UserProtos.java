@@ -32,7 +32,8 @@ final class UserProtos {
                                                .setEmail(row.email())
                                                .setDisplayName(row.shownName())
                                                .setCreateTime(ProtoTime.timestamp(row.createTime()))
-                                               .setUpdateTime(ProtoTime.timestamp(row.updateTime()));
+                                               .setUpdateTime(ProtoTime.timestamp(row.updateTime()))
+                                               .setAvatarThumbnailUrl(AvatarFiles.thumbnailUrl(row.avatarFile()));
         row.roleIds().forEach(role -> user.addRoles("roles/" + role));
         return user.build();
     }

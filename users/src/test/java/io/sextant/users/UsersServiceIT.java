@@ -55,6 +55,11 @@ import io.sextant.platform.server.SextantServer;
 import io.sextant.platform.testing.TestKeys;
 import io.sextant.platform.testing.TestPostgres;
 import io.sextant.platform.testing.TestServers;
+import io.sextant.storage.v1.File;
+import io.sextant.storage.v1.GetFileRequest;
+import io.sextant.storage.v1.GetFileResponse;
+import io.sextant.storage.v1.StorageServiceGrpc;
+import io.sextant.storage.v1.Visibility;
 import io.sextant.users.db.UserQueries;
 import io.sextant.users.v1.AddUserRoleRequest;
 import io.sextant.users.v1.CreateRoleRequest;
@@ -114,14 +119,15 @@ class UsersServiceIT {
     static void start() {
         fakeAuth = Server.builder()
                          .http(0)
-                         .service(GrpcService.builder().addService(new FakeAuth()).build())
+                         .service(GrpcService.builder().addService(new FakeAuth()).addService(new FakeStorage()).build())
                          .build();
         fakeAuth.start().join();
 
         final DbConfig db = TestPostgres.newDatabase("users");
         final Map<String, String> env = new HashMap<>(Map.of(
                 "DB_URL", db.url(), "DB_USER", db.user(),
-                "AUTH_TARGET", "127.0.0.1:" + fakeAuth.activeLocalPort()));
+                "AUTH_TARGET", "127.0.0.1:" + fakeAuth.activeLocalPort(),
+                "STORAGE_TARGET", "127.0.0.1:" + fakeAuth.activeLocalPort()));
         if (!db.password().isEmpty()) {
             env.put("DB_PASSWORD", db.password());
         }
@@ -593,7 +599,7 @@ class UsersServiceIT {
                                                             .setUser(User.newBuilder().setName(u.getName())
                                                                          .setFirstName("Mary").setLastName("Somerville")
                                                                          .setPhone("+4930123456").setTimeZone("Europe/London")
-                                                                         .setAvatarFile("files/" + UUID.randomUUID())
+                                                                         .setAvatarFile(PUBLIC_IMAGE)
                                                                          .putMetadata("k", "v"))
                                                             .build()).getUser();
         assertThat(full.getDisplayName()).isEqualTo("Mary Somerville");
@@ -1058,6 +1064,97 @@ class UsersServiceIT {
     }
 
     /** Auth's CreateAccount and DisableAccount, recording what they receive. */
+    // ---- avatars: checked with storage (a stand-in on loopback, holding the files below)
+
+    private static final String PUBLIC_IMAGE = "files/" + UUID.randomUUID();
+    private static final String PRIVATE_IMAGE = "files/" + UUID.randomUUID();
+    private static final String PUBLIC_PDF = "files/" + UUID.randomUUID();
+    /** GetFile calls the storage stand-in received: "authorization name". */
+    private static final List<String> FILE_LOOKUPS = new CopyOnWriteArrayList<>();
+    private static final AtomicBoolean STORAGE_DOWN = new AtomicBoolean();
+
+    @Test
+    void anAvatarIsAPublicImageTheCallerMayReadAndProfilesShowItsThumbnail() {
+        final User u = newUser("avatar.test");
+        FILE_LOOKUPS.clear();
+        final User set = admin.updateUser(UpdateUserRequest.newBuilder()
+                                                           .setUser(User.newBuilder().setName(u.getName()).setAvatarFile(PUBLIC_IMAGE))
+                                                           .setUpdateMask(FieldMask.newBuilder().addPaths("avatar_file"))
+                                                           .build()).getUser();
+        assertThat(set.getAvatarFile()).isEqualTo(PUBLIC_IMAGE);
+        assertThat(set.getAvatarThumbnailUrl()).isEqualTo("/v1/public/" + PUBLIC_IMAGE + "/thumbnail");
+        // asked with the caller's own token: storage decides whether the caller may read the file
+        assertThat(FILE_LOOKUPS).containsExactly("Bearer " + adminToken + " " + PUBLIC_IMAGE);
+
+        for (Map.Entry<String, String> refused : Map.of("files/" + UUID.randomUUID(), "that you may read",
+                                                        PRIVATE_IMAGE, "is private",
+                                                        PUBLIC_PDF, "is not an image (its bytes are application/pdf)").entrySet()) {
+            final StatusRuntimeException e = failure(() -> admin.updateUser(
+                    UpdateUserRequest.newBuilder()
+                                     .setUser(User.newBuilder().setName(u.getName()).setAvatarFile(refused.getKey()))
+                                     .setUpdateMask(FieldMask.newBuilder().addPaths("avatar_file")).build()));
+            assertThat(code(e)).isEqualTo(Status.Code.INVALID_ARGUMENT);
+            assertThat(badRequest(e).getFieldViolations(0).getField()).isEqualTo("user.avatar_file");
+            assertThat(badRequest(e).getFieldViolations(0).getDescription()).contains(refused.getValue());
+        }
+        assertThat(admin.getUser(GetUserRequest.newBuilder().setName(u.getName()).build()).getUser().getAvatarFile())
+                .isEqualTo(PUBLIC_IMAGE);
+
+        // storage away: a new avatar cannot be checked (UNAVAILABLE); the profile's other fields, and
+        // the avatar it already has, still change without storage
+        STORAGE_DOWN.set(true);
+        try {
+            final StatusRuntimeException down = failure(() -> admin.updateUser(
+                    UpdateUserRequest.newBuilder()
+                                     .setUser(User.newBuilder().setName(u.getName()).setAvatarFile(PRIVATE_IMAGE))
+                                     .setUpdateMask(FieldMask.newBuilder().addPaths("avatar_file")).build()));
+            assertThat(code(down)).isEqualTo(Status.Code.UNAVAILABLE);
+            final User kept = admin.replaceUser(ReplaceUserRequest.newBuilder()
+                                                                  .setUser(User.newBuilder().setName(u.getName())
+                                                                               .setFirstName("Ada").setAvatarFile(PUBLIC_IMAGE))
+                                                                  .build()).getUser();
+            assertThat(kept.getFirstName()).isEqualTo("Ada");
+            assertThat(kept.getAvatarFile()).isEqualTo(PUBLIC_IMAGE);
+        } finally {
+            STORAGE_DOWN.set(false);
+        }
+        final User cleared = admin.updateUser(UpdateUserRequest.newBuilder()
+                                                               .setUser(User.newBuilder().setName(u.getName()))
+                                                               .setUpdateMask(FieldMask.newBuilder().addPaths("avatar_file"))
+                                                               .build()).getUser();
+        assertThat(cleared.getAvatarFile()).isEmpty();
+        assertThat(cleared.getAvatarThumbnailUrl()).isEmpty();
+    }
+
+    /** Storage's GetFile as far as users uses it: three files, NOT_FOUND for any other, UNAVAILABLE when "down". */
+    private static final class FakeStorage extends StorageServiceGrpc.StorageServiceImplBase {
+
+        private static final Map<String, File> FILES = Map.of(
+                PUBLIC_IMAGE, File.newBuilder().setName(PUBLIC_IMAGE).setDetectedContentType("image/png")
+                                  .setVisibility(Visibility.VISIBILITY_PUBLIC).build(),
+                PRIVATE_IMAGE, File.newBuilder().setName(PRIVATE_IMAGE).setDetectedContentType("image/jpeg")
+                                   .setVisibility(Visibility.VISIBILITY_PRIVATE).build(),
+                PUBLIC_PDF, File.newBuilder().setName(PUBLIC_PDF).setDetectedContentType("application/pdf")
+                                .setVisibility(Visibility.VISIBILITY_PUBLIC).build());
+
+        @Override
+        public void getFile(GetFileRequest request, StreamObserver<GetFileResponse> response) {
+            FILE_LOOKUPS.add(ServiceRequestContext.current().request().headers().get(HttpHeaderNames.AUTHORIZATION, "")
+                             + " " + request.getName());
+            if (STORAGE_DOWN.get()) {
+                response.onError(Status.UNAVAILABLE.withDescription("storage is down").asRuntimeException());
+                return;
+            }
+            final File file = FILES.get(request.getName());
+            if (file == null) {
+                response.onError(Status.NOT_FOUND.withDescription("file not found").asRuntimeException());
+                return;
+            }
+            response.onNext(GetFileResponse.newBuilder().setFile(file).build());
+            response.onCompleted();
+        }
+    }
+
     private static final class FakeAuth extends AuthServiceGrpc.AuthServiceImplBase {
 
         private final Map<String, String> usernames = new ConcurrentHashMap<>(Map.of("taken", "x"));
