@@ -181,8 +181,8 @@ public final class BenchMain implements Runnable {
         @Option(names = "--output", defaultValue = "bench/REPORT.md", description = "Default: ${DEFAULT-VALUE}.")
         private Path output;
         @Option(names = "--only", split = ",", paramLabel = "SECTION",
-                description = "Run only these sections (validate, grpc, me, login, refresh, notification, openloop, overload, "
-                              + "cold). Default: all.")
+                description = "Run only these sections (validate, grpc, me, login, refresh, notification, storage, openloop, "
+                              + "overload, cold). Default: all.")
         private List<String> only = new ArrayList<>();
         @Option(names = "--duration", defaultValue = "20s", description = "Measured time of each throughput row. Default: ${DEFAULT-VALUE}.")
         private Duration duration;
@@ -198,6 +198,10 @@ public final class BenchMain implements Runnable {
                 description = "The e-mails per second offered by the notification section, in turn. Default: "
                               + "${DEFAULT-VALUE}.")
         private List<Double> notificationRates;
+        @Option(names = "--storage-size", defaultValue = "1024",
+                description = "The large file of the storage section, in MiB (uploaded and downloaded once; dd writes "
+                              + "and reads as much). Default: ${DEFAULT-VALUE}.")
+        private int storageMebibytes;
         @Option(names = "--cache", defaultValue = "${sys:user.home}/.cache/sextant-bench",
                 description = "Where Keycloak's distribution is kept between runs. Default: ${DEFAULT-VALUE}.")
         private Path cache;
@@ -215,7 +219,8 @@ public final class BenchMain implements Runnable {
             }
             final Path repository = Path.of("").toAbsolutePath();
             final Suite.Options options = new Suite.Options(repository, port, duration, warmup, overload,
-                                                            Set.copyOf(only), cache, List.copyOf(notificationRates));
+                                                            Set.copyOf(only), cache, List.copyOf(notificationRates),
+                                                            storageMebibytes * 1024L * 1024L);
             final Suite suite = new Suite(options, System.out);
             // Ctrl-C or a kill still stops the mesh and the peers
             final Thread cleanup = new Thread(suite::close, "bench-cleanup");
@@ -236,6 +241,9 @@ public final class BenchMain implements Runnable {
             if (options.runs("notification")) {
                 text = ReportFile.update(text, report.notificationMarkdown(), ReportFile.NOTIFICATION_BEGIN,
                                          ReportFile.NOTIFICATION_END);
+            }
+            if (options.runs("storage")) {
+                text = ReportFile.update(text, report.storageMarkdown(), ReportFile.STORAGE_BEGIN, ReportFile.STORAGE_END);
             }
             Files.writeString(output, text, StandardCharsets.UTF_8);
             System.out.println("wrote " + output + " (the run took " + Format.duration(Duration.ofSeconds(

@@ -51,6 +51,8 @@ final class Findings {
     Phased coldStart;
     /** The notification scenario; null when it did not run. */
     NotificationBench.Result notification;
+    /** The storage scenarios; null when they did not run. */
+    StorageBench.Result storage;
     Optional<ProcessStats.Memory> memory = Optional.empty();
     String sextantHashing;
     String keycloakHashing;

@@ -54,6 +54,11 @@ record Report(Machine machine, Findings findings, String reportCommand) {
         return out.toString();
     }
 
+    /** The storage section's part of the report, between its own markers. */
+    String storageMarkdown() {
+        return new StorageReport(machine, findings, reportCommand).markdown();
+    }
+
     /** The notification section's part of the report, between its own markers. */
     String notificationMarkdown() {
         return new NotificationReport(machine, findings, reportCommand).markdown();

@@ -44,7 +44,7 @@ import io.sextant.bench.peer.Nginx;
 final class Suite implements AutoCloseable {
 
     /** The sections, in the order they run; {@code --only} picks some. */
-    static final List<String> SECTIONS = List.of("validate", "grpc", "me", "login", "refresh", "notification", "openloop",
+    static final List<String> SECTIONS = List.of("validate", "grpc", "me", "login", "refresh", "notification", "storage", "openloop",
                                                    "overload", "cold");
     /** The sections that measure Keycloak beside the mesh: it runs only during them. */
     static final Set<String> KEYCLOAK_SECTIONS = Set.of("me", "login", "refresh");
@@ -70,7 +70,7 @@ final class Suite implements AutoCloseable {
 
     /** The command-line choices of a run. */
     record Options(Path repository, int basePort, Duration duration, Duration warmup, Duration overload,
-                   Set<String> only, Path cache, List<Double> notificationRates) {
+                   Set<String> only, Path cache, List<Double> notificationRates, long storageBytes) {
 
         boolean runs(String section) {
             return only.isEmpty() || only.contains(section);
@@ -199,6 +199,7 @@ final class Suite implements AutoCloseable {
                 case "refresh" -> this::refresh;
                 case "overload" -> this::overload;
                 case "notification" -> this::notification;
+                case "storage" -> this::storage;
                 default -> throw new IllegalStateException(section);
             });
         }
@@ -392,6 +393,17 @@ final class Suite implements AutoCloseable {
         } finally {
             stopReplica();
         }
+    }
+
+    /** Storage's scenarios: a large file up and down through the gateway beside dd, then small uploads with wrk. */
+    private void storage() throws Exception {
+        if (!ToolRun.installed("wrk")) {
+            throw new IllegalStateException("wrk is not installed (Debian: apt-get install wrk)");
+        }
+        final String token = account.login();
+        secrets.name(token, "TOKEN");
+        findings.storage = new StorageBench(mesh.gateway(), token, work.resolve("storage"), log)
+                .run(options.storageBytes(), options.warmup, options.duration);
     }
 
     private synchronized void stopReplica() {
