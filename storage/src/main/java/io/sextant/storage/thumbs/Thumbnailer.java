@@ -6,6 +6,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.Locale;
@@ -32,13 +33,20 @@ import net.coobird.thumbnailator.Thumbnails;
  * width and height come from the header before any pixel is decoded and an image above
  * {@link ThumbnailSettings#maxPixels()} is refused; the decoder reads only every n-th pixel of every n-th row
  * (source subsampling), so that the decoded image has fewer than 4×{@value #MAX_SIDE} pixels on its longer
- * side whatever the image's size (an 8000×8000 image decodes to 534×534, not 256 MB); ImageIO's disk cache is
- * off. One thumbnail in the making holds the file's bytes and that decoded image. Thread-safe.
+ * side whatever the image's size (an 8000×8000 image decodes to 534×534, not 256 MB), except lossless and
+ * transparent WebP, which TwelveMonkeys decodes whole and which are therefore refused above
+ * {@link #MAX_WHOLE_DECODE_PIXELS}; ImageIO's disk cache is off. One thumbnail in the making holds the file's bytes and that decoded image. Thread-safe.
  */
 public final class Thumbnailer {
 
     /** The longer side of a thumbnail, at most. */
     public static final int MAX_SIDE = 256;
+
+    /**
+     * The most pixels of an image whose decoder cannot subsample (lossless or transparent WebP): 4096×4096, a
+     * 64 MiB raster.
+     */
+    public static final long MAX_WHOLE_DECODE_PIXELS = 4096L * 4096;
 
     /** The types thumbnails are made of, with the format name their readers announce. */
     private static final Map<String, String> TYPES = Map.of("image/jpeg", "jpeg", "image/png", "png",
@@ -107,6 +115,12 @@ public final class Thumbnailer {
                                                                          + " THUMBNAIL_MAX_PIXELS ("
                                                                          + settings.maxPixels() + ")");
                 }
+                if (pixels > MAX_WHOLE_DECODE_PIXELS && isWebP(reader) && decodedWhole(bytes)) {
+                    throw new ThumbnailException(Reason.TOO_MANY_PIXELS, "the image is " + width + "×" + height
+                                                                         + ", a lossless or transparent WebP,"
+                                                                         + " which is decoded whole: at most "
+                                                                         + MAX_WHOLE_DECODE_PIXELS + " pixels");
+                }
                 final int step = Math.max(1, Math.max(width, height) / (2 * MAX_SIDE));
                 final ImageReadParam param = reader.getDefaultReadParam();
                 param.setSourceSubsampling(step, step, 0, 0);
@@ -117,6 +131,29 @@ public final class Thumbnailer {
         } catch (IOException | RuntimeException e) { // decoders throw unchecked exceptions on broken data too
             throw new ThumbnailException(Reason.UNREADABLE, "the image cannot be read: " + e.getMessage(), e);
         }
+    }
+
+    private static boolean isWebP(ImageReader reader) {
+        return Arrays.stream(reader.getOriginatingProvider().getFormatNames()).anyMatch("webp"::equalsIgnoreCase);
+    }
+
+    /**
+     * Whether a WebP file has a lossless image or an alpha channel ({@code VP8L} or {@code ALPH} chunk), which
+     * TwelveMonkeys' reader decodes into a raster of the whole image whatever the subsampling.
+     */
+    static boolean decodedWhole(byte[] webp) {
+        long at = 12; // after "RIFF", the size and "WEBP"
+        while (at + 8 <= webp.length) {
+            final int i = (int) at;
+            final String chunk = new String(webp, i, 4, StandardCharsets.US_ASCII);
+            if (chunk.equals("VP8L") || chunk.equals("ALPH")) {
+                return true;
+            }
+            final long size = (webp[i + 4] & 0xffL) | (webp[i + 5] & 0xffL) << 8 | (webp[i + 6] & 0xffL) << 16
+                              | (webp[i + 7] & 0xffL) << 24;
+            at += 8 + size + (size & 1);
+        }
+        return false;
     }
 
     /** A reader of one of the supported formats that recognises the bytes, whatever type they were declared as. */

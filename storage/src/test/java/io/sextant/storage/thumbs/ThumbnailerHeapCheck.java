@@ -10,7 +10,7 @@ import javax.imageio.ImageIO;
 
 /**
  * Run by {@link ThumbnailerTest} in a JVM with a small heap: makes the thumbnail of each PNG named and prints
- * its size and the colours of its left and right edge, or the reason it was refused.
+ * its size and the colours of its left and right edge, or the reason it was refused (PNG, or WebP by name).
  */
 public final class ThumbnailerHeapCheck {
 
@@ -22,7 +22,8 @@ public final class ThumbnailerHeapCheck {
         for (String file : args) {
             final Path path = Path.of(file);
             try (InputStream in = Files.newInputStream(path)) {
-                final Thumbnailer.Thumbnail thumbnail = thumbnailer.thumbnail(in, "image/png");
+                final String type = file.endsWith(".webp") ? "image/webp" : "image/png";
+                final Thumbnailer.Thumbnail thumbnail = thumbnailer.thumbnail(in, type);
                 final BufferedImage image = ImageIO.read(new ByteArrayInputStream(thumbnail.png()));
                 System.out.printf("%s: %dx%d left=%06x right=%06x%n", path.getFileName(), image.getWidth(),
                                   image.getHeight(), image.getRGB(10, 128) & 0xffffff,

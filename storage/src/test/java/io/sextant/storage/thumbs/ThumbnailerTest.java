@@ -125,8 +125,24 @@ class ThumbnailerTest {
     }
 
     /**
+     * TwelveMonkeys decodes lossless WebP whole, whatever the subsampling, so a large one is refused from its
+     * header. The fixture: cwebp 1.2.4 {@code -lossless -z 0} of an 8000×8000 PNG, left half red, right half blue
+     * (what {@link TestImages#largePng} makes).
+     */
+    @Test
+    void aLargeLosslessWebPIsRefusedAsItWouldBeDecodedWhole() throws IOException {
+        final Thumbnailer generous = new Thumbnailer(new ThumbnailSettings(ThumbnailSettings.DEFAULT_MAX_BYTES,
+                                                                           100_000_000));
+        try (InputStream in = getClass().getResourceAsStream("large-8000-lossless.webp")) {
+            assertThatThrownBy(() -> generous.thumbnail(in, "image/webp")).isInstanceOf(ThumbnailException.class)
+                    .hasMessageContaining("8000×8000").hasMessageContaining("lossless")
+                    .extracting(e -> ((ThumbnailException) e).reason()).isEqualTo(Reason.TOO_MANY_PIXELS);
+        }
+    }
+
+    /**
      * In a JVM of 128 MB (an 8000×8000 image decoded whole would need 192 MB): the image's thumbnail is made
-     * from a subsampled decode, and the pixel bomb is refused.
+     * from a subsampled decode, the pixel bomb and a large lossless WebP are refused.
      */
     @Test
     void memoryStaysBoundedInASmallHeap(@TempDir Path dir) throws Exception {
@@ -134,17 +150,22 @@ class ThumbnailerTest {
         final Path bomb = dir.resolve("bomb.png");
         Files.write(large, TestImages.largePng(8000, 8000));
         Files.write(bomb, TestImages.pngClaiming(100_000, 100_000));
+        final Path webp = dir.resolve("large.webp");
+        try (InputStream in = getClass().getResourceAsStream("large-8000-lossless.webp")) {
+            Files.copy(in, webp);
+        }
         final Path output = dir.resolve("output.txt");
         final Process child = new ProcessBuilder(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx128m",
                 "-cp", System.getProperty("java.class.path"), ThumbnailerHeapCheck.class.getName(),
-                large.toString(), bomb.toString())
+                large.toString(), bomb.toString(), webp.toString())
                 .redirectErrorStream(true).redirectOutput(output.toFile()).start();
         assertThat(child.waitFor(120, TimeUnit.SECONDS)).isTrue();
         final String printed = Files.readString(output, StandardCharsets.UTF_8);
         assertThat(child.exitValue()).as(printed).isZero();
         assertThat(printed).contains("large.png: 256x256 left=ff0000 right=0000ff")
-                .contains("bomb.png: TOO_MANY_PIXELS");
+                .contains("bomb.png: TOO_MANY_PIXELS").contains("large.webp: TOO_MANY_PIXELS")
+                .contains("a lossless or transparent WebP"); // the child's console may not print '×'
     }
 
     @Test
