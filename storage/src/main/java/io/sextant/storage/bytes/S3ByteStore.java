@@ -64,6 +64,8 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * than the grace period. Times are the store's, compared with this process's clock: keep the grace period
  * well above any clock skew.
  *
+ * <p>The store is thread-safe; each {@link Upload} is used by one thread at a time.
+ *
  * <p>Checksums are sent only where S3 requires them ({@code WHEN_REQUIRED}): several S3-compatible stores
  * refuse the SDK's newer default trailing checksums. Payloads are still signed (SigV4) and, over https,
  * protected by TLS.

@@ -19,7 +19,9 @@ import java.util.concurrent.TimeUnit;
  * {@code java -Xmx256m -jar}. Use {@link #shared()}: one server for all tests of a JVM, stopped when it exits;
  * each test uses keys of its own.
  *
- * <p>S3Mock does not check signatures, so any access key works; it keeps its objects under a temporary folder.
+ * <p>S3Mock does not check signatures, so any access key works. It keeps its objects under {@code root} (the
+ * shared one: {@code target/s3mock/data-*}, which S3Mock removes when it stops) and its log in
+ * {@code target/s3mock/s3mock-<port>.log}.
  */
 public final class S3MockServer implements AutoCloseable {
 
@@ -41,7 +43,7 @@ public final class S3MockServer implements AutoCloseable {
     public static synchronized S3MockServer shared() {
         if (shared == null) {
             try {
-                shared = start(Files.createTempDirectory("s3mock"), BUCKET);
+                shared = start(Files.createTempDirectory(jar().getParent(), "data-"), BUCKET);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -53,13 +55,9 @@ public final class S3MockServer implements AutoCloseable {
 
     /** Starts S3Mock keeping its files under {@code root}, with {@code buckets} created, and waits until it answers. */
     public static S3MockServer start(Path root, String... buckets) throws IOException {
-        final Path jar = Path.of(System.getProperty("s3mock.jar", "target/s3mock/s3mock.jar"));
-        if (!Files.isRegularFile(jar)) {
-            throw new IllegalStateException(jar.toAbsolutePath() + " is missing: run the tests through Maven, whose"
-                                            + " process-test-resources phase copies S3Mock there");
-        }
+        final Path jar = jar();
         final int port = freePort();
-        final Path log = Files.createTempFile("s3mock-" + port + "-", ".log");
+        final Path log = jar.resolveSibling("s3mock-" + port + ".log");
         final Process process = new ProcessBuilder(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
                 "-XX:TieredStopAtLevel=1", "-jar", jar.toString(),
@@ -75,6 +73,16 @@ public final class S3MockServer implements AutoCloseable {
         final S3MockServer server = new S3MockServer(process, URI.create("http://127.0.0.1:" + port), log);
         server.awaitReady();
         return server;
+    }
+
+    /** The S3Mock jar: {@code -Ds3mock.jar}, by default where Maven copies it. */
+    private static Path jar() {
+        final Path jar = Path.of(System.getProperty("s3mock.jar", "target/s3mock/s3mock.jar")).toAbsolutePath();
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar + " is missing: run the tests through Maven, whose"
+                                            + " process-test-resources phase copies S3Mock there");
+        }
+        return jar;
     }
 
     /** The server's http URL (S3_ENDPOINT). */
