@@ -191,8 +191,8 @@ public final class Folders {
     }
 
     private static void lockTree(Handle handle, String owner) {
-        handle.createQuery("SELECT pg_advisory_xact_lock(hashtext('storage-folders:' || :owner))")
-              .bind("owner", owner).mapTo(Object.class).one();
+        handle.createQuery("SELECT 1 FROM pg_advisory_xact_lock(hashtext('storage-folders:' || :owner))")
+              .bind("owner", owner).mapTo(Integer.class).one();
     }
 
     private static void unique(Runnable write, String displayName) {
