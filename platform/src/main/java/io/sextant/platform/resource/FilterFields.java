@@ -213,7 +213,7 @@ public final class FilterFields {
             }
             final String digits = text.substring(start, pos);
             final int length = digits.startsWith("-") ? digits.length() - 1 : digits.length();
-            if (length == 0 || length > 18 || pos < text.length() && Character.isLetterOrDigit(text.charAt(pos))) {
+            if (length == 0 || length > 18 || pos < text.length() && !Character.isWhitespace(text.charAt(pos))) {
                 throw bad(valueAt, name + " takes a whole number of at most 18 digits (without quotes)");
             }
             return Long.valueOf(digits);
