@@ -75,6 +75,13 @@ class StorageServiceIT {
     }
 
     @Test
+    void itServesHealthReadinessMetricsAndDocs() {
+        io.sextant.platform.testing.ServiceSmoke.assertOperable(storage.server);
+        assertThat(io.sextant.platform.testing.TestServers.get(storage.server.port(), "/metrics").body())
+                .contains("sextant_storage_missing_bytes_total").contains("sextant_storage_files_missing_bytes");
+    }
+
+    @Test
     void anUploadIsStoredDurablyAndDownloadsWholeOrInRanges() throws Exception {
         final byte[] data = bytes(3 * 1024 * 1024 + 17, 1);
         final File file = upload(owner, meta("big.bin").setSizeBytes(data.length).setSha256(sha256(data)).build(), data);
