@@ -9,6 +9,7 @@ import static io.sextant.storage.StorageTesting.meta;
 import static io.sextant.storage.StorageTesting.upload;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.AfterAll;
@@ -66,8 +67,8 @@ class AccessIT {
         storage.close();
     }
 
-    /** What a caller can do with a file: read, change, delete, manage (-1: NOT_FOUND at read). */
-    private record Can(boolean read, boolean write, boolean delete, boolean manage) {}
+    /** What a caller can do with a file: read (else NOT_FOUND), change, manage its permissions and links. */
+    private record Can(boolean read, boolean write, boolean manage) {}
 
     private static Can probe(StorageServiceBlockingStub stub, File file) {
         final boolean read = attempt(() -> stub.getFile(GetFileRequest.newBuilder().setName(file.getName()).build()));
@@ -83,8 +84,8 @@ class AccessIT {
                                                                           .setName(file.getName()).build()))
                                & attempt(() -> stub.listShareLinks(ListShareLinksRequest.newBuilder()
                                                                        .setParent(file.getName()).build()));
-        // deleting is probed last, by the caller's right: on a copy-free check it would remove the file
-        return new Can(read, write, false, manage);
+        // deleting is probed apart (deletes): it would remove the file
+        return new Can(read, write, manage);
     }
 
     /** Whether the call succeeds: NOT_FOUND for what cannot be read, PERMISSION_DENIED for the rest. */
@@ -127,13 +128,13 @@ class AccessIT {
         final StorageServiceBlockingStub filesRead = storage.blocking(storage.token(storage.newUser(), "files.read"));
         final StorageServiceBlockingStub filesWrite = storage.blocking(storage.token(storage.newUser(), "files.write"));
 
-        assertThat(probe(owner, file)).isEqualTo(new Can(true, true, false, true));
-        assertThat(probe(readerStub, file)).isEqualTo(new Can(true, false, false, false));
-        assertThat(probe(writerStub, file)).isEqualTo(new Can(true, true, false, false));
-        assertThat(probe(deleterStub, file)).isEqualTo(new Can(true, true, false, false));
-        assertThat(probe(stranger, file)).isEqualTo(new Can(false, false, false, false));
-        assertThat(probe(filesRead, file)).isEqualTo(new Can(true, false, false, false));
-        assertThat(probe(filesWrite, file)).isEqualTo(new Can(true, true, false, true));
+        assertThat(probe(owner, file)).isEqualTo(new Can(true, true, true));
+        assertThat(probe(readerStub, file)).isEqualTo(new Can(true, false, false));
+        assertThat(probe(writerStub, file)).isEqualTo(new Can(true, true, false));
+        assertThat(probe(deleterStub, file)).isEqualTo(new Can(true, true, false));
+        assertThat(probe(stranger, file)).isEqualTo(new Can(false, false, false));
+        assertThat(probe(filesRead, file)).isEqualTo(new Can(true, false, false));
+        assertThat(probe(filesWrite, file)).isEqualTo(new Can(true, true, true));
 
         // a stranger cannot tell the file exists: the same NOT_FOUND as for no file at all
         assertThat(code(failure(() -> stranger.deleteFile(DeleteFileRequest.newBuilder().setName(file.getName()).build()))))
@@ -164,7 +165,7 @@ class AccessIT {
 
         owner.grantFolderPermission(GrantFolderPermissionRequest.newBuilder().setName(top.getName())
                                             .setUser("users/" + friend).setAccessLevel(AccessLevel.ACCESS_LEVEL_READ).build());
-        assertThat(probe(friendStub, inside)).isEqualTo(new Can(true, false, false, false));
+        assertThat(probe(friendStub, inside)).isEqualTo(new Can(true, false, false));
         assertThat(probe(friendStub, outside).read()).isFalse();
         assertThat(friendStub.getFolder(GetFolderRequest.newBuilder().setName(deep.getName()).build()).getFolder()
                              .getName()).isEqualTo(deep.getName());
@@ -176,7 +177,7 @@ class AccessIT {
         grant(inside, friend, AccessLevel.ACCESS_LEVEL_READ);
         owner.grantFolderPermission(GrantFolderPermissionRequest.newBuilder().setName(deep.getName())
                                             .setUser("users/" + friend).setAccessLevel(AccessLevel.ACCESS_LEVEL_DELETE).build());
-        assertThat(probe(friendStub, inside)).isEqualTo(new Can(true, true, false, false));
+        assertThat(probe(friendStub, inside)).isEqualTo(new Can(true, true, false));
         assertThat(deletes(friendStub, inside)).isTrue();
     }
 
@@ -206,6 +207,19 @@ class AccessIT {
         // revoking what is not there changes nothing
         owner.revokeFilePermission(RevokeFilePermissionRequest.newBuilder().setName(file.getName())
                                                               .setUser("users/" + friend).build());
+    }
+
+    @Test
+    void aGrantIsRefusedWhenUsersRefusesTheServiceItsLookup() throws Exception {
+        try (StorageTesting misconfigured = new StorageTesting(TestPostgres.newDatabase("storage"), Map.of(), List.of())) {
+            final String me = misconfigured.newUser();
+            final File file = upload(misconfigured.async(misconfigured.token(me)), meta("x").build(), bytes(10, 1));
+            final var refused = failure(() -> misconfigured.blocking(misconfigured.token(me)).grantFilePermission(
+                    GrantFilePermissionRequest.newBuilder().setName(file.getName()).setUser("users/" + misconfigured.newUser())
+                                              .setAccessLevel(AccessLevel.ACCESS_LEVEL_READ).build()));
+            assertThat(code(refused)).isEqualTo(Status.Code.UNAVAILABLE);
+            assertThat(io.sextant.platform.testing.GrpcErrors.errorInfo(refused).getReason()).isEqualTo("USER_LOOKUP_REFUSED");
+        }
     }
 
     @Test

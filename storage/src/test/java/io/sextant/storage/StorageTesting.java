@@ -63,9 +63,14 @@ final class StorageTesting implements AutoCloseable {
     SextantServer server;
 
     StorageTesting(DbConfig db, Map<String, String> overrides) throws Exception {
+        this(db, overrides, List.of("users.read"));
+    }
+
+    /** As the other, with the permissions auth gives the service's own token (users.read in a correct mesh). */
+    StorageTesting(DbConfig db, Map<String, String> overrides, List<String> servicePermissions) throws Exception {
         this.db = db;
         this.directory = Files.createTempDirectory("storage-it");
-        auth = new TestTokenExchange(keys, "storage", SERVICE_SECRET, List.of("users.read"));
+        auth = new TestTokenExchange(keys, "storage", SERVICE_SECRET, servicePermissions);
         final Clock clock = Clock.systemUTC();
         users = SextantServer.builder(TestServers.config("users"))
                              .grpcService(new KnownUsers(knownUsers))
