@@ -174,6 +174,21 @@ class StorageServiceIT {
         final var noFilename = failure(() -> upload(owner, meta("").build(), data));
         assertThat(code(noFilename)).isEqualTo(Status.Code.INVALID_ARGUMENT);
 
+        // a chunk the contract refuses (empty) mid-stream: the platform closes the call, the upload is undone
+        final var emptyChunk = failure(() -> StorageTesting.send(owner, List.of(
+                io.sextant.storage.v1.UploadFileRequest.newBuilder().setMetadata(meta("b.bin")).build(),
+                io.sextant.storage.v1.UploadFileRequest.newBuilder()
+                        .setData(com.google.protobuf.ByteString.copyFrom(data)).build(),
+                io.sextant.storage.v1.UploadFileRequest.newBuilder()
+                        .setData(com.google.protobuf.ByteString.EMPTY).build()).iterator(), true));
+        assertThat(code(emptyChunk)).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        io.sextant.platform.testing.Poll.until(() -> {
+            assertThat(pending()).isZero();
+            try (Stream<Path> parts = Files.list(storage.directory.resolve("tmp"))) {
+                assertThat(parts).isEmpty();
+            }
+        });
+
         assertThat(files()).isEqualTo(before);
         assertThat(pending()).isZero();
         try (Stream<Path> parts = Files.list(storage.directory.resolve("tmp"))) {
