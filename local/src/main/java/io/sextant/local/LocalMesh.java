@@ -75,7 +75,7 @@ public final class LocalMesh implements AutoCloseable {
      * {@code secrets.properties} (SERVICE_SECRET_&lt;NAME&gt;), its SERVICE_SECRET, and auth the
      * secret's SHA-256. A service that starts calling as itself is added here.
      */
-    static final Map<String, String> SERVICE_ACCOUNTS = Map.of("notification", "users.read");
+    static final Map<String, String> SERVICE_ACCOUNTS = Map.of("notification", "users.read", "storage", "users.read");
 
     /** The gateway's metrics port is the base port plus this: 9000 beside 8000-8005. */
     static final int METRICS_PORT_OFFSET = 1000;
@@ -188,6 +188,11 @@ public final class LocalMesh implements AutoCloseable {
                     // e-mails' one-click unsubscribe links point at the gateway, which serves them without sign-in
                     putUnlessSet(values, Map.of("UNSUBSCRIBE_URL", "http://localhost:" + ports.get("gateway")
                                                                    + "/v1/notifications:unsubscribe"));
+                }
+                if (name.equals("storage")) {
+                    // the bytes of files live beside the mesh's other data
+                    putUnlessSet(values, Map.of("STORAGE_DIR", dataDirectory.resolve("storage").toString(),
+                                                "PUBLIC_URL", "http://localhost:" + ports.get("gateway")));
                 }
                 if (SERVICE_ACCOUNTS.containsKey(name)) {
                     values.put("SERVICE_SECRET", serviceSecret(secrets, name));
@@ -335,7 +340,7 @@ public final class LocalMesh implements AutoCloseable {
             case "auth" -> e -> AuthServer.newServer(AuthConfig.read(e));
             case "users" -> e -> UsersServer.newServer(UsersServer.readConfig(e));
             case "notification" -> e -> NotificationServer.newServer(NotificationServer.readConfig(e));
-            case "storage" -> e -> StorageServer.SERVICE.newServer(StorageServer.SERVICE.readConfig(e));
+            case "storage" -> e -> StorageServer.newServer(StorageServer.readConfig(e));
             case "monitoring" -> e -> MonitoringServer.SERVICE.newServer(MonitoringServer.SERVICE.readConfig(e));
             default -> throw new IllegalArgumentException(name);
         };

@@ -14,7 +14,6 @@ import io.sextant.platform.server.NotBuiltService;
 import io.sextant.platform.server.SextantServer;
 import io.sextant.platform.testing.ServiceSmoke;
 import io.sextant.platform.testing.TestPostgres;
-import io.sextant.storage.StorageServer;
 
 /**
  * The contract every service whose RPCs are not built yet keeps, run for each of them as its main
@@ -24,7 +23,7 @@ import io.sextant.storage.StorageServer;
 class NotBuiltServicesIT {
 
     static Stream<Named<NotBuiltService>> services() {
-        return Stream.of(StorageServer.SERVICE, MonitoringServer.SERVICE)
+        return Stream.of(MonitoringServer.SERVICE)
                      .map(service -> Named.of(service.name(), service));
     }
 

@@ -1,12 +1,8 @@
 package io.sextant.notification;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.sextant.platform.error.Errors;
-import io.sextant.platform.error.ServiceException;
 import io.sextant.platform.grpc.ServiceClient;
 import io.sextant.platform.identity.ServiceIdentity;
 import io.sextant.users.v1.GetUserRequest;
@@ -21,15 +17,13 @@ import io.sextant.users.v1.UsersServiceGrpc.UsersServiceBlockingStub;
  */
 final class UserDirectory {
 
-    private static final Logger log = LoggerFactory.getLogger(UserDirectory.class);
-
     private final UsersServiceBlockingStub users;
-    private final String subject;
+    private final ServiceIdentity identity;
 
     /** GetUser over the platform's client of users, each call carrying the service's own token. */
     UserDirectory(ServiceClient usersClient, ServiceIdentity identity) {
         this.users = usersClient.clientBuilder().decorator(identity.asService()).build(UsersServiceBlockingStub.class);
-        this.subject = identity.subject();
+        this.identity = identity;
     }
 
     /**
@@ -41,25 +35,12 @@ final class UserDirectory {
         try {
             user = users.getUser(GetUserRequest.newBuilder().setName(userName).build()).getUser();
         } catch (StatusRuntimeException e) {
-            final ServiceException noToken = ServiceIdentity.refusal(e);
-            if (noToken != null) {
-                throw Errors.unavailable(noToken.reason(), field + ": " + userName + " cannot be resolved now: "
-                                                           + noToken.getMessage());
+            if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+                throw Errors.invalidField(field, "there is no user " + userName);
             }
-            final Status.Code code = e.getStatus().getCode();
-            if (code == Status.Code.PERMISSION_DENIED || code == Status.Code.UNAUTHENTICATED) {
-                // not the caller's doing: the mesh is configured wrong
-                log.error("The users service refused GetUser to {} ({}: {}); auth's SERVICE_ACCOUNT_NOTIFICATION_PERMISSIONS"
-                          + " must include users.read", subject, code, e.getStatus().getDescription());
-            }
-            throw switch (code) {
-                case NOT_FOUND -> Errors.invalidField(field, "there is no user " + userName);
-                case PERMISSION_DENIED, UNAUTHENTICATED -> Errors.unavailable(
-                        "RECIPIENT_LOOKUP_REFUSED", field + ": the users service refused to resolve " + userName + " for "
-                                                    + subject + " (" + code + "); the operators must give it users.read");
-                default -> Errors.unavailable("USERS_UNAVAILABLE", field + ": the users service could not resolve "
-                                                                   + userName + " (" + code + "); try again");
-            };
+            throw identity.failure(e, field + ": resolving " + userName, "users", "users.read",
+                                   "SERVICE_ACCOUNT_NOTIFICATION_PERMISSIONS", "RECIPIENT_LOOKUP_REFUSED",
+                                   "USERS_UNAVAILABLE");
         }
         final String address = channel.equals("SMS") ? user.getPhone() : user.getEmail();
         if (address.isEmpty()) {

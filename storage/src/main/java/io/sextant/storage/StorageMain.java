@@ -8,6 +8,6 @@ public final class StorageMain {
     private StorageMain() {}
 
     public static void main(String[] args) {
-        Launcher.run(StorageServer.SERVICE::readConfig, StorageServer.SERVICE::newServer);
+        Launcher.run(StorageServer::readConfig, StorageServer::newServer);
     }
 }

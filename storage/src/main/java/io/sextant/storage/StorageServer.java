@@ -1,18 +1,90 @@
 package io.sextant.storage;
 
-import io.sextant.storage.v1.StorageServiceGrpc;
-import io.sextant.platform.server.NotBuiltService;
+import java.time.Clock;
+import java.time.Duration;
+
+import io.sextant.platform.config.Env;
+import io.sextant.platform.db.Database;
+import io.sextant.platform.grpc.ServiceClient;
+import io.sextant.platform.identity.ServiceIdentity;
+import io.sextant.platform.identity.TokenVerifier;
+import io.sextant.platform.jobs.ScheduledJobs;
+import io.sextant.platform.server.SextantServer;
+import io.sextant.storage.bytes.ByteStore;
+import io.sextant.storage.bytes.LocalByteStore;
+import io.sextant.users.v1.UsersServiceGrpc;
 
 /**
- * Wires the storage service: what {@link StorageMain} runs and what the tests start. Until the storage
- * issue builds its RPCs (files, folders, sharing, thumbnails), it is the platform's skeleton: its own database, its contract,
- * health, metrics and docs, and every RPC answering UNIMPLEMENTED (NOT_BUILT_YET).
+ * Wires the storage service: what {@link StorageMain} runs and what the tests start. It owns its
+ * database (migrated at start) and its byte store (STORAGE_BACKEND), verifies callers' tokens
+ * against auth's keys and revocations, checks grantees with the users service as itself
+ * ({@link ServiceIdentity}: SERVICE_SECRET exchanged at auth), and sweeps abandoned uploads.
  */
 public final class StorageServer {
 
-    /** The service on PORT (8004 by default). */
-    public static final NotBuiltService SERVICE = new NotBuiltService(
-            "storage", 8004, new StorageServiceGrpc.StorageServiceImplBase() { }, "the storage issue (files, folders, sharing, thumbnails)");
-
     private StorageServer() {}
+
+    /** The service's settings from the environment (PORT defaults to 8004). */
+    public static StorageConfig readConfig(Env env) {
+        return StorageConfig.read(env);
+    }
+
+    /** Opens (and migrates) the database and the byte store and builds the server; {@code start()} it. */
+    public static SextantServer newServer(StorageConfig config) {
+        return newServer(config, null);
+    }
+
+    /**
+     * As {@link #newServer(StorageConfig)}, verifying tokens with {@code verifier} instead of auth's
+     * published keys and revocations (when it is null, those).
+     */
+    public static SextantServer newServer(StorageConfig config, TokenVerifier verifier) {
+        final SextantServer.Builder builder = SextantServer.builder(config.common());
+        final Database db = Database.open("storage", config.common().db(), builder.registry());
+        builder.database(db);
+        final ByteStore bytes = byteStore(config);
+        builder.closeOnStop(bytes);
+
+        final ServiceClient users = ServiceClient.builder("users", config.usersTarget(),
+                                                          UsersServiceGrpc.getServiceDescriptor())
+                                                 .deadline(config.usersDeadline())
+                                                 .build();
+        builder.closeOnStop(users);
+        // grantees are checked as services/storage, not with the caller's token
+        final ServiceIdentity identity = ServiceIdentity.exchanging("storage", config.secret(),
+                                                                    config.common().authTarget(), Clock.systemUTC());
+        builder.closeOnStop(identity);
+
+        final Quotas quotas = new Quotas(db.jdbi(), config.quotaBytes(), config.quotaFiles());
+        final FileCatalog catalog = new FileCatalog(db.jdbi(), bytes, quotas);
+        final Sweeper sweeper = new Sweeper(db.jdbi(), bytes, quotas, config.pendingGrace(), builder.registry());
+        final ScheduledJobs jobs = ScheduledJobs.on("storage-jobs")
+                .every("sweep-uploads", config.sweepInterval(), config.sweepInterval(), sweeper::sweep)
+                .every("check-bytes", Duration.ofMinutes(1).compareTo(config.checkInterval()) < 0
+                                      ? Duration.ofMinutes(1) : config.checkInterval(),
+                       config.checkInterval(), sweeper::checkBytes)
+                .every("purge-request-ids", Duration.ofMinutes(10), Duration.ofHours(1), sweeper::purgeRequestIds);
+        builder.closeOnStop(jobs);
+        builder.grpcService(new StorageServiceImpl(
+                new Uploads(db.jdbi(), bytes, quotas, config.maxFileBytes()),
+                new Downloads(db.jdbi(), bytes, builder.registry()), catalog,
+                new Folders(db.jdbi(), catalog, quotas), new Grants(db.jdbi(), new UserDirectory(users, identity)),
+                new ShareLinks(db.jdbi(), config.publicUrl()), quotas));
+        if (verifier == null) {
+            builder.remoteIdentity();
+        } else {
+            builder.verifier(verifier);
+        }
+        return builder.build();
+    }
+
+    /** The byte store STORAGE_BACKEND names. */
+    static ByteStore byteStore(StorageConfig config) {
+        return switch (config.backend()) {
+            case "local" -> new LocalByteStore(config.directory());
+            // the S3 backend plugs in here (S3ByteStore, its settings in StorageConfig)
+            default -> throw new IllegalStateException("STORAGE_BACKEND=" + config.backend()
+                                                       + " is not available in this build; use local");
+        };
+    }
 }

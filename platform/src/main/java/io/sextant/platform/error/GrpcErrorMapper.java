@@ -12,6 +12,7 @@ import com.google.rpc.RetryInfo;
 import com.google.rpc.ErrorInfo;
 
 import com.linecorp.armeria.common.RequestContext;
+import com.linecorp.armeria.common.ResponseCompleteException;
 import com.linecorp.armeria.common.grpc.GoogleGrpcExceptionHandlerFunction;
 import com.linecorp.armeria.common.grpc.GrpcExceptionHandlerFunction;
 
@@ -54,6 +55,13 @@ public final class GrpcErrorMapper implements GoogleGrpcExceptionHandlerFunction
             final Status status = Status.fromThrowable(cause);
             return statusProto(status.getCode(), status.getCode().name(),
                                status.getDescription() == null ? status.getCode().name() : status.getDescription(),
+                               domain);
+        }
+        if (cause instanceof ResponseCompleteException) {
+            // the service answered before the client finished sending (a client stream refused or
+            // answered early): what the client still sends has nowhere to go, which is not an error
+            log.debug("{} {} answered before its request ended", ctx.method(), ctx.path());
+            return statusProto(Status.Code.CANCELLED, Status.Code.CANCELLED.name(), "the call was already answered",
                                domain);
         }
         // the client went away, time ran out, the request was too large: not a bug of the service

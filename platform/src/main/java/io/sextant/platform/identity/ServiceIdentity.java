@@ -271,6 +271,34 @@ public final class ServiceIdentity implements AutoCloseable {
         return null;
     }
 
+    /**
+     * The error to answer when a call this service made as itself failed other than with a NOT_FOUND
+     * (which the caller tells its own way): UNAVAILABLE with the reason of {@link #refusal} when the
+     * service had no token; when the target refused the service (PERMISSION_DENIED, UNAUTHENTICATED:
+     * the mesh is configured wrong, not the caller's doing) a logged error naming {@code setting} and
+     * UNAVAILABLE {@code refusedReason}; else UNAVAILABLE {@code unavailableReason}.
+     *
+     * @param what     what was being done, for the messages: {@code "recipient: resolve users/…"}
+     * @param target   the service called, e.g. {@code users}
+     * @param setting  auth's setting that grants the permission, e.g. {@code SERVICE_ACCOUNT_STORAGE_PERMISSIONS}
+     */
+    public ServiceException failure(StatusRuntimeException callFailure, String what, String target, String permission,
+                                    String setting, String refusedReason, String unavailableReason) {
+        final ServiceException noToken = refusal(callFailure);
+        if (noToken != null) {
+            return Errors.unavailable(noToken.reason(), what + " is not possible now: " + noToken.getMessage());
+        }
+        final Status.Code code = callFailure.getStatus().getCode();
+        if (code == Status.Code.PERMISSION_DENIED || code == Status.Code.UNAUTHENTICATED) {
+            log.error("The {} service refused {} ({}: {}); auth's {} must include {}", target, subject, code,
+                      callFailure.getStatus().getDescription(), setting, permission);
+            return Errors.unavailable(refusedReason, what + ": the " + target + " service refused it to " + subject
+                                                     + " (" + code + "); the operators must give it " + permission);
+        }
+        return Errors.unavailable(unavailableReason, what + ": the " + target + " service did not answer (" + code
+                                                     + "); try again");
+    }
+
     private static Throwable unwrap(Throwable failure) {
         Throwable t = failure;
         while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {

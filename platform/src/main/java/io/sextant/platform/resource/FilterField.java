@@ -6,8 +6,8 @@ import java.util.function.UnaryOperator;
 
 /**
  * One field a {@code filter} may name: its name, its type, the operators it takes and the SQL of a
- * comparison on it. Made with {@link #string}, {@link #bool}, {@link #timestamp} or
- * {@link #enumeration}, then narrowed with the {@code with...} methods.
+ * comparison on it. Made with {@link #string}, {@link #bool}, {@link #timestamp},
+ * {@link #integer} or {@link #enumeration}, then narrowed with the {@code with...} methods.
  *
  * @param values the values of an enum field (what the filter writes without quotes)
  */
@@ -23,7 +23,9 @@ public record FilterField(String name, Type type, List<Operator> operators, Cond
         /** An RFC 3339 time in double quotes, years 0001 to 9999 in UTC; bound as an OffsetDateTime. */
         TIMESTAMP,
         /** One of a fixed set of words, without quotes; bound as a String. */
-        ENUM
+        ENUM,
+        /** A whole number (at most 18 digits, optionally negative), without quotes; bound as a Long. */
+        INTEGER
     }
 
     /** A comparison operator, as the filter writes it and as SQL does. */
@@ -89,6 +91,11 @@ public record FilterField(String name, Type type, List<Operator> operators, Cond
     /** A time, compared with any operator. */
     public static FilterField timestamp(String name, String column) {
         return new FilterField(name, Type.TIMESTAMP, Operator.ALL, column(column), UnaryOperator.identity(), List.of());
+    }
+
+    /** A whole number ({@code size_bytes >= 1048576}), compared with any operator. */
+    public static FilterField integer(String name, String column) {
+        return new FilterField(name, Type.INTEGER, Operator.ALL, column(column), UnaryOperator.identity(), List.of());
     }
 
     /** One of {@code values} (written without quotes, e.g. {@code state = SENT}), with {@code =} or {@code !=}. */

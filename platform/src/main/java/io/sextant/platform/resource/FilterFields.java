@@ -101,6 +101,7 @@ public final class FilterFields {
             case BOOL -> field.name() + " " + String.join("|", operators) + " true|false";
             case TIMESTAMP -> field.name() + " " + String.join("|", operators) + " \"<RFC 3339 time>\"";
             case ENUM -> field.name() + " " + String.join("|", operators) + " " + String.join("|", field.values());
+            case INTEGER -> field.name() + " " + String.join("|", operators) + " <integer>";
         };
     }
 
@@ -159,7 +160,7 @@ public final class FilterFields {
                 throw bad(opAt, name + " takes " + allowed + switch (field.type()) {
                     case STRING -> " and a string in double quotes";
                     case ENUM -> " and one of " + Lists.or(field.values());
-                    case BOOL, TIMESTAMP -> "";
+                    case BOOL, TIMESTAMP, INTEGER -> "";
                 });
             }
             final Object value = switch (field.type()) {
@@ -179,6 +180,7 @@ public final class FilterFields {
                     yield word;
                 }
                 case TIMESTAMP -> time(name, valueAt);
+                case INTEGER -> integer(name, valueAt);
             };
             conditions.add(field.condition().sql(op.sql(), bind(value)));
         }
@@ -198,6 +200,23 @@ public final class FilterFields {
                 throw bad(valueAt, name + " takes a time from year 0001 to 9999 (UTC), not \"" + value + "\"");
             }
             return OffsetDateTime.ofInstant(time, ZoneOffset.UTC);
+        }
+
+        /** A whole number without quotes: an optional '-', then 1 to 18 ASCII digits (no overflow). */
+        private Long integer(String name, int valueAt) {
+            final int start = pos;
+            if (pos < text.length() && text.charAt(pos) == '-') {
+                pos++;
+            }
+            while (pos < text.length() && text.charAt(pos) >= '0' && text.charAt(pos) <= '9') {
+                pos++;
+            }
+            final String digits = text.substring(start, pos);
+            final int length = digits.startsWith("-") ? digits.length() - 1 : digits.length();
+            if (length == 0 || length > 18 || pos < text.length() && !Character.isWhitespace(text.charAt(pos))) {
+                throw bad(valueAt, name + " takes a whole number of at most 18 digits (without quotes)");
+            }
+            return Long.valueOf(digits);
         }
 
         private String bind(Object value) {

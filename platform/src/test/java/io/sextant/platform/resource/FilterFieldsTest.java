@@ -62,6 +62,19 @@ class FilterFieldsTest {
     }
 
     @Example
+    void integersAreWholeNumbersWithoutQuotes() {
+        final FilterFields sizes = FilterFields.of(FilterField.integer("size_bytes", "t.size"));
+        final SqlFilter filter = sizes.parse("size_bytes >= 1048576 AND size_bytes < -1 AND size_bytes != 0");
+        assertThat(filter.sql()).isEqualTo("t.size >= :f0 AND t.size < :f1 AND t.size <> :f2");
+        assertThat(filter.parameters()).containsEntry("f0", 1_048_576L).containsEntry("f1", -1L).containsEntry("f2", 0L);
+        for (String bad : List.of("size_bytes > \"1\"", "size_bytes > 1.5", "size_bytes > 12a", "size_bytes > -",
+                                  "size_bytes > 1234567890123456789", "size_bytes > ")) {
+            assertThatThrownBy(() -> sizes.parse(bad)).as(bad).isInstanceOfSatisfying(ServiceException.class, e ->
+                    assertThat(e.getMessage()).contains("size_bytes takes a whole number of at most 18 digits"));
+        }
+    }
+
+    @Example
     void errorsSayWhatAndWhere() {
         assertInvalid("colour = \"red\"", "unknown field 'colour': filter on name, done, create_time, state, tag or"
                                           + " domain at position 1; " + FILTER.expected());
