@@ -12,18 +12,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import com.google.api.HttpBody;
-import com.google.protobuf.InvalidProtocolBufferException;
 
 import com.linecorp.armeria.common.AggregatedHttpResponse;
 import com.linecorp.armeria.common.HttpData;
 import com.linecorp.armeria.common.HttpHeaderNames;
-import com.linecorp.armeria.common.HttpHeaders;
 import com.linecorp.armeria.common.HttpResponseWriter;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.ResponseHeaders;
 import com.linecorp.armeria.common.grpc.GrpcJsonMarshaller;
-import com.linecorp.armeria.common.grpc.protocol.GrpcHeaderNames;
 import com.linecorp.armeria.common.util.SafeCloseable;
 import com.linecorp.armeria.server.ServiceRequestContext;
 
@@ -33,8 +30,7 @@ import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.Status;
-import io.sextant.gateway.errors.ExceptionToGrpcStatus;
-import io.sextant.gateway.errors.RestErrorBody;
+import io.sextant.gateway.streaming.CallEnds.Failure;
 
 /**
  * One server-streaming RPC called over HTTP: the gRPC server call that the gateway's interceptors (the
@@ -54,9 +50,6 @@ import io.sextant.gateway.errors.RestErrorBody;
 final class RestStreamCall<Q, R> extends ServerCall<Q, R> {
 
     private static final Logger log = LoggerFactory.getLogger(RestStreamCall.class);
-    private static final Metadata.Key<byte[]> STATUS_DETAILS =
-            Metadata.Key.of("grpc-status-details-bin", Metadata.BINARY_BYTE_MARSHALLER);
-    private static final ExceptionToGrpcStatus EXCEPTIONS = new ExceptionToGrpcStatus();
 
     /** Ready for another message while fewer than this many are written and not yet consumed. */
     static final int READY_BELOW = 4;
@@ -230,10 +223,10 @@ final class RestStreamCall<Q, R> extends ServerCall<Q, R> {
 
     @Override
     public void close(Status status, Metadata trailers) {
-        final com.google.rpc.Status details = details(trailers);
+        final Failure end = Failure.of(status, trailers);
         ctx.eventLoop().execute(() -> {
             final boolean first = !done;
-            finish(new Failure(status, details));
+            finish(end);
             if (first && listener != null) {
                 listener.onComplete();
             }
@@ -257,7 +250,7 @@ final class RestStreamCall<Q, R> extends ServerCall<Q, R> {
             response.close();
             return;
         }
-        final AggregatedHttpResponse error = restError(end);
+        final AggregatedHttpResponse error = end.restError(ctx);
         if (!committed) {
             // nothing sent yet: the ordinary REST error, with its HTTP status
             committed = true;
@@ -271,13 +264,6 @@ final class RestStreamCall<Q, R> extends ServerCall<Q, R> {
             response.tryWrite(format.error(error.content().array()));
             response.close();
         }
-    }
-
-    private AggregatedHttpResponse restError(Failure end) {
-        final Status status = end.status();
-        final String message = status.getDescription() == null || status.getDescription().isEmpty()
-                               ? "the call failed with " + status.getCode() : status.getDescription();
-        return RestErrorBody.ofGrpcStatus(ctx, status.getCode(), message, end.details());
     }
 
     /** The client went away (or its request was cancelled): the call, and the backend's, are cancelled. */
@@ -339,12 +325,8 @@ final class RestStreamCall<Q, R> extends ServerCall<Q, R> {
         }
     }
 
-    /**
-     * Records the call's gRPC status in the request log, as Armeria's gRPC calls do (REST answers carry
-     * none on the wire): the RPC metrics and the access log read it there.
-     */
     private void recordStatus(Status.Code code) {
-        ctx.logBuilder().responseTrailers(HttpHeaders.of(GrpcHeaderNames.GRPC_STATUS, String.valueOf(code.value())));
+        CallEnds.recordStatus(ctx, code);
     }
 
     /** Sends the response headers, once. */
@@ -371,20 +353,7 @@ final class RestStreamCall<Q, R> extends ServerCall<Q, R> {
     }
 
     private Failure statusOf(Throwable e) {
-        final com.google.rpc.Status proto = EXCEPTIONS.applyStatusProto(ctx, e, new Metadata());
-        return new Failure(Status.fromCodeValue(proto.getCode()).withDescription(proto.getMessage()), proto);
-    }
-
-    private static com.google.rpc.Status details(Metadata trailers) {
-        final byte[] bytes = trailers == null ? null : trailers.get(STATUS_DETAILS);
-        if (bytes == null) {
-            return null;
-        }
-        try {
-            return com.google.rpc.Status.parseFrom(bytes);
-        } catch (InvalidProtocolBufferException e) {
-            return null;
-        }
+        return Failure.of(ctx, e);
     }
 
     @Override
@@ -406,7 +375,4 @@ final class RestStreamCall<Q, R> extends ServerCall<Q, R> {
     public String getAuthority() {
         return ctx.request().authority();
     }
-
-    /** How the call ended: its status and the {@code google.rpc.Status} details, if any. */
-    private record Failure(Status status, com.google.rpc.Status details) {}
 }

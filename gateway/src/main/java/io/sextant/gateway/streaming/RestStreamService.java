@@ -79,7 +79,7 @@ final class RestStreamService implements HttpService, TranscodedRoute {
     }
 
     /** The request's headers as gRPC metadata, as the gRPC form of the call would carry them. */
-    private static Metadata metadata(HttpRequest req) {
+    static Metadata metadata(HttpRequest req) {
         final Metadata metadata = new Metadata();
         for (Map.Entry<AsciiString, String> header : req.headers()) {
             final String name = header.getKey().toString();

@@ -26,7 +26,7 @@ class StreamConfigTest {
     void settings() {
         final StreamConfig streams = GatewayConfig.read(Env.of(Map.of(
                 "STREAM_HEARTBEAT", "30s", "STREAM_MAX_PER_CLIENT", "2", "STREAM_MAX_LIFETIME", "24h"))).streams();
-        assertThat(streams).isEqualTo(new StreamConfig(Duration.ofSeconds(30), 2, Duration.ofHours(24)));
+        assertThat(streams).isEqualTo(new StreamConfig(Duration.ofSeconds(30), 2, Duration.ofHours(24), StreamConfig.DEFAULT_UPLOAD_MAX_BYTES));
     }
 
     @Test
