@@ -51,6 +51,8 @@ final class FormUpload<Q, R> implements Subscriber<BodyPart> {
     private int textParts;
     private boolean fileSeen;
     private boolean filenameSet;
+    private boolean fileRead;
+    private boolean partsDone;
     private boolean over;
 
     FormUpload(ServiceRequestContext ctx, HttpRequest req, UploadCall<Q, R> call, UploadDeclaration declaration,
@@ -105,7 +107,7 @@ final class FormUpload<Q, R> implements Subscriber<BodyPart> {
             if (declaration.partFilename() != null && !filenameSet && part.filename() != null) {
                 declaration.partFilename().set(head, decodeFilename(part.filename()));
             }
-            call.start(handler, headers, head.build(), part.content(), () -> parts.request(1));
+            call.start(handler, headers, head.build(), part.content(), this::afterFile);
             return;
         }
         if (++textParts > MAX_TEXT_PARTS) {
@@ -144,7 +146,21 @@ final class FormUpload<Q, R> implements Subscriber<BodyPart> {
             refuse("the form has no file part '" + declaration.filePart() + "'");
             return;
         }
-        call.bodyComplete();
+        // the form may end (its last boundary read) before the file's bytes have all gone to the backend
+        partsDone = true;
+        if (fileRead) {
+            call.bodyComplete();
+        }
+    }
+
+    /** The file's bytes have all gone to the backend: the upload is complete unless another part follows. */
+    private void afterFile() {
+        fileRead = true;
+        if (partsDone) {
+            call.bodyComplete();
+        } else {
+            parts.request(1);
+        }
     }
 
     private void refuse(String message) {
