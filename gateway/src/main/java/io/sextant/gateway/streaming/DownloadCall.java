@@ -1,6 +1,5 @@
 package io.sextant.gateway.streaming;
 
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.Callable;
 
 import com.google.protobuf.ByteString;
@@ -15,14 +14,10 @@ import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.ResponseHeaders;
 import com.linecorp.armeria.common.ResponseHeadersBuilder;
-import com.linecorp.armeria.common.util.SafeCloseable;
 import com.linecorp.armeria.server.ServiceRequestContext;
 
-import io.grpc.Attributes;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
-import io.grpc.ServerCall;
-import io.grpc.ServerCallHandler;
 import io.grpc.Status;
 import io.sextant.gateway.errors.RestErrorBody;
 import io.sextant.gateway.streaming.CallEnds.Failure;
@@ -42,32 +37,19 @@ import io.sextant.gateway.streaming.CallEnds.Failure;
  *
  * <p>Everything but {@link #isReady()} and the counting in {@link #sendMessage} runs on the request's event loop.
  */
-final class DownloadCall<Q, R> extends ServerCall<Q, R> {
+final class DownloadCall<Q, R> extends HttpServerCall<Q, R> {
 
     /** Ready for another chunk while fewer than this many are written and not yet consumed (chunks are ≤ 1 MiB). */
     static final int READY_BELOW = 2;
     /** The policy of a download: a browser that opens it runs nothing in it, and it is its own origin. */
     static final String CONTENT_SECURITY_POLICY = "sandbox";
 
-    private final ServiceRequestContext ctx;
-    private final MethodDescriptor<Q, R> method;
     private final DownloadDeclaration declaration;
-    private final HttpResponseWriter response;
-    private final Callable<Q> request;
     private final boolean headersOnly;
     private final String ifNoneMatch;
 
-    private final AtomicLong sent = new AtomicLong();
-    private final AtomicLong consumed = new AtomicLong();
-    private volatile boolean cancelled;
-    private volatile boolean done;
-
     // confined to the event loop
-    private ServerCall.Listener<Q> listener;
-    private boolean requested;
-    private boolean delivered;
     private boolean committed;
-    private boolean wasReady = true;
     private long messages;
     private long expectedBytes;
     private long writtenBytes;
@@ -78,59 +60,10 @@ final class DownloadCall<Q, R> extends ServerCall<Q, R> {
      */
     DownloadCall(ServiceRequestContext ctx, MethodDescriptor<Q, R> method, DownloadDeclaration declaration,
                  HttpResponseWriter response, Callable<Q> request, boolean headersOnly, String ifNoneMatch) {
-        this.ctx = ctx;
-        this.method = method;
+        super(ctx, method, response, request, READY_BELOW);
         this.declaration = declaration;
-        this.response = response;
-        this.request = request;
         this.headersOnly = headersOnly;
         this.ifNoneMatch = ifNoneMatch;
-    }
-
-    /** Starts the call through the handler (the interceptors, then the forwarding); on the event loop, in ctx. */
-    void start(ServerCallHandler<Q, R> handler, Metadata headers) {
-        response.whenComplete().handle((unused, cause) -> {
-            if (cause != null) {
-                ctx.eventLoop().execute(this::clientGone);
-            }
-            return null;
-        });
-        ctx.whenRequestCancelling().thenRun(() -> ctx.eventLoop().execute(this::clientGone));
-        try (SafeCloseable ignored = ctx.push()) {
-            listener = handler.startCall(this, headers);
-        } catch (RuntimeException e) {
-            fail(Failure.of(ctx, e));
-            return;
-        }
-        deliver();
-    }
-
-    @Override
-    public void request(int numMessages) {
-        ctx.eventLoop().execute(() -> {
-            requested = true;
-            deliver();
-        });
-    }
-
-    private void deliver() {
-        if (listener == null || !requested || delivered || done) {
-            return;
-        }
-        delivered = true;
-        final Q message;
-        try {
-            message = request.call();
-        } catch (Exception e) {
-            fail(Failure.of(ctx, e));
-            listener.onCancel();
-            return;
-        }
-        listener.onMessage(message);
-        listener.onHalfClose();
-        if (isReady()) {
-            listener.onReady();
-        }
     }
 
     @Override
@@ -168,7 +101,7 @@ final class DownloadCall<Q, R> extends ServerCall<Q, R> {
             return;
         }
         response.tryWrite(HttpData.wrap(data.toByteArray()));
-        response.whenConsumed().thenRun(() -> ctx.eventLoop().execute(() -> consumedUpTo(mark)));
+        written(mark);
     }
 
     /** The response's headers from the info; false when the response is complete with them (304, HEAD). */
@@ -239,25 +172,6 @@ final class DownloadCall<Q, R> extends ServerCall<Q, R> {
         listener.onCancel();
     }
 
-    private void consumedUpTo(long mark) {
-        if (mark > consumed.get()) {
-            consumed.set(mark);
-        }
-        if (!wasReady && isReady() && listener != null) {
-            wasReady = true;
-            listener.onReady();
-        }
-    }
-
-    @Override
-    public boolean isReady() {
-        final boolean ready = !done && sent.get() - consumed.get() < READY_BELOW;
-        if (!ready) {
-            wasReady = false;
-        }
-        return ready;
-    }
-
     @Override
     public void close(Status status, Metadata trailers) {
         final Failure end = Failure.of(status, trailers);
@@ -285,7 +199,8 @@ final class DownloadCall<Q, R> extends ServerCall<Q, R> {
     }
 
     /** An error before anything was sent: the REST error, with its status. */
-    private void fail(Failure end) {
+    @Override
+    void fail(Failure end) {
         if (done) {
             return;
         }
@@ -319,8 +234,8 @@ final class DownloadCall<Q, R> extends ServerCall<Q, R> {
         }
     }
 
-    /** The client went away: the call, and the backend's, are cancelled. */
-    private void clientGone() {
+    @Override
+    void clientGone() {
         if (done) {
             return;
         }
@@ -330,25 +245,5 @@ final class DownloadCall<Q, R> extends ServerCall<Q, R> {
         if (listener != null) {
             listener.onCancel();
         }
-    }
-
-    @Override
-    public boolean isCancelled() {
-        return cancelled;
-    }
-
-    @Override
-    public MethodDescriptor<Q, R> getMethodDescriptor() {
-        return method;
-    }
-
-    @Override
-    public Attributes getAttributes() {
-        return Attributes.EMPTY;
-    }
-
-    @Override
-    public String getAuthority() {
-        return ctx.request().authority();
     }
 }

@@ -25,7 +25,6 @@ import com.linecorp.armeria.common.util.Exceptions;
 import com.linecorp.armeria.common.util.SafeCloseable;
 import com.linecorp.armeria.server.ServiceRequestContext;
 
-import io.grpc.Attributes;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
@@ -49,7 +48,7 @@ import io.sextant.gateway.streaming.CallEnds.Failure;
  *
  * <p>Everything runs on the request's event loop.
  */
-final class UploadCall<Q, R> extends ServerCall<Q, R> implements Subscriber<HttpObject> {
+final class UploadCall<Q, R> extends RequestContextCall<Q, R> implements Subscriber<HttpObject> {
 
     /** The least bytes of a data message but the last. */
     static final int MIN_CHUNK = 256 * 1024;
@@ -58,15 +57,12 @@ final class UploadCall<Q, R> extends ServerCall<Q, R> implements Subscriber<Http
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
-    private final ServiceRequestContext ctx;
-    private final MethodDescriptor<Q, R> method;
     private final UploadDeclaration declaration;
     private final Message prototype;
     private final HttpResponseWriter response;
     private final GrpcJsonMarshaller json;
     private final String responseBody;
     private Runnable afterBody;
-    private volatile boolean cancelled;
 
     // confined to the event loop
     private ServerCall.Listener<Q> listener;
@@ -89,8 +85,7 @@ final class UploadCall<Q, R> extends ServerCall<Q, R> implements Subscriber<Http
     @SuppressWarnings("unchecked")
     UploadCall(ServiceRequestContext ctx, MethodDescriptor<Q, R> method, UploadDeclaration declaration,
                HttpResponseWriter response, GrpcJsonMarshaller json, String responseBody) {
-        this.ctx = ctx;
-        this.method = method;
+        super(ctx, method);
         this.declaration = declaration;
         this.prototype = (Message) ((MethodDescriptor.PrototypeMarshaller<Q>) method.getRequestMarshaller())
                 .getMessagePrototype();
@@ -304,14 +299,14 @@ final class UploadCall<Q, R> extends ServerCall<Q, R> implements Subscriber<Http
         final ByteArrayOutputStream out = new ByteArrayOutputStream();
         byte[] content;
         try {
-            json.serializeMessage(method.getResponseMarshaller(), answer, out);
+            json.serializeMessage(getMethodDescriptor().getResponseMarshaller(), answer, out);
             content = out.toByteArray();
             if (responseBody != null) {
                 final JsonNode field = MAPPER.readTree(content).get(responseBody);
                 content = MAPPER.writeValueAsBytes(field == null ? MAPPER.createObjectNode() : field);
             }
         } catch (IOException e) {
-            throw new IllegalStateException("the answer of " + method.getFullMethodName() + " could not be written as JSON", e);
+            throw new IllegalStateException("the answer of " + getMethodDescriptor().getFullMethodName() + " could not be written as JSON", e);
         }
         write(AggregatedHttpResponse.of(ResponseHeaders.of(HttpStatus.OK, "content-type", MediaType.JSON_UTF_8.toString()),
                                         HttpData.wrap(content)));
@@ -363,25 +358,5 @@ final class UploadCall<Q, R> extends ServerCall<Q, R> implements Subscriber<Http
     @Override
     public boolean isReady() {
         return !done;
-    }
-
-    @Override
-    public boolean isCancelled() {
-        return cancelled;
-    }
-
-    @Override
-    public MethodDescriptor<Q, R> getMethodDescriptor() {
-        return method;
-    }
-
-    @Override
-    public Attributes getAttributes() {
-        return Attributes.EMPTY;
-    }
-
-    @Override
-    public String getAuthority() {
-        return ctx.request().authority();
     }
 }
