@@ -173,29 +173,23 @@ final class DownloadCall<Q, R> extends HttpServerCall<Q, R> {
     }
 
     @Override
-    public void close(Status status, Metadata trailers) {
-        final Failure end = Failure.of(status, trailers);
-        ctx.eventLoop().execute(() -> {
-            final boolean first = !done;
-            if (status.isOk() && !committed) {
-                fail(Failure.of(Status.INTERNAL.withDescription("the backend's download ended without its info"), null));
-            } else if (status.isOk() && writtenBytes != expectedBytes) {
-                abort("the backend sent " + writtenBytes + " of the " + expectedBytes + " bytes it announced", false);
-            } else if (status.isOk()) {
-                if (!done) {
-                    done = true;
-                    CallEnds.recordStatus(ctx, Status.Code.OK);
-                    response.close();
-                }
-            } else if (!committed) {
-                fail(end);
-            } else {
-                abort("the download failed after its headers: " + status, false);
+    void ended(Failure end) {
+        final Status status = end.status();
+        if (status.isOk() && !committed) {
+            fail(Failure.of(Status.INTERNAL.withDescription("the backend's download ended without its info"), null));
+        } else if (status.isOk() && writtenBytes != expectedBytes) {
+            abort("the backend sent " + writtenBytes + " of the " + expectedBytes + " bytes it announced", false);
+        } else if (status.isOk()) {
+            if (!done) {
+                done = true;
+                CallEnds.recordStatus(ctx, Status.Code.OK);
+                response.close();
             }
-            if (first && listener != null) {
-                listener.onComplete();
-            }
-        });
+        } else if (!committed) {
+            fail(end);
+        } else {
+            abort("the download failed after its headers: " + status, false);
+        }
     }
 
     /** An error before anything was sent: the REST error, with its status. */

@@ -11,6 +11,7 @@ import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
+import io.grpc.Status;
 import io.sextant.gateway.streaming.CallEnds.Failure;
 
 /**
@@ -78,6 +79,21 @@ abstract class HttpServerCall<Q, R> extends RequestContextCall<Q, R> {
 
     /** The end of the call before the client got anything of it: the REST error, with its status. */
     abstract void fail(Failure end);
+
+    /** The end of the call as the backend (or the gateway's interceptors) closed it; on the event loop. */
+    abstract void ended(Failure end);
+
+    @Override
+    public void close(Status status, Metadata trailers) {
+        final Failure end = Failure.of(status, trailers);
+        ctx.eventLoop().execute(() -> {
+            final boolean first = !done;
+            ended(end);
+            if (first && listener != null) {
+                listener.onComplete();
+            }
+        });
+    }
 
     /** The client went away (or its request was cancelled): the call, and the backend's, are cancelled. */
     abstract void clientGone();

@@ -140,15 +140,8 @@ final class RestStreamCall<Q, R> extends HttpServerCall<Q, R> {
     }
 
     @Override
-    public void close(Status status, Metadata trailers) {
-        final Failure end = Failure.of(status, trailers);
-        ctx.eventLoop().execute(() -> {
-            final boolean first = !done;
-            fail(end);
-            if (first && listener != null) {
-                listener.onComplete();
-            }
-        });
+    void ended(Failure end) {
+        fail(end);
     }
 
     /** The end of the call: the backend's status, the gateway's refusal, or an unreadable request. */
