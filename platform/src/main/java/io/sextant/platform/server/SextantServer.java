@@ -469,14 +469,15 @@ public final class SextantServer implements AutoCloseable {
          * bounds a unary call; an upload stream (a client-streaming method) is unbounded as a whole and
          * bounded per message by the service's message length limit, so its routes have none: the limit
          * must be set where the route is bound, since Armeria checks it as the request arrives, before
-         * the service runs (armeria#3803).
+         * the service runs (armeria#3803). Nor has it the server's request timeout: a large upload takes
+         * its time; a caller's own deadline (grpc-timeout) still bounds it, and its going away ends it.
          */
         private static void bindGrpc(ServerBuilder sb, GrpcService service, CallShedding shedding,
                                      Set<String> clientStreamPaths) {
             for (Route route : service.routes()) {
                 final ServiceBindingBuilder binding = sb.route().addRoute(route);
                 if (route.paths().stream().anyMatch(clientStreamPaths::contains)) {
-                    binding.maxRequestLength(0);
+                    binding.maxRequestLength(0).requestTimeoutMillis(0);
                 }
                 binding.decorator(shedding.decorator()).build(service);
             }
