@@ -366,17 +366,24 @@ class ByteStreamsIT {
 
     @Test
     void theByteRoutesAreInTheOpenApiDocument() throws Exception {
-        final JsonNode document = JSON.readTree(WebClient.of(base(gateway)).blocking().get("/openapi.json").contentUtf8());
-        final JsonNode upload = document.at("/paths").findValue("post");
-        assertThat(document.at("/paths").toString()).contains("/blobs/{name}/content");
-        final List<String> types = new ArrayList<>();
-        document.at("/paths").forEach(path -> path.forEach(operation -> {
-            if (operation.has("requestBody")) {
-                operation.get("requestBody").get("content").fieldNames().forEachRemaining(types::add);
-            }
-        }));
-        assertThat(upload).isNotNull();
-        assertThat(types).contains("application/octet-stream", "multipart/form-data");
+        final JsonNode paths = JSON.readTree(WebClient.of(base(gateway)).blocking().get("/openapi.json").contentUtf8())
+                                   .get("paths");
+        final JsonNode upload = paths.get("/v1/folders/{folders_id}/blobs").get("post");
+        final List<String> query = new ArrayList<>();
+        upload.get("parameters").forEach(parameter -> query.add(parameter.get("name").asText()));
+        assertThat(query).contains("name", "labels", "kind", "note");
+        final JsonNode body = upload.at("/requestBody/content");
+        assertThat(body.has("application/octet-stream")).isTrue();
+        final List<String> parts = new ArrayList<>();
+        body.at("/multipart~1form-data/schema/properties").fieldNames().forEachRemaining(parts::add);
+        assertThat(parts).containsExactly("name", "labels", "kind", "note", "file");
+
+        final JsonNode download = paths.get("/v1/blobs/{name}/content").get("get");
+        assertThat(download.get("responses").has("206")).isTrue();
+        assertThat(download.get("responses").has("416")).isTrue();
+        assertThat(download.get("responses").has("304")).isTrue();
+        assertThat(download.get("parameters").toString()).contains("\"Range\"");
+        assertThat(download.at("/responses/200/content").has("application/octet-stream")).isTrue();
     }
 
     // --- helpers ---------------------------------------------------------------------------------
