@@ -9,6 +9,8 @@ import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,7 +44,6 @@ import com.linecorp.armeria.common.RequestHeadersBuilder;
 import io.sextant.gateway.backends.Backend;
 import io.sextant.platform.server.SextantServer;
 import io.sextant.platform.testing.Poll;
-import io.sextant.testing.v1.BlobServiceGrpc;
 import io.sextant.testing.v1.BlobKind;
 import io.sextant.testing.v1.PutBlobHead;
 
@@ -57,9 +58,10 @@ class ByteStreamsIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration WAIT = Duration.ofSeconds(30);
-    private static final Backend BLOBS = new Backend("blobs", 8098, List.of(BlobServiceGrpc.getServiceDescriptor()));
     private static final int MIB = 1024 * 1024;
     private static final int SMALL_LIMIT = 4 * MIB;
+    /** The heap (and direct memory) of the forked gateway. */
+    private static final int FORKED_HEAP_MIB = 96;
 
     private static SextantServer identity;
     private static TestBlobService blobs;
@@ -123,6 +125,48 @@ class ByteStreamsIT {
         assertThat(chunks.subList(0, chunks.size() - 1))
                 .allSatisfy(chunk -> assertThat(chunk).isBetween(256 * 1024, MIB));
         assertThat(chunks.get(chunks.size() - 1)).isBetween(1, MIB);
+    }
+
+    @Test
+    void aGatewayWithASmallHeapStreamsAnUploadLargerThanItsHeap() throws Exception {
+        final Path output = Files.createTempFile("forked-gateway", ".log");
+        final Process forked = new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + FORKED_HEAP_MIB + "m",
+                "-XX:MaxDirectMemorySize=" + FORKED_HEAP_MIB + "m", "-cp", System.getProperty("java.class.path"),
+                ForkedGateway.class.getName(), TestMesh.target(identity), TestMesh.target(backend))
+                .redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        try {
+            final int[] port = {0};
+            Poll.until(WAIT, () -> {
+                assertThat(forked.isAlive()).as("the forked gateway runs").isTrue();
+                final String started = Files.readAllLines(output).stream()
+                                            .filter(line -> line.startsWith(ForkedGateway.PORT)).findFirst().orElse(null);
+                assertThat(started).isNotNull();
+                port[0] = Integer.parseInt(started.substring(ForkedGateway.PORT.length()));
+            });
+            final long size = 3L * FORKED_HEAP_MIB * MIB; // three times what the gateway's heap could hold
+            final MessageDigest sent = TestBlobService.digest();
+            final java.net.http.HttpResponse<String> response = http1.send(
+                    java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port[0]
+                                                                    + "/v1/folders/f7/blobs?name=heap.bin"))
+                            .header("authorization", TestAuthService.BEARER)
+                            .POST(java.net.http.HttpRequest.BodyPublishers.fromPublisher(
+                                    java.net.http.HttpRequest.BodyPublishers.ofInputStream(
+                                            () -> new Generated(size, sent, "heap.bin")), size))
+                            .build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+            final JsonNode blob = JSON.readTree(response.body());
+            assertThat(blob.get("sizeBytes").asText()).isEqualTo(String.valueOf(size));
+            assertThat(blob.get("sha256").asText()).isEqualTo(HexFormat.of().formatHex(sent.digest()));
+            assertThat(forked.isAlive()).as("the forked gateway did not run out of memory").isTrue();
+        } finally {
+            forked.getOutputStream().close();
+            if (!forked.waitFor(20, TimeUnit.SECONDS)) {
+                forked.destroyForcibly();
+            }
+            Files.deleteIfExists(output);
+        }
     }
 
     @Test
@@ -398,7 +442,7 @@ class ByteStreamsIT {
 
     private static SextantServer startGateway(Map<String, String> settings) {
         final List<Backend> backends = new ArrayList<>(Backend.ALL);
-        backends.add(BLOBS);
+        backends.add(TestBlobService.BACKEND);
         return TestMesh.startGateway(Map.of("auth", TestMesh.target(identity), "blobs", TestMesh.target(backend)),
                                      settings, backends);
     }

@@ -16,6 +16,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.Timestamp;
 
 import io.grpc.stub.ServerCallStreamObserver;
+import io.sextant.gateway.backends.Backend;
 import io.grpc.stub.StreamObserver;
 import io.sextant.platform.error.Errors;
 import io.sextant.platform.error.GrpcErrorMapper;
@@ -36,6 +37,8 @@ import io.sextant.testing.v1.PutBlobResponse;
 final class TestBlobService extends BlobServiceGrpc.BlobServiceImplBase implements AutoCloseable {
 
     static final String DOMAIN = "blobs.testing.sextant.io";
+    /** The stand-in as a backend of the gateway. */
+    static final Backend BACKEND = new Backend("blobs", 8098, List.of(BlobServiceGrpc.getServiceDescriptor()));
     static final int DOWNLOAD_CHUNK = 64 * 1024;
     static final String PAGE = "<html><body><script>alert(document.cookie)</script></body></html>";
     static final Timestamp UPDATED = Timestamp.newBuilder().setSeconds(1_700_000_000L).build();
