@@ -13,6 +13,7 @@ import io.grpc.MethodDescriptor.MethodType;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
 import io.grpc.protobuf.ProtoMethodDescriptorSupplier;
+import io.sextant.gateway.errors.GrpcContent;
 import io.sextant.platform.grpc.TargetCircuitBreaker;
 import io.sextant.platform.policy.RpcPolicy;
 
@@ -67,9 +68,10 @@ public final class ForwardingService {
                 // caller set ends it, not the server's request timeout meant for unary calls
                 ctx.clearRequestTimeout();
             }
-            if (clientStreams && ctx != null) {
+            if (clientStreams && ctx != null && GrpcContent.isGrpc(ctx.request().contentType())) {
                 // An upload stream may exceed the server's request length limit as a whole; each of
-                // its messages stays within the gRPC service's message length limit.
+                // its messages stays within the gRPC service's message length limit. (Not over REST: an
+                // upload route has its own limit, UPLOAD_MAX_BYTES, which stays.)
                 ctx.setMaxRequestLength(0);
             }
             final long callerNanos = callerRemainingNanos();

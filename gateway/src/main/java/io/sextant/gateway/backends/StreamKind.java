@@ -18,8 +18,8 @@ public enum StreamKind {
     HTTP_BODY,
     /**
      * Bytes in the contract's own chunk messages (a {@code bytes} field at the top, as storage's downloads):
-     * the gateway cannot know their content type or framing, so it does not serve them over REST; their REST
-     * form is the owning service's. gRPC and gRPC-Web carry them.
+     * the gateway cannot know their content type or framing by itself, so it serves them over REST only as
+     * their {@code (sextant.api.v1.http_bytes)} declaration says (a plain body); gRPC and gRPC-Web carry them.
      */
     BYTE_CHUNKS;
 

@@ -39,6 +39,8 @@ import io.sextant.gateway.errors.RestErrorBody;
  * own definition): whatever body comes with it is read within the length limit and left out of the
  * call, whatever its type. That is what lets a mail client's RFC 8058 one-click unsubscribe, a form
  * post, reach an RPC whose input is all in the query.
+ *
+ * <p>A {@link RawBodyRoute} (an upload's bytes) is left alone: its body is streamed through as it comes.
  */
 public final class RequestGuard implements DecoratingHttpServiceFunction {
 
@@ -46,6 +48,9 @@ public final class RequestGuard implements DecoratingHttpServiceFunction {
 
     @Override
     public HttpResponse serve(HttpService delegate, ServiceRequestContext ctx, HttpRequest req) throws Exception {
+        if (ctx.config().service().as(RawBodyRoute.class) != null) {
+            return delegate.serve(ctx, req); // bytes, streamed: neither JSON nor read whole
+        }
         final GrpcService grpc = ctx.config().service().as(GrpcService.class);
         final boolean transcoded = grpc != null || ctx.config().service().as(TranscodedRoute.class) != null;
         final MediaType contentType = req.contentType();

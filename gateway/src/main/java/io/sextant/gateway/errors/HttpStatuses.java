@@ -11,6 +11,18 @@ final class HttpStatuses {
 
     private HttpStatuses() {}
 
+    /**
+     * The status of a code with the ErrorInfo reason of the failure: RESOURCE_EXHAUSTED is 429 (a quota,
+     * a rate), but 413 when the reason says the request itself is too large ({@code FILE_TOO_LARGE}, any
+     * {@code *_TOO_LARGE}): trying again will not help.
+     */
+    static HttpStatus of(Code code, String reason) {
+        if (code == Code.RESOURCE_EXHAUSTED && reason != null && reason.endsWith("_TOO_LARGE")) {
+            return HttpStatus.REQUEST_ENTITY_TOO_LARGE;
+        }
+        return of(code);
+    }
+
     static HttpStatus of(Code code) {
         return switch (code) {
             case OK -> HttpStatus.OK;

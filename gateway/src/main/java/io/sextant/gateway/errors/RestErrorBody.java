@@ -43,7 +43,8 @@ public final class RestErrorBody {
         final ErrorInfo info = ErrorDetails.errorInfo(details);
         final String error = info != null && !info.getReason().isEmpty() ? info.getReason() : code.name();
         final String text = status != null && !status.getMessage().isEmpty() ? status.getMessage() : message;
-        final AggregatedHttpResponse response = of(ctx, HttpStatuses.of(code), error, text, ErrorDetails.toJson(details));
+        final AggregatedHttpResponse response = of(ctx, HttpStatuses.of(code, error), error, text,
+                                                   ErrorDetails.toJson(details));
         final long retryAfter = ErrorDetails.retryAfterSeconds(details);
         if (retryAfter < 0) {
             return response;
@@ -52,6 +53,12 @@ public final class RestErrorBody {
         return AggregatedHttpResponse.of(response.headers().toBuilder().setLong(HttpHeaderNames.RETRY_AFTER, retryAfter)
                                                  .build(),
                                          response.content());
+    }
+
+    /** The value of the key in the metadata of the status's ErrorInfo, or null. */
+    public static String errorMetadata(com.google.rpc.Status status, String key) {
+        final ErrorInfo info = status == null ? null : ErrorDetails.errorInfo(status.getDetailsList());
+        return info == null ? null : info.getMetadataMap().get(key);
     }
 
     /** A failure the gateway answers itself, before or without a backend: unknown route, malformed body... */

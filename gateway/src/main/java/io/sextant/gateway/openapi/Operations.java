@@ -15,6 +15,9 @@ import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Descriptors.MethodDescriptor;
 
+import io.sextant.api.v1.HttpBytes;
+import io.sextant.api.v1.HttpBytesParam;
+import io.sextant.api.v1.HttpBytesProto;
 import io.sextant.gateway.backends.StreamKind;
 
 /**
@@ -77,8 +80,16 @@ final class Operations {
         if (!parameters.isEmpty()) {
             operation.set("parameters", parameters);
         }
-        if (clientStreams) {
-            operation.set("requestBody", bytesRequest());
+        final HttpBytes bytes = method.getOptions().hasExtension(HttpBytesProto.httpBytes)
+                                ? method.getOptions().getExtension(HttpBytesProto.httpBytes) : null;
+        if (clientStreams && bytes != null && !bytes.getHeadField().isEmpty()) {
+            byteParameters(method, bytes, parameters);
+            if (!parameters.isEmpty()) {
+                operation.set("parameters", parameters);
+            }
+            operation.set("requestBody", bytesRequest(bytes));
+        } else if (clientStreams) {
+            operation.set("requestBody", bytesRequest(null));
         } else if (!rule.getBody().isEmpty()) {
             final ObjectNode body = jsonBody(requestSchema(method.getInputType(), rule.getBody(), path));
             describe(body, rule.getBody().equals("*") ? null : comments.of(find(method.getInputType(), rule.getBody())));
@@ -100,6 +111,23 @@ final class Operations {
             final ObjectNode ok = responses.putObject("200").put("description", "The bytes.");
             ok.putObject("content").putObject("application/octet-stream")
               .set("schema", JsonSchemas.string().put("format", "binary"));
+            if (bytes != null && !bytes.getInfoField().isEmpty()) {
+                ok.put("description", "The bytes, as an attachment of their own content type, with their `ETag`, "
+                                      + "`Last-Modified` and `Content-Length`. A failure after the headers breaks the "
+                                      + "response off.");
+                responses.putObject("304").put("description", "Unchanged: `If-None-Match` names the `ETag`.");
+                if (!bytes.getOffsetField().isEmpty()) {
+                    final ObjectNode range = parameters.addObject().put("name", "Range").put("in", "header")
+                            .put("description", "One range, `bytes=a-b`, `bytes=a-` or `bytes=-n` (the last n); "
+                                                + "several ranges, or with `If-Range`, the whole is served.");
+                    range.set("schema", JsonSchemas.string());
+                    operation.set("parameters", parameters);
+                    responses.putObject("206").put("description", "The range asked for, with `Content-Range`.")
+                             .set("content", ok.get("content").deepCopy());
+                    responses.putObject("416").put("description", "The file has no such range; `Content-Range: "
+                                                                  + "bytes */<size>` says its size.");
+                }
+            }
         } else {
             final String field = rule.getResponseBody();
             final String description = field.isEmpty() ? null : comments.of(find(method.getOutputType(), field));
@@ -108,6 +136,26 @@ final class Operations {
         }
         ErrorResponses.addTo(responses);
         return operation;
+    }
+
+    /** An upload's declared parameters, as query parameters of the raw body (a form has them as parts). */
+    private void byteParameters(MethodDescriptor method, HttpBytes bytes, ArrayNode parameters) {
+        final FieldDescriptor headField = method.getInputType().findFieldByName(bytes.getHeadField());
+        for (HttpBytesParam param : bytes.getParamsList()) {
+            FieldDescriptor field = null;
+            Descriptor message = headField == null ? null : headField.getMessageType();
+            for (String name : param.getField().split("\\.")) {
+                field = message == null ? null : message.findFieldByName(name);
+                message = field != null && field.getJavaType() == FieldDescriptor.JavaType.MESSAGE
+                          ? field.getMessageType() : null;
+            }
+            final ObjectNode parameter = parameters.addObject().put("name", param.getName()).put("in", "query");
+            if (field != null && comments.of(field) != null) {
+                parameter.put("description", comments.of(field));
+            }
+            final ObjectNode single = field == null ? JsonSchemas.string() : schemas.single(field);
+            parameter.set("schema", field != null && field.isRepeated() ? JsonSchemas.array(single) : single);
+        }
     }
 
     private void pathParameters(Descriptor request, PathTemplate path, ArrayNode parameters) {
@@ -222,13 +270,26 @@ final class Operations {
         return body;
     }
 
-    private static ObjectNode bytesRequest() {
+    /**
+     * The body of an upload: the bytes, or a form whose text parts (its declared parameters) come before
+     * its file part, when its {@code (sextant.api.v1.http_bytes)} names one (without a declaration: both,
+     * the file part named {@code file}).
+     */
+    private static ObjectNode bytesRequest(HttpBytes bytes) {
         final ObjectNode body = JSON.objectNode().put("required", true);
         final ObjectNode content = body.putObject("content");
         content.putObject("application/octet-stream").set("schema", JsonSchemas.string().put("format", "binary"));
+        if (bytes != null && bytes.getFilePart().isEmpty()) {
+            return body;
+        }
+        final String filePart = bytes == null ? "file" : bytes.getFilePart();
         final ObjectNode form = JsonSchemas.object();
-        form.putObject("properties").set("file", JsonSchemas.string().put("format", "binary"));
-        form.putArray("required").add("file");
+        final ObjectNode properties = form.putObject("properties");
+        if (bytes != null) {
+            bytes.getParamsList().forEach(param -> properties.set(param.getName(), JsonSchemas.string()));
+        }
+        properties.set(filePart, JsonSchemas.string().put("format", "binary"));
+        form.putArray("required").add(filePart);
         content.putObject("multipart/form-data").set("schema", form);
         return body;
     }

@@ -1,40 +1,31 @@
 package io.sextant.gateway.streaming;
 
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import com.google.api.HttpBody;
-import com.google.protobuf.InvalidProtocolBufferException;
 
 import com.linecorp.armeria.common.AggregatedHttpResponse;
 import com.linecorp.armeria.common.HttpData;
 import com.linecorp.armeria.common.HttpHeaderNames;
-import com.linecorp.armeria.common.HttpHeaders;
 import com.linecorp.armeria.common.HttpResponseWriter;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.ResponseHeaders;
 import com.linecorp.armeria.common.grpc.GrpcJsonMarshaller;
-import com.linecorp.armeria.common.grpc.protocol.GrpcHeaderNames;
-import com.linecorp.armeria.common.util.SafeCloseable;
 import com.linecorp.armeria.server.ServiceRequestContext;
 
-import io.grpc.Attributes;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
-import io.grpc.ServerCall;
-import io.grpc.ServerCallHandler;
 import io.grpc.Status;
-import io.sextant.gateway.errors.ExceptionToGrpcStatus;
-import io.sextant.gateway.errors.RestErrorBody;
+import io.sextant.gateway.streaming.CallEnds.Failure;
 
 /**
  * One server-streaming RPC called over HTTP: the gRPC server call that the gateway's interceptors (the
@@ -51,105 +42,45 @@ import io.sextant.gateway.errors.RestErrorBody;
  * <p>Everything but {@link #isReady()} and the counting in {@link #sendMessage} runs on the request's
  * event loop, so the listener's callbacks come one at a time, with the request's context current.
  */
-final class RestStreamCall<Q, R> extends ServerCall<Q, R> {
+final class RestStreamCall<Q, R> extends HttpServerCall<Q, R> {
 
     private static final Logger log = LoggerFactory.getLogger(RestStreamCall.class);
-    private static final Metadata.Key<byte[]> STATUS_DETAILS =
-            Metadata.Key.of("grpc-status-details-bin", Metadata.BINARY_BYTE_MARSHALLER);
-    private static final ExceptionToGrpcStatus EXCEPTIONS = new ExceptionToGrpcStatus();
 
     /** Ready for another message while fewer than this many are written and not yet consumed. */
     static final int READY_BELOW = 4;
     /** More unconsumed messages than this: the sender ignores flow control, and the stream ends. */
     static final int BUFFER_LIMIT = 64;
 
-    private final ServiceRequestContext ctx;
-    private final MethodDescriptor<Q, R> method;
     private final GrpcJsonMarshaller json;
     private final StreamFormat format;
-    private final HttpResponseWriter response;
     private final StreamConfig config;
-    private final Supplier<byte[]> requestJson;
-
-    /** Messages handed to sendMessage, and those of them the HTTP connection has taken. */
-    private final AtomicLong sent = new AtomicLong();
-    private final AtomicLong consumed = new AtomicLong();
     private final AtomicLong sequence = new AtomicLong();
-    private volatile boolean cancelled;
-    private volatile boolean done;
 
-    // confined to the event loop (wasReady also set false by isReady)
-    private ServerCall.Listener<Q> listener;
-    private boolean requested;
-    private boolean delivered;
+    // confined to the event loop
     private boolean committed;
-    private volatile boolean wasReady = true;
     private long written;
     private long lastWriteNanos = System.nanoTime();
     private ScheduledFuture<?> heartbeat;
     private ScheduledFuture<?> lifetime;
 
+    /**
+     * @param request the request message, bound from the HTTP request and parsed as unary calls' are
+     */
     RestStreamCall(ServiceRequestContext ctx, MethodDescriptor<Q, R> method, GrpcJsonMarshaller json,
-                   StreamFormat format, HttpResponseWriter response, StreamConfig config, Supplier<byte[]> requestJson) {
-        this.ctx = ctx;
-        this.method = method;
+                   StreamFormat format, HttpResponseWriter response, StreamConfig config, Callable<Q> request) {
+        super(ctx, method, response, request, READY_BELOW);
         this.json = json;
         this.format = format;
-        this.response = response;
         this.config = config;
-        this.requestJson = requestJson;
     }
 
-    /** Starts the call through the handler (the interceptors, then the forwarding); on the event loop, in ctx. */
-    void start(ServerCallHandler<Q, R> handler, Metadata headers) {
-        response.whenComplete().handle((unused, cause) -> {
-            if (cause != null) {
-                ctx.eventLoop().execute(this::clientGone);
-            }
-            return null;
-        });
-        ctx.whenRequestCancelling().thenRun(() -> ctx.eventLoop().execute(this::clientGone));
+    @Override
+    void starting() {
         if (format != StreamFormat.RAW) {
             final long every = config.heartbeat().toNanos();
             heartbeat = ctx.eventLoop().scheduleAtFixedRate(this::heartbeat, every, every, TimeUnit.NANOSECONDS);
         }
         lifetime = ctx.eventLoop().schedule(this::lifetimeOver, config.maxLifetime().toNanos(), TimeUnit.NANOSECONDS);
-        try (SafeCloseable ignored = ctx.push()) {
-            listener = handler.startCall(this, headers);
-        } catch (RuntimeException e) {
-            finish(statusOf(e));
-            return;
-        }
-        deliver();
-    }
-
-    @Override
-    public void request(int numMessages) {
-        ctx.eventLoop().execute(() -> {
-            requested = true;
-            deliver();
-        });
-    }
-
-    /** The one request message, once it is asked for: bound from the HTTP request, parsed as unary calls' are. */
-    private void deliver() {
-        if (listener == null || !requested || delivered || done) {
-            return;
-        }
-        delivered = true;
-        final Q message;
-        try {
-            message = json.deserializeMessage(method.getRequestMarshaller(), new ByteArrayInputStream(requestJson.get()));
-        } catch (Exception e) {
-            finish(statusOf(e));
-            listener.onCancel();
-            return;
-        }
-        listener.onMessage(message);
-        listener.onHalfClose();
-        if (isReady()) {
-            listener.onReady();
-        }
     }
 
     @Override
@@ -169,7 +100,7 @@ final class RestStreamCall<Q, R> extends ServerCall<Q, R> {
         final long unconsumed = sent.incrementAndGet() - consumed.get();
         if (unconsumed > BUFFER_LIMIT) {
             log.warn("{}: {} messages wait for a client that does not read; ending the stream",
-                     method.getFullMethodName(), unconsumed);
+                     getMethodDescriptor().getFullMethodName(), unconsumed);
             ctx.eventLoop().execute(() -> abort(new IllegalStateException("the stream's buffer is full")));
             return;
         }
@@ -189,9 +120,9 @@ final class RestStreamCall<Q, R> extends ServerCall<Q, R> {
     private byte[] toJson(R message) {
         final ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
-            json.serializeMessage(method.getResponseMarshaller(), message, out);
+            json.serializeMessage(getMethodDescriptor().getResponseMarshaller(), message, out);
         } catch (IOException e) {
-            throw new IllegalStateException("a message of " + method.getFullMethodName() + " could not be written as JSON", e);
+            throw new IllegalStateException("a message of " + getMethodDescriptor().getFullMethodName() + " could not be written as JSON", e);
         }
         return out.toByteArray();
     }
@@ -204,44 +135,18 @@ final class RestStreamCall<Q, R> extends ServerCall<Q, R> {
         if (!data.isEmpty()) {
             response.tryWrite(data);
         }
-        final long mark = ++written;
         lastWriteNanos = System.nanoTime();
-        response.whenConsumed().thenRun(() -> ctx.eventLoop().execute(() -> consumedUpTo(mark)));
-    }
-
-    private void consumedUpTo(long mark) {
-        if (mark > consumed.get()) {
-            consumed.set(mark);
-        }
-        if (!wasReady && isReady() && listener != null) {
-            wasReady = true;
-            listener.onReady();
-        }
+        written(++written);
     }
 
     @Override
-    public boolean isReady() {
-        final boolean ready = !done && sent.get() - consumed.get() < READY_BELOW;
-        if (!ready) {
-            wasReady = false;
-        }
-        return ready;
-    }
-
-    @Override
-    public void close(Status status, Metadata trailers) {
-        final com.google.rpc.Status details = details(trailers);
-        ctx.eventLoop().execute(() -> {
-            final boolean first = !done;
-            finish(new Failure(status, details));
-            if (first && listener != null) {
-                listener.onComplete();
-            }
-        });
+    void ended(Failure end) {
+        fail(end);
     }
 
     /** The end of the call: the backend's status, the gateway's refusal, or an unreadable request. */
-    private void finish(Failure end) {
+    @Override
+    void fail(Failure end) {
         if (done) {
             return;
         }
@@ -257,7 +162,7 @@ final class RestStreamCall<Q, R> extends ServerCall<Q, R> {
             response.close();
             return;
         }
-        final AggregatedHttpResponse error = restError(end);
+        final AggregatedHttpResponse error = end.restError(ctx);
         if (!committed) {
             // nothing sent yet: the ordinary REST error, with its HTTP status
             committed = true;
@@ -273,15 +178,8 @@ final class RestStreamCall<Q, R> extends ServerCall<Q, R> {
         }
     }
 
-    private AggregatedHttpResponse restError(Failure end) {
-        final Status status = end.status();
-        final String message = status.getDescription() == null || status.getDescription().isEmpty()
-                               ? "the call failed with " + status.getCode() : status.getDescription();
-        return RestErrorBody.ofGrpcStatus(ctx, status.getCode(), message, end.details());
-    }
-
-    /** The client went away (or its request was cancelled): the call, and the backend's, are cancelled. */
-    private void clientGone() {
+    @Override
+    void clientGone() {
         if (done) {
             return;
         }
@@ -339,12 +237,8 @@ final class RestStreamCall<Q, R> extends ServerCall<Q, R> {
         }
     }
 
-    /**
-     * Records the call's gRPC status in the request log, as Armeria's gRPC calls do (REST answers carry
-     * none on the wire): the RPC metrics and the access log read it there.
-     */
     private void recordStatus(Status.Code code) {
-        ctx.logBuilder().responseTrailers(HttpHeaders.of(GrpcHeaderNames.GRPC_STATUS, String.valueOf(code.value())));
+        CallEnds.recordStatus(ctx, code);
     }
 
     /** Sends the response headers, once. */
@@ -369,44 +263,4 @@ final class RestStreamCall<Q, R> extends ServerCall<Q, R> {
             lifetime.cancel(false);
         }
     }
-
-    private Failure statusOf(Throwable e) {
-        final com.google.rpc.Status proto = EXCEPTIONS.applyStatusProto(ctx, e, new Metadata());
-        return new Failure(Status.fromCodeValue(proto.getCode()).withDescription(proto.getMessage()), proto);
-    }
-
-    private static com.google.rpc.Status details(Metadata trailers) {
-        final byte[] bytes = trailers == null ? null : trailers.get(STATUS_DETAILS);
-        if (bytes == null) {
-            return null;
-        }
-        try {
-            return com.google.rpc.Status.parseFrom(bytes);
-        } catch (InvalidProtocolBufferException e) {
-            return null;
-        }
-    }
-
-    @Override
-    public boolean isCancelled() {
-        return cancelled;
-    }
-
-    @Override
-    public MethodDescriptor<Q, R> getMethodDescriptor() {
-        return method;
-    }
-
-    @Override
-    public Attributes getAttributes() {
-        return Attributes.EMPTY;
-    }
-
-    @Override
-    public String getAuthority() {
-        return ctx.request().authority();
-    }
-
-    /** How the call ended: its status and the {@code google.rpc.Status} details, if any. */
-    private record Failure(Status status, com.google.rpc.Status details) {}
 }

@@ -1,5 +1,6 @@
 package io.sextant.gateway.streaming;
 
+import java.io.ByteArrayInputStream;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -74,12 +75,14 @@ final class RestStreamService implements HttpService, TranscodedRoute {
 
     private <Q, R> void start(ServiceRequestContext ctx, ServerMethodDefinition<Q, R> definition, StreamFormat format,
                               HttpResponseWriter response, Supplier<byte[]> request, Metadata headers) {
-        new RestStreamCall<>(ctx, definition.getMethodDescriptor(), json, format, response, config, request)
+        new RestStreamCall<>(ctx, definition.getMethodDescriptor(), json, format, response, config,
+                             () -> json.deserializeMessage(definition.getMethodDescriptor().getRequestMarshaller(),
+                                                           new ByteArrayInputStream(request.get())))
                 .start(definition.getServerCallHandler(), headers);
     }
 
     /** The request's headers as gRPC metadata, as the gRPC form of the call would carry them. */
-    private static Metadata metadata(HttpRequest req) {
+    static Metadata metadata(HttpRequest req) {
         final Metadata metadata = new Metadata();
         for (Map.Entry<AsciiString, String> header : req.headers()) {
             final String name = header.getKey().toString();

@@ -15,6 +15,7 @@ import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
 import io.grpc.protobuf.ProtoMethodDescriptorSupplier;
+import io.sextant.api.v1.HttpBytesProto;
 import io.sextant.gateway.backends.StreamKind;
 
 /**
@@ -22,7 +23,8 @@ import io.sextant.gateway.backends.StreamKind;
  * in the descriptors (no code per method): a route per binding of the rule, served as Server-Sent Events
  * or NDJSON ({@link StreamKind#MESSAGES}) or as one raw body ({@link StreamKind#HTTP_BODY}). The
  * definitions given are the ones the gRPC form of the calls runs through (the edge's checks, metrics, the
- * forwarding to the backend), plus {@link StreamSlots}; the server's decorators (CORS, request checks,
+ * forwarding to the backend), plus {@link StreamSlots}; the byte streams of a method with
+ * {@code (sextant.api.v1.http_bytes)}, uploads and downloads, are plain HTTP bodies ({@link ByteRoutes}); the server's decorators (CORS, request checks,
  * the bound on requests in flight) apply to these routes as to every other.
  */
 public final class RestStreams {
@@ -46,6 +48,13 @@ public final class RestStreams {
                     continue;
                 }
                 final Descriptors.MethodDescriptor descriptor = proto.getMethodDescriptor();
+                if (descriptor.getOptions().hasExtension(HttpBytesProto.httpBytes)) {
+                    if (marshaller == null) {
+                        marshaller = json.apply(definition.getServiceDescriptor());
+                    }
+                    added.addAll(ByteRoutes.addTo(sb, method, descriptor, marshaller, config));
+                    continue;
+                }
                 final StreamKind kind = StreamKind.of(descriptor);
                 if ((kind != StreamKind.MESSAGES && kind != StreamKind.HTTP_BODY)
                     || !descriptor.getOptions().hasExtension(AnnotationsProto.http)) {

@@ -22,8 +22,10 @@ import com.linecorp.armeria.common.SessionProtocol;
 import com.linecorp.armeria.common.util.EventLoopGroups;
 import com.linecorp.armeria.server.DecoratingHttpServiceFunction;
 import com.linecorp.armeria.server.HttpService;
+import com.linecorp.armeria.server.Route;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerBuilder;
+import com.linecorp.armeria.server.ServiceBindingBuilder;
 import com.linecorp.armeria.server.docs.DocService;
 import com.linecorp.armeria.server.grpc.GrpcService;
 import com.linecorp.armeria.server.grpc.GrpcServiceBuilder;
@@ -363,6 +365,7 @@ public final class SextantServer implements AutoCloseable {
                                                             .maxRequestMessageLength(GrpcLimits.MAX_MESSAGE_BYTES);
             boolean anyOnEventLoop = false;
             final Set<String> unaryPaths = new HashSet<>();
+            final Set<String> clientStreamPaths = new HashSet<>();
             final List<ServerInterceptor> interceptors = new ArrayList<>();
             // the last listed runs first: metrics see everything, auth runs before validation
             interceptors.add(new ValidationInterceptor(name));
@@ -376,6 +379,9 @@ public final class SextantServer implements AutoCloseable {
                 hosted.definition().getMethods().stream()
                       .filter(method -> method.getMethodDescriptor().getType() == MethodType.UNARY)
                       .forEach(method -> unaryPaths.add('/' + method.getMethodDescriptor().getFullMethodName()));
+                hosted.definition().getMethods().stream()
+                      .filter(method -> !method.getMethodDescriptor().getType().clientSendsOneMessage())
+                      .forEach(method -> clientStreamPaths.add('/' + method.getMethodDescriptor().getFullMethodName()));
                 final ServerServiceDefinition intercepted = ServerInterceptors.intercept(hosted.definition(), interceptors);
                 if (hosted.nonBlocking().isEmpty()) {
                     grpc.addService(intercepted);
@@ -390,9 +396,9 @@ public final class SextantServer implements AutoCloseable {
             }
             // one bound for the service's calls, wherever they run, checked before any executor
             final CallShedding shedding = new CallShedding(name, concurrency, unaryPaths, registry);
-            sb.service(grpc.build(), shedding.decorator());
+            bindGrpc(sb, grpc.build(), shedding, clientStreamPaths);
             if (anyOnEventLoop) {
-                sb.service(eventLoop.build(), shedding.decorator());
+                bindGrpc(sb, eventLoop.build(), shedding, clientStreamPaths);
             }
 
             sb.service("/health", healthService != null ? healthService : (ctx, req) -> HttpResponse.of(
@@ -458,6 +464,25 @@ public final class SextantServer implements AutoCloseable {
         }
 
         /** The methods of a definition whose full name passes, as a definition of the same service; null for none. */
+        /**
+         * Binds the gRPC service route by route. The server's request length limit (one message's worth)
+         * bounds a unary call; an upload stream (a client-streaming method) is unbounded as a whole and
+         * bounded per message by the service's message length limit, so its routes have none: the limit
+         * must be set where the route is bound, since Armeria checks it as the request arrives, before
+         * the service runs (armeria#3803). Nor has it the server's request timeout: a large upload takes
+         * its time; a caller's own deadline (grpc-timeout) still bounds it, and its going away ends it.
+         */
+        private static void bindGrpc(ServerBuilder sb, GrpcService service, CallShedding shedding,
+                                     Set<String> clientStreamPaths) {
+            for (Route route : service.routes()) {
+                final ServiceBindingBuilder binding = sb.route().addRoute(route);
+                if (route.paths().stream().anyMatch(clientStreamPaths::contains)) {
+                    binding.maxRequestLength(0).requestTimeoutMillis(0);
+                }
+                binding.decorator(shedding.decorator()).build(service);
+            }
+        }
+
         private static ServerServiceDefinition subset(ServerServiceDefinition all,
                                                       java.util.function.Predicate<String> fullName) {
             final io.grpc.ServiceDescriptor full = all.getServiceDescriptor();
