@@ -228,16 +228,4 @@ final class DownloadCall<Q, R> extends HttpServerCall<Q, R> {
         }
     }
 
-    @Override
-    void clientGone() {
-        if (done) {
-            return;
-        }
-        done = true;
-        cancelled = true;
-        CallEnds.recordStatus(ctx, Status.Code.CANCELLED);
-        if (listener != null) {
-            listener.onCancel();
-        }
-    }
 }

@@ -96,7 +96,21 @@ abstract class HttpServerCall<Q, R> extends RequestContextCall<Q, R> {
     }
 
     /** The client went away (or its request was cancelled): the call, and the backend's, are cancelled. */
-    abstract void clientGone();
+    final void clientGone() {
+        if (done) {
+            return;
+        }
+        done = true;
+        cancelled = true;
+        stopping();
+        CallEnds.recordStatus(ctx, Status.Code.CANCELLED);
+        if (listener != null) {
+            listener.onCancel();
+        }
+    }
+
+    /** What the call stops when it ends early (timers). */
+    void stopping() {}
 
     @Override
     public void request(int numMessages) {

@@ -178,20 +178,6 @@ final class RestStreamCall<Q, R> extends HttpServerCall<Q, R> {
         }
     }
 
-    @Override
-    void clientGone() {
-        if (done) {
-            return;
-        }
-        done = true;
-        cancelled = true;
-        stopTimers();
-        recordStatus(Status.Code.CANCELLED);
-        if (listener != null) {
-            listener.onCancel();
-        }
-    }
-
     /** The stream has lasted as long as the gateway allows: it ends cleanly and the backend call is cancelled. */
     private void lifetimeOver() {
         if (done) {
@@ -253,6 +239,11 @@ final class RestStreamCall<Q, R> extends HttpServerCall<Q, R> {
                                          // no buffering by a proxy in front (nginx): events must flow as they come
                                          .set("x-accel-buffering", "no")
                                          .build());
+    }
+
+    @Override
+    void stopping() {
+        stopTimers();
     }
 
     private void stopTimers() {
