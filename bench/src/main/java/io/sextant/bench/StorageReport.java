@@ -41,8 +41,7 @@ record StorageReport(Machine machine, Findings findings, String reportCommand) {
            .append(goodPerSecond >= StorageBench.TARGET_SMALL_PER_SECOND ? "yes" : "**no**").append(" |\n\n");
         out.append("References: `").append(String.join(" ", result.rawWriteCommand())).append("`, then `")
            .append(String.join(" ", result.rawReadCommand())).append("`. Small uploads: `")
-           .append(String.join(" ", result.smallCommand().subList(0, result.smallCommand().size() - 1)))
-           .append(" <16 KiB body>`.\n");
+           .append(String.join(" ", result.smallCommand())).append("`.\n");
         return out.toString();
     }
 

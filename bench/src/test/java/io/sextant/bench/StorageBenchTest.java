@@ -39,7 +39,7 @@ class StorageBenchTest {
                 new StorageBench.Transfer(gib, 4.0), new StorageBench.Transfer(gib, 0.6),
                 new Wrk.Result(30_000, 20, 1_500, 8, 12, 30, 0, 0, 0),
                 List.of("dd", "if=/dev/zero", "of=raw", "bs=1M", "count=1024", "conv=fsync"),
-                List.of("dd", "if=raw", "of=/dev/null", "bs=1M"), List.of("wrk", "-t2", "url", "--", "type", "body"));
+                List.of("dd", "if=raw", "of=/dev/null", "bs=1M"), List.of("wrk", "-t2", "url", "--", "type", "16384"));
         final String markdown = new StorageReport(Machine.current(), findings, "bench/run --only storage").markdown();
         // upload 256 MiB/s against dd's 512: 50 %, under 60 %; download 1707 against 2048: 83 %, over 80 %
         assertThat(markdown).contains("| 256 MiB/s (4.0 s) | `dd` write, `conv=fsync`: 512 MiB/s (2.0 s) | 50")
@@ -48,7 +48,7 @@ class StorageBenchTest {
         assertThat(markdown.lines().filter(l -> l.startsWith("| download")).findFirst().orElseThrow()).endsWith("| yes |");
         assertThat(markdown.lines().filter(l -> l.startsWith("| 16 KiB")).findFirst().orElseThrow())
                 .contains("p50 8", "p99 30").endsWith("| yes |");
-        assertThat(markdown).contains("`wrk -t2 url -- type <16 KiB body>`");
+        assertThat(markdown).contains("`wrk -t2 url -- type 16384`");
     }
 
     private static String sha256(byte[] bytes) throws Exception {

@@ -12,6 +12,7 @@ import com.linecorp.armeria.server.grpc.HttpJsonTranscodingOptions;
 import com.linecorp.armeria.server.grpc.HttpJsonTranscodingQueryParamMatchRule;
 
 import io.grpc.MethodDescriptor.MethodType;
+import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
@@ -66,7 +67,8 @@ public final class Gateway {
         // served over HTTP (SSE, NDJSON, raw bodies) by the gateway's own routes, through the same
         // interceptors plus a bound on each client's streams.
         final GrpcServiceBuilder streams = grpcService();
-        final StreamSlots slots = new StreamSlots(config.streams().maxPerClient());
+        final ServerInterceptor slots = StreamSlots.byKind(config.streams().maxPerClient(),
+                                                           config.streams().maxTransfersPerClient());
         final List<ServerServiceDefinition> httpStreams = new ArrayList<>();
         final GrpcServiceBuilder api = grpcService()
                 .enableHttpJsonTranscoding(HttpJsonTranscodingOptions.builder()

@@ -14,11 +14,15 @@ import io.sextant.platform.config.Env;
  *       token) may have open over HTTP at once; one more is 429 TOO_MANY_STREAMS; 8</td></tr>
  *   <tr><td>STREAM_MAX_LIFETIME</td><td>how long one stream may last; then it ends cleanly (SSE: an
  *       {@code end} event with reason {@code MAX_LIFETIME}) and the client reconnects; 1h</td></tr>
+ *   <tr><td>TRANSFER_MAX_PER_CLIENT</td><td>the uploads and downloads of {@code (sextant.api.v1.http_bytes)}
+ *       routes one client may have running at once, a bound of their own beside the event streams'; one
+ *       more is 429 TOO_MANY_STREAMS; 64</td></tr>
  *   <tr><td>UPLOAD_MAX_BYTES</td><td>the largest request body of an upload route (a byte stream of
  *       {@code (sextant.api.v1.http_bytes)}), multipart framing included; past it 413; 1 GiB + 1 MiB</td></tr>
  * </table>
  */
-public record StreamConfig(Duration heartbeat, int maxPerClient, Duration maxLifetime, long uploadMaxBytes) {
+public record StreamConfig(Duration heartbeat, int maxPerClient, Duration maxLifetime, long uploadMaxBytes,
+                           int maxTransfersPerClient) {
 
     /** 1 GiB of file, and 1 MiB for a form's framing and parameters. */
     public static final long DEFAULT_UPLOAD_MAX_BYTES = (1L << 30) + (1L << 20);
@@ -28,7 +32,8 @@ public record StreamConfig(Duration heartbeat, int maxPerClient, Duration maxLif
         final int maxPerClient = env.integer("STREAM_MAX_PER_CLIENT", 8, 1, 10_000);
         final Duration maxLifetime = positive(env, "STREAM_MAX_LIFETIME", Duration.ofHours(1));
         return new StreamConfig(heartbeat, maxPerClient, maxLifetime, bytes(env, "UPLOAD_MAX_BYTES",
-                                                                             DEFAULT_UPLOAD_MAX_BYTES));
+                                                                             DEFAULT_UPLOAD_MAX_BYTES),
+                                env.integer("TRANSFER_MAX_PER_CLIENT", 64, 1, 10_000));
     }
 
     private static long bytes(Env env, String name, long defaultValue) {

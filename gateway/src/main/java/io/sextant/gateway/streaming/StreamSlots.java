@@ -22,14 +22,45 @@ import io.sextant.platform.telemetry.CallContext;
  * token check has run before this interceptor), else per client address. One more is refused at once
  * with RESOURCE_EXHAUSTED {@code TOO_MANY_STREAMS} (REST 429); a slot is given back when its call ends,
  * however it ends. The map holds only the clients with a stream open.
+ *
+ * <p>Byte transfers (uploads and downloads of {@code (sextant.api.v1.http_bytes)}) count in a bound of
+ * their own ({@link #byKind}): they end when their bytes are through, where an event stream may stay
+ * open for an hour, so a client's parallel uploads must not use up the slots of its live feeds, nor
+ * the other way round.
  */
 public final class StreamSlots implements ServerInterceptor {
 
     private final int maxPerClient;
+    private final String what;
     private final ConcurrentHashMap<String, Integer> open = new ConcurrentHashMap<>();
 
     public StreamSlots(int maxPerClient) {
+        this(maxPerClient, "streams");
+    }
+
+    private StreamSlots(int maxPerClient, String what) {
         this.maxPerClient = maxPerClient;
+        this.what = what;
+    }
+
+    /**
+     * One bound for event streams ({@code maxStreams}) and another for byte transfers
+     * ({@code maxTransfers}), each per client, chosen by the method called.
+     */
+    public static ServerInterceptor byKind(int maxStreams, int maxTransfers) {
+        final StreamSlots streams = new StreamSlots(maxStreams, "streams");
+        final StreamSlots transfers = new StreamSlots(maxTransfers, "uploads and downloads");
+        return new ServerInterceptor() {
+            @Override
+            public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+                                                               ServerCallHandler<Q, R> next) {
+                final boolean transfer = call.getMethodDescriptor().getSchemaDescriptor()
+                                                 instanceof io.grpc.protobuf.ProtoMethodDescriptorSupplier proto
+                                         && proto.getMethodDescriptor().getOptions()
+                                                 .hasExtension(io.sextant.api.v1.HttpBytesProto.httpBytes);
+                return (transfer ? transfers : streams).interceptCall(call, headers, next);
+            }
+        };
     }
 
     @Override
@@ -39,8 +70,8 @@ public final class StreamSlots implements ServerInterceptor {
         final String client = user != null ? "user:" + user : "address:" + ClientAddress.current();
         if (!acquire(client)) {
             return GrpcErrorMapper.closeCall(call, Errors.resourceExhausted(
-                    "TOO_MANY_STREAMS", "this client has " + maxPerClient + " streams open, as many as the gateway"
-                                        + " allows one client; close one before opening another",
+                    "TOO_MANY_STREAMS", "this client has " + maxPerClient + " " + what + " open, as many as the"
+                                        + " gateway allows one client; wait for one to end before starting another",
                     Map.of("max_streams_per_client", String.valueOf(maxPerClient))), RestErrorBody.DOMAIN);
         }
         final AtomicBoolean released = new AtomicBoolean();

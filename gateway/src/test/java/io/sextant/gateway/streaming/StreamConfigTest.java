@@ -21,14 +21,15 @@ class StreamConfigTest {
         assertThat(streams.maxPerClient()).isEqualTo(8);
         assertThat(streams.maxLifetime()).isEqualTo(Duration.ofHours(1));
         assertThat(streams.uploadMaxBytes()).isEqualTo(1024L * 1024 * 1024 + 1024 * 1024);
+        assertThat(streams.maxTransfersPerClient()).isEqualTo(64);
     }
 
     @Test
     void settings() {
         final StreamConfig streams = GatewayConfig.read(Env.of(Map.of(
                 "STREAM_HEARTBEAT", "30s", "STREAM_MAX_PER_CLIENT", "2", "STREAM_MAX_LIFETIME", "24h",
-                "UPLOAD_MAX_BYTES", "5368709120"))).streams();
-        assertThat(streams).isEqualTo(new StreamConfig(Duration.ofSeconds(30), 2, Duration.ofHours(24), 5L << 30));
+                "UPLOAD_MAX_BYTES", "5368709120", "TRANSFER_MAX_PER_CLIENT", "3"))).streams();
+        assertThat(streams).isEqualTo(new StreamConfig(Duration.ofSeconds(30), 2, Duration.ofHours(24), 5L << 30, 3));
     }
 
     @Test
