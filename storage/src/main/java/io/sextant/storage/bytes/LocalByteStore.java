@@ -28,8 +28,8 @@ import org.slf4j.LoggerFactory;
 public final class LocalByteStore implements ByteStore {
 
     private static final Logger log = LoggerFactory.getLogger(LocalByteStore.class);
-    /** Keys and upload ids: lower-case hex and '-' (UUIDs), as the service makes them. */
-    private static final Pattern NAME = Pattern.compile("[0-9a-f-]{2,100}");
+    /** Keys and upload ids, as the service makes them (UUIDs, {@code thumb-<uuid>}): lower-case letters, digits and '-'. */
+    private static final Pattern NAME = Pattern.compile("[0-9a-z][0-9a-z-]{1,99}");
     private static final String PART = ".part";
 
     private final Path root;
