@@ -47,9 +47,16 @@ public final class StorageServer {
      */
     public static SextantServer newServer(StorageConfig config, TokenVerifier verifier) {
         final SextantServer.Builder builder = SextantServer.builder(config.common());
-        final Database db = Database.open("storage", config.common().db(), builder.registry());
-        builder.database(db);
+        // the byte store first: a wrong bucket stops the start before anything else is opened
         final ByteStore bytes = byteStore(config);
+        final Database db;
+        try {
+            db = Database.open("storage", config.common().db(), builder.registry());
+        } catch (RuntimeException e) {
+            closeQuietly(bytes);
+            throw e;
+        }
+        builder.database(db);
         builder.closeOnStop(bytes);
 
         final ServiceClient users = ServiceClient.builder("users", config.usersTarget(),
@@ -107,8 +114,16 @@ public final class StorageServer {
             store.verify();
             return store;
         } catch (IOException | RuntimeException e) {
-            store.close();
+            closeQuietly(store);
             throw new IllegalStateException("Cannot start with STORAGE_BACKEND=s3: " + e.getMessage(), e);
+        }
+    }
+
+    private static void closeQuietly(ByteStore bytes) {
+        try {
+            bytes.close();
+        } catch (IOException | RuntimeException e) {
+            // the start fails anyway, with the first error
         }
     }
 }

@@ -193,7 +193,7 @@ public final class LocalByteStore implements ByteStore {
         @Override
         public void write(byte[] bytes, int offset, int length) throws IOException {
             if (finished) {
-                throw new IllegalStateException("the upload is finished");
+                throw new IOException("the upload of " + target.getFileName() + " is already committed or aborted");
             }
             final ByteBuffer buffer = ByteBuffer.wrap(bytes, offset, length);
             while (buffer.hasRemaining()) {
@@ -210,7 +210,7 @@ public final class LocalByteStore implements ByteStore {
         @Override
         public void commit() throws IOException {
             if (finished) {
-                throw new IllegalStateException("the upload is finished");
+                throw new IOException("the upload of " + target.getFileName() + " is already committed or aborted");
             }
             channel.force(true);
             channel.close();
