@@ -15,6 +15,7 @@ import io.sextant.platform.resource.Page;
 import io.sextant.storage.bytes.ByteStore;
 import io.sextant.storage.db.FileQueries;
 import io.sextant.storage.db.FileRow;
+import io.sextant.storage.thumbs.ThumbnailJob;
 import io.sextant.storage.db.FolderRow;
 import io.sextant.storage.v1.File;
 
@@ -129,8 +130,8 @@ public final class FileCatalog {
         final List<String> keys = new ArrayList<>();
         for (FileRow file : files) {
             keys.add(file.storageKey());
-            handle.createQuery("SELECT storage_key FROM thumbnails WHERE file_id = :id").bind("id", file.id())
-                  .mapTo(String.class).findOne().ifPresent(keys::add);
+            // with or without its row: a thumbnail being made now is removed by its job, which finds no file
+            keys.add(ThumbnailJob.thumbnailKey(file.id().toString()));
             handle.createUpdate("DELETE FROM files WHERE id = :id").bind("id", file.id()).execute();
             quotas.removed(handle, file.owner(), file.sizeBytes());
         }

@@ -8,6 +8,8 @@ import io.sextant.platform.config.CommonConfig;
 import io.sextant.platform.config.Env;
 import io.sextant.platform.config.Targets;
 import io.sextant.platform.identity.ServiceSecret;
+import io.sextant.storage.bytes.S3Settings;
+import io.sextant.storage.thumbs.ThumbnailSettings;
 
 /**
  * The storage service's settings: the common ones, plus
@@ -26,10 +28,15 @@ import io.sextant.platform.identity.ServiceSecret;
  *   <tr><td>SERVICE_SECRET or SERVICE_SECRET_FILE</td><td>required: the service's own secret, exchanged at auth
  *       for the token of {@code services/storage} (holding {@code users.read})</td></tr>
  * </table>
+ * and, with STORAGE_BACKEND=s3, the S3_* settings of {@link S3Settings}; THUMBNAIL_MAX_BYTES and
+ * THUMBNAIL_MAX_PIXELS are {@link ThumbnailSettings}.
+ *
+ * @param s3 the bucket with STORAGE_BACKEND=s3, else null
  */
 public record StorageConfig(CommonConfig common, String backend, Path directory, long maxFileBytes, long quotaBytes,
                             long quotaFiles, Duration pendingGrace, Duration sweepInterval, Duration checkInterval,
-                            String publicUrl, String usersTarget, Duration usersDeadline, ServiceSecret secret) {
+                            String publicUrl, String usersTarget, Duration usersDeadline, ServiceSecret secret,
+                            S3Settings s3, ThumbnailSettings thumbnails) {
 
     public static final int DEFAULT_PORT = 8004;
 
@@ -66,9 +73,11 @@ public record StorageConfig(CommonConfig common, String backend, Path directory,
         final Duration usersDeadline = between(env, "USERS_DEADLINE", Duration.ofSeconds(2), Duration.ofMillis(100),
                                                Duration.ofMinutes(1));
         final ServiceSecret secret = ServiceSecret.read(env, "storage");
+        final S3Settings s3 = backend.equals("s3") ? S3Settings.read(env) : null;
+        final ThumbnailSettings thumbnails = ThumbnailSettings.read(env);
         env.check();
         return new StorageConfig(common, backend, directory, maxFileBytes, quotaBytes, quotaFiles, grace, sweep, check,
-                                 publicUrl, usersTarget, usersDeadline, secret);
+                                 publicUrl, usersTarget, usersDeadline, secret, s3, thumbnails);
     }
 
     private static String stripSlash(String url) {

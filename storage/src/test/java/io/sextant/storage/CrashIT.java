@@ -19,6 +19,7 @@ import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 
 import com.google.protobuf.ByteString;
 
@@ -27,7 +28,6 @@ import io.sextant.platform.testing.Poll;
 import io.sextant.platform.testing.TestPostgres;
 import io.sextant.platform.testing.TestServers;
 import io.sextant.storage.bytes.ByteStore;
-import io.sextant.storage.bytes.LocalByteStore;
 import io.sextant.storage.v1.ListFilesRequest;
 import io.sextant.storage.v1.StorageServiceGrpc.StorageServiceStub;
 import io.sextant.storage.v1.UploadFileRequest;
@@ -37,23 +37,48 @@ import io.sextant.storage.v1.UploadFileResponse;
  * A storage process killed (SIGKILL) in the middle of an upload leaves nothing that is listed or
  * downloadable, and the sweeper of a surviving replica removes what it left: the pending row, the
  * partial bytes and the quota reservation. Also the crash between committing the bytes and
- * recording the file: the sweeper removes the committed bytes no row refers to.
+ * recording the file: the sweeper removes the committed bytes no row refers to. The local backend
+ * here; {@link S3CrashIT} kills the same uploads on S3.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CrashIT {
 
-    private static StorageTesting storage;
-    private static Jdbi jdbi;
+    StorageTesting storage;
+    private Jdbi jdbi;
+
+    /** The settings of the byte store under test (STORAGE_DIR, a fresh temporary directory, is set already). */
+    protected Map<String, String> backend() {
+        return Map.of("STORAGE_BACKEND", "local");
+    }
+
+    /** Longer than the killed upload takes to send its bytes, so that the survivor's sweeper leaves it alone until then. */
+    protected String pendingGrace() {
+        return "2s";
+    }
+
+    /** How many bytes the store holds in pending writes (local: the partial files in its tmp directory). */
+    protected long pendingBytes() throws IOException {
+        try (Stream<Path> parts = Files.list(storage.directory.resolve("tmp"))) {
+            long total = 0;
+            for (Path part : parts.toList()) {
+                total += Files.size(part);
+            }
+            return total;
+        }
+    }
 
     @BeforeAll
-    static void start() throws Exception {
+    void start() throws Exception {
         // the surviving replica sweeps quickly; the killed one must not sweep at all while it lives
-        storage = new StorageTesting(TestPostgres.newDatabase("storage"),
-                                     Map.of("STORAGE_PENDING_GRACE", "2s", "STORAGE_SWEEP_INTERVAL", "200ms"));
+        final Map<String, String> settings = new HashMap<>(backend());
+        settings.put("STORAGE_PENDING_GRACE", pendingGrace());
+        settings.put("STORAGE_SWEEP_INTERVAL", "200ms");
+        storage = new StorageTesting(TestPostgres.newDatabase("storage"), settings);
         jdbi = Jdbi.create(storage.db.url(), storage.db.user(), storage.db.password());
     }
 
     @AfterAll
-    static void stop() {
+    void stop() {
         storage.close();
     }
 
@@ -94,11 +119,12 @@ class CrashIT {
                     // never
                 }
             });
-            upload.onNext(UploadFileRequest.newBuilder().setMetadata(meta("killed.bin").setSizeBytes(4_000_000)).build());
-            for (int i = 0; i < 5; i++) {
-                upload.onNext(UploadFileRequest.newBuilder().setData(ByteString.copyFrom(bytes(100_000, i))).build());
+            // more than one S3 part (5 MiB), so that S3 holds a multipart upload too
+            upload.onNext(UploadFileRequest.newBuilder().setMetadata(meta("killed.bin").setSizeBytes(8_000_000)).build());
+            for (int i = 0; i < 6; i++) {
+                upload.onNext(UploadFileRequest.newBuilder().setData(ByteString.copyFrom(bytes(1_000_000, i))).build());
             }
-            Poll.until(() -> assertThat(partialBytes()).isEqualTo(500_000));
+            Poll.until(() -> assertThat(pendingBytes()).isPositive());
             assertThat(count("pending_uploads")).isEqualTo(1);
             child.destroyForcibly().waitFor();
 
@@ -107,9 +133,9 @@ class CrashIT {
             assertThat(storage.blocking(storage.token(me)).listFiles(ListFilesRequest.getDefaultInstance())
                               .getFilesCount()).isZero();
             // the surviving replica's sweeper removes the row, the partial bytes and the reservation
-            Poll.until(() -> {
+            Poll.until(Duration.ofSeconds(90), () -> {
                 assertThat(count("pending_uploads")).isZero();
-                assertThat(partialBytes()).isZero();
+                assertThat(pendingBytes()).isZero();
                 final long reserved = jdbi.withHandle(h -> h.createQuery("SELECT reserved_bytes + reserved_files"
                                                                          + " FROM storage_usage WHERE owner = :owner")
                                                             .bind("owner", "users/" + me).mapTo(Long.class).one());
@@ -123,35 +149,23 @@ class CrashIT {
     @Test
     void bytesCommittedWithoutTheirRowAreRemovedBySweeping() throws Exception {
         final String id = java.util.UUID.randomUUID().toString();
-        try (ByteStore bytes = new LocalByteStore(storage.directory)) {
-            // as an upload that died between commit and its transaction leaves it
-            jdbi.useHandle(h -> h.execute("INSERT INTO pending_uploads (id, owner, storage_key, reserved_bytes)"
-                                          + " VALUES (?::uuid, 'users/crashed', ?, 3)", id, id));
-            try (ByteStore.Upload upload = bytes.begin(id, id)) {
-                upload.write(new byte[] {1, 2, 3}, 0, 3);
-                upload.commit();
-            }
-            assertThat(bytes.exists(id)).isTrue();
-            Poll.until(() -> {
-                assertThat(bytes.exists(id)).isFalse();
-                assertThat(count("pending_uploads")).isZero();
-            });
+        final ByteStore bytes = storage.store();
+        // as an upload that died between commit and its transaction leaves it
+        jdbi.useHandle(h -> h.execute("INSERT INTO pending_uploads (id, owner, storage_key, reserved_bytes)"
+                                      + " VALUES (?::uuid, 'users/crashed', ?, 3)", id, id));
+        try (ByteStore.Upload upload = bytes.begin(id, id)) {
+            upload.write(new byte[] {1, 2, 3}, 0, 3);
+            upload.commit();
         }
+        assertThat(bytes.exists(id)).isTrue();
+        Poll.until(() -> {
+            assertThat(bytes.exists(id)).isFalse();
+            assertThat(count("pending_uploads")).isZero();
+        });
     }
 
-    private static long count(String table) {
+    private long count(String table) {
         return jdbi.withHandle(h -> h.createQuery("SELECT count(*) FROM " + table).mapTo(Long.class).one());
-    }
-
-    /** The bytes of partial uploads in the store's tmp directory. */
-    private static long partialBytes() throws IOException {
-        try (Stream<Path> parts = Files.list(storage.directory.resolve("tmp"))) {
-            long total = 0;
-            for (Path part : parts.toList()) {
-                total += Files.size(part);
-            }
-            return total;
-        }
     }
 
     private static int freePort() throws IOException {

@@ -12,18 +12,16 @@ import static io.sextant.storage.StorageTesting.upload;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.stream.Stream;
 
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 
 import com.google.protobuf.FieldMask;
 
@@ -49,19 +47,28 @@ import io.sextant.storage.v1.Visibility;
 /**
  * The storage service over real gRPC on a real PostgreSQL and a real directory: uploads and downloads
  * (ranges, negative offsets, checks of size and digest, the size limit, idempotency), metadata
- * (list filters, orders and pages, update masks, delete) and folders (cycles, depth, force).
+ * (list filters, orders and pages, update masks, delete) and folders (cycles, depth, force). The local
+ * backend here; {@link S3StorageServiceIT} runs the same cases on S3.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class StorageServiceIT {
 
-    private static StorageTesting storage;
-    private static Jdbi jdbi;
-    private static String ownerId;
-    private static StorageServiceStub owner;
-    private static StorageServiceBlockingStub ownerBlocking;
+    StorageTesting storage;
+    private Jdbi jdbi;
+    private String ownerId;
+    private StorageServiceStub owner;
+    private StorageServiceBlockingStub ownerBlocking;
+
+    /** The settings of the byte store under test (STORAGE_DIR, a fresh temporary directory, is set already). */
+    protected Map<String, String> backend() {
+        return Map.of("STORAGE_BACKEND", "local");
+    }
 
     @BeforeAll
-    static void start() throws Exception {
-        storage = new StorageTesting(TestPostgres.newDatabase("storage"), Map.of("STORAGE_MAX_FILE_BYTES", "6000000"));
+    void start() throws Exception {
+        final Map<String, String> settings = new java.util.HashMap<>(backend());
+        settings.put("STORAGE_MAX_FILE_BYTES", "6000000");
+        storage = new StorageTesting(TestPostgres.newDatabase("storage"), settings);
         jdbi = Jdbi.create(storage.db.url(), storage.db.user(), storage.db.password());
         ownerId = storage.newUser();
         final String token = storage.token(ownerId);
@@ -70,7 +77,7 @@ class StorageServiceIT {
     }
 
     @AfterAll
-    static void stop() {
+    void stop() {
         storage.close();
     }
 
@@ -90,11 +97,9 @@ class StorageServiceIT {
         assertThat(file.getOwner()).isEqualTo("users/" + ownerId);
         assertThat(file.getThumbnailAvailable()).isFalse();
         assertThat(file.getVisibility()).isEqualTo(Visibility.VISIBILITY_PRIVATE);
-        // on disk, sharded by the key's first two characters, and nothing partial left
-        assertThat(storage.directory.resolve(file.getId().substring(0, 2)).resolve(file.getId())).hasBinaryContent(data);
-        try (Stream<Path> parts = Files.list(storage.directory.resolve("tmp"))) {
-            assertThat(parts).isEmpty();
-        }
+        // stored under the file's id, and nothing partial left
+        assertThat(storage.stored(file.getId())).isTrue();
+        assertThat(storage.sweepPartials()).isZero();
 
         final Downloaded whole = download(ownerBlocking, file.getName(), 0, 0);
         assertThat(whole.data()).isEqualTo(data);
@@ -184,16 +189,12 @@ class StorageServiceIT {
         assertThat(code(emptyChunk)).isEqualTo(Status.Code.INVALID_ARGUMENT);
         io.sextant.platform.testing.Poll.until(() -> {
             assertThat(pending()).isZero();
-            try (Stream<Path> parts = Files.list(storage.directory.resolve("tmp"))) {
-                assertThat(parts).isEmpty();
-            }
+            assertThat(storage.sweepPartials()).isZero();
         });
 
         assertThat(files()).isEqualTo(before);
         assertThat(pending()).isZero();
-        try (Stream<Path> parts = Files.list(storage.directory.resolve("tmp"))) {
-            assertThat(parts).isEmpty();
-        }
+        assertThat(storage.sweepPartials()).isZero();
     }
 
     @Test
@@ -305,12 +306,11 @@ class StorageServiceIT {
     }
 
     @Test
-    void aDeletedFileIsGoneWithItsBytes() {
+    void aDeletedFileIsGoneWithItsBytes() throws Exception {
         final File file = upload(owner, meta("gone.txt").build(), bytes(100, 6));
-        final Path path = storage.directory.resolve(file.getId().substring(0, 2)).resolve(file.getId());
-        assertThat(path).exists();
+        assertThat(storage.stored(file.getId())).isTrue();
         ownerBlocking.deleteFile(DeleteFileRequest.newBuilder().setName(file.getName()).build());
-        assertThat(path).doesNotExist();
+        assertThat(storage.stored(file.getId())).isFalse();
         assertThat(code(failure(() -> ownerBlocking.getFile(GetFileRequest.newBuilder().setName(file.getName()).build()))))
                 .isEqualTo(Status.Code.NOT_FOUND);
     }
@@ -318,14 +318,14 @@ class StorageServiceIT {
     @Test
     void aRowWhoseBytesAreMissingIsNeverServedAsEmpty() throws Exception {
         final File file = upload(owner, meta("lost.bin").build(), bytes(1000, 7));
-        Files.delete(storage.directory.resolve(file.getId().substring(0, 2)).resolve(file.getId()));
+        storage.store().delete(file.getId());
         final var lost = failure(() -> download(ownerBlocking, file.getName(), 0, 0));
         assertThat(code(lost)).isEqualTo(Status.Code.DATA_LOSS);
         assertThat(errorInfo(lost).getReason()).isEqualTo("FILE_BYTES_MISSING");
     }
 
     @Test
-    void foldersNestWithoutCyclesAndAreDeletedWithForce() {
+    void foldersNestWithoutCyclesAndAreDeletedWithForce() throws Exception {
         final String me = storage.newUser();
         final StorageServiceBlockingStub blocking = storage.blocking(storage.token(me));
         final StorageServiceStub stub = storage.async(storage.token(me));
@@ -371,7 +371,7 @@ class StorageServiceIT {
                 .isEqualTo(Status.Code.NOT_FOUND);
         assertThat(code(failure(() -> blocking.getFile(GetFileRequest.newBuilder().setName(inside.getName()).build()))))
                 .isEqualTo(Status.Code.NOT_FOUND);
-        assertThat(storage.directory.resolve(inside.getId().substring(0, 2)).resolve(inside.getId())).doesNotExist();
+        assertThat(storage.stored(inside.getId())).isFalse();
         blocking.deleteFolder(DeleteFolderRequest.newBuilder().setName(renamed.getName()).build());
     }
 
@@ -386,11 +386,11 @@ class StorageServiceIT {
                    .getFilesList().stream().map(File::getName).toList();
     }
 
-    private static long files() {
+    private long files() {
         return jdbi.withHandle(h -> h.createQuery("SELECT count(*) FROM files").mapTo(Long.class).one());
     }
 
-    private static long pending() {
+    private long pending() {
         return jdbi.withHandle(h -> h.createQuery("SELECT count(*) FROM pending_uploads").mapTo(Long.class).one());
     }
 }

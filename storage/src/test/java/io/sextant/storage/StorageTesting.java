@@ -31,6 +31,7 @@ import io.sextant.platform.server.SextantServer;
 import io.sextant.platform.testing.TestKeys;
 import io.sextant.platform.testing.TestServers;
 import io.sextant.platform.testing.TestTokenExchange;
+import io.sextant.storage.bytes.ByteStore;
 import io.sextant.storage.v1.ContentInfo;
 import io.sextant.storage.v1.DownloadFileRequest;
 import io.sextant.storage.v1.DownloadFileResponse;
@@ -61,6 +62,7 @@ final class StorageTesting implements AutoCloseable {
     final Path directory;
     final Map<String, String> settings;
     SextantServer server;
+    private ByteStore store;
 
     StorageTesting(DbConfig db, Map<String, String> overrides) throws Exception {
         this(db, overrides, List.of("users.read"));
@@ -95,6 +97,24 @@ final class StorageTesting implements AutoCloseable {
         return StorageServer.newServer(StorageServer.readConfig(Env.of(settings)), verifier).start();
     }
 
+    /** The server's byte store as the test sees it (the same directory or bucket), opened once. */
+    synchronized ByteStore store() {
+        if (store == null) {
+            store = StorageServer.byteStore(StorageServer.readConfig(Env.of(settings)));
+        }
+        return store;
+    }
+
+    /** Whether the store holds committed bytes under {@code key}. */
+    boolean stored(String key) throws java.io.IOException {
+        return store().exists(key);
+    }
+
+    /** How many pending writes the store held (it removes them): zero once every upload ended cleanly. */
+    int sweepPartials() throws java.io.IOException {
+        return store().sweep(Set.of(), 0);
+    }
+
     /** A new user the users service knows: {@code users/<uuid>}. */
     String newUser() {
         final String id = UUID.randomUUID().toString();
@@ -122,6 +142,13 @@ final class StorageTesting implements AutoCloseable {
 
     @Override
     public void close() {
+        if (store != null) {
+            try {
+                store.close();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
         server.close();
         users.close();
         auth.close();

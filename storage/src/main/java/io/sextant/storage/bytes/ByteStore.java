@@ -6,8 +6,8 @@ import java.util.Set;
 
 /**
  * Where the bytes of files live: the local file system (the default) or an S3-compatible store. Keys
- * are chosen by the service (a file's or thumbnail's id, lower-case hex and '-', at most 100
- * characters), never by a caller.
+ * are chosen by the service (a file's id, or {@code thumb-<file id>} for its thumbnail: lower-case letters,
+ * digits and '-', at most 100 characters), never by a caller.
  *
  * <p>Writes are crash-safe: {@link #begin} starts a write that nobody can read, {@link Upload#commit}
  * makes the bytes durable and readable under the key at once (fsync and atomic rename, or a completed

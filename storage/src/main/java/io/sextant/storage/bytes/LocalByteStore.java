@@ -28,8 +28,8 @@ import org.slf4j.LoggerFactory;
 public final class LocalByteStore implements ByteStore {
 
     private static final Logger log = LoggerFactory.getLogger(LocalByteStore.class);
-    /** Keys and upload ids: lower-case hex and '-' (UUIDs), as the service makes them. */
-    private static final Pattern NAME = Pattern.compile("[0-9a-f-]{2,100}");
+    /** Keys and upload ids, as the service makes them (UUIDs, {@code thumb-<uuid>}): lower-case letters, digits and '-'. */
+    private static final Pattern NAME = Pattern.compile("[0-9a-z][0-9a-z-]{1,99}");
     private static final String PART = ".part";
 
     private final Path root;
@@ -193,7 +193,7 @@ public final class LocalByteStore implements ByteStore {
         @Override
         public void write(byte[] bytes, int offset, int length) throws IOException {
             if (finished) {
-                throw new IllegalStateException("the upload is finished");
+                throw new IOException("the upload of " + target.getFileName() + " is already committed or aborted");
             }
             final ByteBuffer buffer = ByteBuffer.wrap(bytes, offset, length);
             while (buffer.hasRemaining()) {
@@ -210,7 +210,7 @@ public final class LocalByteStore implements ByteStore {
         @Override
         public void commit() throws IOException {
             if (finished) {
-                throw new IllegalStateException("the upload is finished");
+                throw new IOException("the upload of " + target.getFileName() + " is already committed or aborted");
             }
             channel.force(true);
             channel.close();

@@ -18,16 +18,16 @@ import javax.imageio.ImageWriter;
 import javax.imageio.stream.ImageOutputStream;
 
 /** Images made in the tests: with ImageIO, or byte by byte where ImageIO would not write them. */
-final class TestImages {
+public final class TestImages {
 
-    static final Color RED = new Color(255, 0, 0);
-    static final Color GREEN = new Color(0, 255, 0);
-    static final Color BLUE = new Color(0, 0, 255);
+    public static final Color RED = new Color(255, 0, 0);
+    public static final Color GREEN = new Color(0, 255, 0);
+    public static final Color BLUE = new Color(0, 0, 255);
 
     private TestImages() {}
 
     /** A blue image with a {@code mark}-sized red square in its top-left corner and a green one in its top-right. */
-    static BufferedImage marked(int width, int height, int mark) {
+    public static BufferedImage marked(int width, int height, int mark) {
         final BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         final Graphics2D graphics = image.createGraphics();
         graphics.setColor(BLUE);
@@ -40,7 +40,7 @@ final class TestImages {
         return image;
     }
 
-    static BufferedImage filled(int width, int height, Color color) {
+    public static BufferedImage filled(int width, int height, Color color) {
         final BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         final Graphics2D graphics = image.createGraphics();
         graphics.setColor(color);
@@ -49,7 +49,7 @@ final class TestImages {
         return image;
     }
 
-    static byte[] encode(BufferedImage image, String format) throws IOException {
+    public static byte[] encode(BufferedImage image, String format) throws IOException {
         final ByteArrayOutputStream out = new ByteArrayOutputStream();
         if (!ImageIO.write(image, format, out)) {
             throw new IllegalStateException("no writer for " + format);
@@ -58,7 +58,7 @@ final class TestImages {
     }
 
     /** An animated GIF of these frames. */
-    static byte[] gif(BufferedImage... frames) throws IOException {
+    public static byte[] gif(BufferedImage... frames) throws IOException {
         final ImageWriter writer = ImageIO.getImageWritersByFormatName("gif").next();
         final ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (ImageOutputStream stream = ImageIO.createImageOutputStream(out)) {
@@ -78,7 +78,7 @@ final class TestImages {
      * The JPEG with an EXIF APP1 segment (big-endian TIFF, IFD0 holding only Orientation) after its JFIF APP0
      * segment.
      */
-    static byte[] withExifOrientation(byte[] jpeg, int orientation) throws IOException {
+    public static byte[] withExifOrientation(byte[] jpeg, int orientation) throws IOException {
         if ((jpeg[0] & 0xff) != 0xFF || (jpeg[1] & 0xff) != 0xD8 || (jpeg[2] & 0xff) != 0xFF
             || (jpeg[3] & 0xff) != 0xE0) {
             throw new IllegalArgumentException("expected SOI and a JFIF APP0 segment");
@@ -109,7 +109,7 @@ final class TestImages {
     }
 
     /** A PNG whose header claims {@code width}×{@code height} RGB pixels but whose data is a few bytes. */
-    static byte[] pngClaiming(int width, int height) throws IOException {
+    public static byte[] pngClaiming(int width, int height) throws IOException {
         final ByteArrayOutputStream out = new ByteArrayOutputStream();
         pngStart(out, width, height);
         final ByteArrayOutputStream data = new ByteArrayOutputStream();
@@ -125,7 +125,7 @@ final class TestImages {
      * A real PNG of {@code width}×{@code height} RGB pixels, left half red and right half blue, written row by
      * row so that making it needs no image in memory (it compresses to a few hundred KiB).
      */
-    static byte[] largePng(int width, int height) throws IOException {
+    public static byte[] largePng(int width, int height) throws IOException {
         final ByteArrayOutputStream out = new ByteArrayOutputStream();
         pngStart(out, width, height);
         final byte[] row = new byte[1 + 3 * width]; // filter type 0, then RGB
@@ -169,7 +169,7 @@ final class TestImages {
     }
 
     /** Whether the pixel is near {@code expected} (lossy formats move colours a little). */
-    static boolean near(int rgb, Color expected) {
+    public static boolean near(int rgb, Color expected) {
         final Color actual = new Color(rgb, true);
         return Math.abs(actual.getRed() - expected.getRed()) < 60
                && Math.abs(actual.getGreen() - expected.getGreen()) < 60
