@@ -4,29 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.sextant.platform.testing.Poll;
 
 /**
  * {@code ./sextant up} after the mesh was killed with {@code kill -9}: its PostgreSQL outlives it,
@@ -35,9 +26,6 @@ import io.sextant.platform.testing.Poll;
  */
 class KillNineIT {
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private static final String PASSWORD = "correct horse battery";
-    private static final Duration STARTUP = Duration.ofSeconds(120);
 
     @TempDir
     Path data;
@@ -109,76 +97,30 @@ class KillNineIT {
 
     // --- helpers
 
-    /** {@code ./sextant up} in a child JVM (its memory defaults, C1 only for speed) on the test's data and ports; returns once its banner is out. */
+    /** {@link ChildMesh#up}, stopped after the test. */
     private Process up(int basePort, String name) throws Exception {
-        final String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        final String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        final ProcessBuilder builder = new ProcessBuilder(java, "-XX:+UseSerialGC", "-Xmx256m", "-XX:TieredStopAtLevel=1", "-Xss512k",
-                                                          "-cp", classpath, SextantUp.class.getName());
-        builder.environment().put("SEXTANT_DATA", data.toString());
-        builder.environment().put("SEXTANT_PORT", String.valueOf(basePort));
-        builder.redirectErrorStream(true).redirectOutput(outputFile(name).toFile());
-        final Process process = builder.start();
+        final Process process = ChildMesh.up(data, basePort, name);
         started.add(process);
-        Poll.until(STARTUP, () -> {
-            assertThat(process.isAlive()).as("%s exited: %s", name, output(name)).isTrue();
-            assertThat(output(name)).contains("Sextant is up");
-        });
         return process;
     }
 
-    private Path outputFile(String name) {
-        return data.resolve(name + ".out");
-    }
-
     private String output(String name) throws IOException {
-        return Files.readString(outputFile(name), StandardCharsets.UTF_8);
+        return ChildMesh.output(data, name);
     }
 
-    /** The live postmaster that data/postgres/postmaster.pid names. */
     private Optional<ProcessHandle> postmaster() {
-        try {
-            final List<String> lines = Files.readAllLines(data.resolve("postgres").resolve("postmaster.pid"));
-            return ProcessHandle.of(Long.parseLong(lines.get(0).trim())).filter(ProcessHandle::isAlive);
-        } catch (IOException | RuntimeException e) {
-            return Optional.empty();
-        }
+        return ChildMesh.postmaster(data);
     }
 
     private static HttpResponse<String> register(int gatewayPort, String username) throws Exception {
-        return post(gatewayPort, "/v1/auth/register",
-                    "{\"username\":\"" + username + "\",\"email\":\"" + username + "@example.com\",\"password\":\"" + PASSWORD + "\"}");
+        return ChildMesh.register(gatewayPort, username);
     }
 
     private static HttpResponse<String> login(int gatewayPort, String username) throws Exception {
-        return post(gatewayPort, "/v1/auth/login", "{\"username\":\"" + username + "\",\"password\":\"" + PASSWORD + "\"}");
+        return ChildMesh.login(gatewayPort, username);
     }
 
-    private static HttpResponse<String> post(int gatewayPort, String path, String body) throws Exception {
-        final HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gatewayPort + path))
-                                               .timeout(Duration.ofSeconds(10))
-                                               .header("content-type", "application/json")
-                                               .POST(HttpRequest.BodyPublishers.ofString(body))
-                                               .build();
-        return HTTP.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-    }
-
-    /** A base port with its five followers and the metrics port (base + 1000) free. */
     private static int freeBasePort() {
-        while (true) {
-            final int base = ThreadLocalRandom.current().nextInt(20_000, 40_000);
-            if (free(base + LocalMesh.METRICS_PORT_OFFSET) && java.util.stream.IntStream.rangeClosed(base, base + 5).allMatch(KillNineIT::free)) {
-                return base;
-            }
-        }
-    }
-
-    private static boolean free(int port) {
-        try (ServerSocket socket = new ServerSocket()) {
-            socket.bind(new InetSocketAddress(port));
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
+        return ChildMesh.freeBasePort();
     }
 }
