@@ -42,6 +42,23 @@ public final class Quotas {
     void reserve(Handle handle, String owner, long bytes, boolean file) {
         handle.createUpdate("INSERT INTO storage_usage (owner) VALUES (:owner) ON CONFLICT (owner) DO NOTHING")
               .bind("owner", owner).execute();
+        if (!tryReserve(handle, owner, bytes, file)) {
+            throw exceeded(handle, owner);
+        }
+    }
+
+    /**
+     * Locks the owner's usage row (which exists once an upload of theirs has begun) until the
+     * transaction ends: a reservation refused under the lock and given back in the same transaction
+     * is gone before a concurrent upload's next reservation is judged (that one waits for the lock).
+     */
+    void lock(Handle handle, String owner) {
+        handle.createQuery("SELECT owner FROM storage_usage WHERE owner = :owner FOR UPDATE")
+              .bind("owner", owner).mapTo(String.class).findOne();
+    }
+
+    /** As {@link #reserve}, for an owner whose usage row exists; false instead of QUOTA_EXCEEDED. */
+    boolean tryReserve(Handle handle, String owner, long bytes, boolean file) {
         final int reserved = handle.createUpdate(
                         "UPDATE storage_usage SET reserved_bytes = reserved_bytes + :bytes,"
                         + " reserved_files = reserved_files + :files, update_time = now()"
@@ -51,9 +68,7 @@ public final class Quotas {
                 .bind("owner", owner).bind("bytes", bytes).bind("files", file ? 1 : 0)
                 .bind("defaultBytes", defaultBytes).bind("defaultFiles", defaultFiles)
                 .execute();
-        if (reserved == 0) {
-            throw exceeded(handle, owner);
-        }
+        return reserved > 0;
     }
 
     /** Gives back a reservation (an upload that ended without a file). */
@@ -119,7 +134,7 @@ public final class Quotas {
         });
     }
 
-    private ServiceException exceeded(Handle handle, String owner) {
+    ServiceException exceeded(Handle handle, String owner) {
         final UsageRow usage = usage(handle, owner);
         final long quotaBytes = usage.quotaBytes() == null ? defaultBytes : usage.quotaBytes();
         final long quotaFiles = usage.quotaFiles() == null ? defaultFiles : usage.quotaFiles();

@@ -208,26 +208,47 @@ public final class Uploads {
             size = after;
         }
 
-        /** Extends the reservation of an upload of unknown size to cover {@code needed} bytes. */
+        /**
+         * Extends the reservation of an upload of unknown size to cover {@code needed} bytes: a step
+         * ahead when there is room, else exactly what is needed, else QUOTA_EXCEEDED.
+         */
         private void reserveMore(long needed) {
-            final long step = Math.min(Math.max(needed - reserved, RESERVE_STEP), maxFileBytes - reserved);
-            try {
-                grow(step);
-            } catch (ServiceException e) {
-                if (step == needed - reserved) {
-                    throw e;
-                }
-                grow(needed - reserved);
+            final long exact = needed - reserved;
+            final long step = Math.min(Math.max(exact, RESERVE_STEP), maxFileBytes - reserved);
+            if (step != exact && grow(step, false)) {
+                return;
+            }
+            if (!grow(exact, true)) {
+                throw jdbi.withHandle(handle -> quotas.exceeded(handle, caller.name()));
             }
         }
 
-        private void grow(long more) {
-            jdbi.useTransaction(handle -> {
-                quotas.reserve(handle, caller.name(), more, false);
-                handle.createUpdate("UPDATE pending_uploads SET reserved_bytes = reserved_bytes + :more WHERE id = :id")
-                      .bind("more", more).bind("id", id).execute();
+        /**
+         * Reserves {@code more} bytes, under the lock of the owner's usage row. When it is refused and
+         * {@code last}, the upload gives back everything it holds in the same transaction (its pending
+         * row goes too): of two uploads that together pass the quota, growing in turns, the one refused
+         * first frees its share before the other's next step is judged, so that one is stored rather
+         * than both refused.
+         */
+        private boolean grow(long more, boolean last) {
+            final boolean grown = jdbi.inTransaction(handle -> {
+                quotas.lock(handle, caller.name());
+                if (quotas.tryReserve(handle, caller.name(), more, false)) {
+                    handle.createUpdate("UPDATE pending_uploads SET reserved_bytes = reserved_bytes + :more WHERE id = :id")
+                          .bind("more", more).bind("id", id).execute();
+                    return true;
+                }
+                if (last && handle.createUpdate("DELETE FROM pending_uploads WHERE id = :id").bind("id", id).execute() > 0) {
+                    quotas.release(handle, caller.name(), reserved, true);
+                }
+                return false;
             });
-            reserved += more;
+            if (grown) {
+                reserved += more;
+            } else if (last) {
+                pending = false; // released above: the upload's end has nothing left to give back
+            }
+            return grown;
         }
 
         private FileRow commit() throws IOException {
