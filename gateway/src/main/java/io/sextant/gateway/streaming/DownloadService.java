@@ -1,7 +1,6 @@
 package io.sextant.gateway.streaming;
 
 import java.io.ByteArrayInputStream;
-import java.util.ArrayList;
 import java.util.List;
 
 import com.google.protobuf.Message;
@@ -53,11 +52,8 @@ final class DownloadService implements HttpService, RawBodyRoute {
 
     private <Q, R> void start(ServiceRequestContext ctx, HttpRequest req, ServerMethodDefinition<Q, R> definition,
                               HttpResponseWriter response) {
-        final List<String> pathValues = new ArrayList<>(route.variables().size());
-        for (int i = 0; i < route.variables().size(); i++) {
-            pathValues.add(ctx.pathParam(HttpRuleRoute.group(i)));
-        }
-        final QueryParams query = ctx.query() == null ? QueryParams.of() : QueryParams.fromQueryString(ctx.query());
+        final List<String> pathValues = route.pathValues(ctx);
+        final QueryParams query = HttpRuleRoute.query(ctx);
         final ByteRange range = declaration.acceptsRanges() && !req.headers().contains(HttpHeaderNames.IF_RANGE)
                                 ? ContentHeaders.range(req.headers().get(HttpHeaderNames.RANGE)) : null;
         new DownloadCall<>(ctx, definition.getMethodDescriptor(), declaration, response, () -> {

@@ -8,7 +8,9 @@ import java.util.regex.Pattern;
 import com.google.api.HttpRule;
 
 import com.linecorp.armeria.common.HttpMethod;
+import com.linecorp.armeria.common.QueryParams;
 import com.linecorp.armeria.server.Route;
+import com.linecorp.armeria.server.ServiceRequestContext;
 
 import io.sextant.gateway.backends.HttpRulePaths;
 
@@ -35,6 +37,20 @@ record HttpRuleRoute(HttpMethod method, String template, Pattern pattern, List<S
     /** The name of the group of the i-th variable. */
     static String group(int i) {
         return "v" + i;
+    }
+
+    /** The value of each variable in a request this route matched, in the order of {@link #variables}. */
+    List<String> pathValues(ServiceRequestContext ctx) {
+        final List<String> values = new ArrayList<>(variables.size());
+        for (int i = 0; i < variables.size(); i++) {
+            values.add(ctx.pathParam(group(i)));
+        }
+        return values;
+    }
+
+    /** A request's query parameters; none without a query string. */
+    static QueryParams query(ServiceRequestContext ctx) {
+        return ctx.query() == null ? QueryParams.of() : QueryParams.fromQueryString(ctx.query());
     }
 
     static HttpRuleRoute of(HttpRule rule) {

@@ -1,7 +1,6 @@
 package io.sextant.gateway.streaming;
 
 import java.io.ByteArrayInputStream;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -65,11 +64,8 @@ final class RestStreamService implements HttpService, TranscodedRoute {
 
     private void start(ServiceRequestContext ctx, HttpRequest req, byte[] body, StreamFormat format,
                        HttpResponseWriter response) {
-        final List<String> pathValues = new ArrayList<>(route.variables().size());
-        for (int i = 0; i < route.variables().size(); i++) {
-            pathValues.add(ctx.pathParam(HttpRuleRoute.group(i)));
-        }
-        final QueryParams query = ctx.query() == null ? QueryParams.of() : QueryParams.fromQueryString(ctx.query());
+        final List<String> pathValues = route.pathValues(ctx);
+        final QueryParams query = HttpRuleRoute.query(ctx);
         start(ctx, method, format, response, () -> binding.bind(body, pathValues, query), metadata(req));
     }
 

@@ -73,7 +73,7 @@ final class UploadService implements HttpService, RawBodyRoute {
                     throw Errors.invalidField("Content-Type", "this route takes the bytes as the request body, "
                                                               + "not as a multipart/form-data form");
                 }
-                final QueryParams query = query(ctx);
+                final QueryParams query = HttpRuleRoute.query(ctx);
                 if (!query.isEmpty()) {
                     // one source for the head: the form's parts
                     throw Errors.invalidField(query.names().iterator().next(), "a form upload takes its parameters "
@@ -82,7 +82,7 @@ final class UploadService implements HttpService, RawBodyRoute {
                 new FormUpload<>(ctx, req, call, declaration, head, definition.getServerCallHandler(), headers).start();
                 return;
             }
-            for (Map.Entry<String, String> parameter : query(ctx)) {
+            for (Map.Entry<String, String> parameter : HttpRuleRoute.query(ctx)) {
                 setParameter(declaration, head, parameter.getKey(), parameter.getValue());
             }
             if (declaration.contentType() != null && contentType != null) {
@@ -97,10 +97,6 @@ final class UploadService implements HttpService, RawBodyRoute {
             return;
         }
         call.start(definition.getServerCallHandler(), headers, head.build(), req, call::bodyComplete);
-    }
-
-    private static QueryParams query(ServiceRequestContext ctx) {
-        return ctx.query() == null ? QueryParams.of() : QueryParams.fromQueryString(ctx.query());
     }
 
     /**
