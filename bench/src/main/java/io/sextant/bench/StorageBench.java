@@ -4,23 +4,20 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * Storage's scenarios (issue 12): one large file uploaded and downloaded through the gateway's REST
- * routes, beside the raw disk measured in the same run with {@code dd} (written with
- * {@code conv=fsync}, as storage makes an upload durable before it answers; read back from the same
- * page cache the download reads from), and small uploads per second with wrk.
+ * routes with curl (a generator that costs little beside the mesh), beside the raw disk measured in the
+ * same run with {@code dd}: written with {@code conv=fsync}, as storage makes an upload durable before it
+ * answers, and read with {@code iflag=direct}, the disk itself rather than the page cache (whose read is
+ * reported too); then small uploads per second with wrk. One upload and download of the same file first,
+ * unmeasured, warm the JIT, as the other sections' warm-up does.
  */
 final class StorageBench {
 
@@ -32,7 +29,7 @@ final class StorageBench {
     static final int SMALL_CONNECTIONS = 16;
 
     private static final Pattern FILE_NAME = Pattern.compile("\"name\"\\s*:\\s*\"(files/[0-9a-f-]{36})\"");
-    private static final int BUFFER = 1 << 20;
+    private static final Duration TRANSFER_LIMIT = Duration.ofMinutes(10);
 
     /** Bytes moved in a time. */
     record Transfer(long bytes, double seconds) {
@@ -42,9 +39,10 @@ final class StorageBench {
         }
     }
 
-    /** What the scenarios measured, and the commands that reproduce the references. */
-    record Result(long largeBytes, Transfer rawWrite, Transfer rawRead, Transfer upload, Transfer download,
-                  Wrk.Result small, List<String> rawWriteCommand, List<String> rawReadCommand, List<String> smallCommand) {
+    /** What the scenarios measured, and the commands that reproduce them. */
+    record Result(long largeBytes, Transfer rawWrite, Transfer rawRead, Transfer cachedRead, Transfer upload,
+                  Transfer download, Wrk.Result small, List<String> rawWriteCommand, List<String> rawReadCommand,
+                  List<String> uploadCommand, List<String> downloadCommand, List<String> smallCommand) {
 
         double uploadShare() {
             return upload.mibPerSecond() / rawWrite.mibPerSecond();
@@ -59,8 +57,6 @@ final class StorageBench {
     private final String token;
     private final Path work;
     private final PrintStream log;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                                              .connectTimeout(Duration.ofSeconds(5)).build();
 
     StorageBench(URI gateway, String token, Path work, PrintStream log) {
         this.gateway = gateway;
@@ -69,34 +65,59 @@ final class StorageBench {
         this.log = log;
     }
 
-    Result run(long largeBytes, Duration warmup, Duration duration) throws IOException, InterruptedException {
+    Result run(long largeBytes, Duration warmup, Duration duration) throws IOException {
         Files.createDirectories(work);
         final Path raw = work.resolve("raw-disk.bin");
+        final Path source = work.resolve("upload-source.bin");
         final long mib = largeBytes / (1024 * 1024);
+        final long bytes = mib * 1024 * 1024;
         final List<String> write = List.of("dd", "if=/dev/zero", "of=" + raw, "bs=1M", "count=" + mib, "conv=fsync");
-        final List<String> read = List.of("dd", "if=" + raw, "of=/dev/null", "bs=1M");
+        final List<String> read = List.of("dd", "if=" + raw, "of=/dev/null", "bs=1M", "iflag=direct");
+        final List<String> cached = List.of("dd", "if=" + raw, "of=/dev/null", "bs=1M");
         final Transfer rawWrite;
         final Transfer rawRead;
+        final Transfer cachedRead;
         try {
             log.println("storage: raw disk, " + String.join(" ", write));
-            rawWrite = timed(mib * 1024 * 1024, () -> ToolRun.run(write, Duration.ofMinutes(10)).requireSuccess());
+            rawWrite = timed(bytes, write);
             log.println("storage: raw disk, " + String.join(" ", read));
-            rawRead = timed(mib * 1024 * 1024, () -> ToolRun.run(read, Duration.ofMinutes(10)).requireSuccess());
+            rawRead = timed(bytes, read);
+            cachedRead = timed(bytes, cached);
         } finally {
             Files.deleteIfExists(raw);
         }
-        log.println("storage: uploading " + Format.mebibytes(mib) + " through " + gateway);
-        final String[] name = new String[1];
-        final Transfer upload = timed(mib * 1024 * 1024, () -> name[0] = upload("bench-large.bin", mib * 1024 * 1024));
-        log.println("storage: downloading " + name[0]);
-        final Transfer download = timed(mib * 1024 * 1024, () -> download(name[0], mib * 1024 * 1024));
-        final List<String> small = smallCommand(duration);
-        final List<String> smallWarmup = smallCommand(warmup);
-        log.println("storage: small uploads, " + String.join(" ", small).replace(token, "$TOKEN"));
-        ToolRun.run(smallWarmup, Duration.ofMinutes(5));
-        final Wrk.Result smallResult = Wrk.parse(ToolRun.run(small, duration.plusMinutes(2)).requireSuccess().stdout());
-        return new Result(mib * 1024 * 1024, rawWrite, rawRead, upload, download, smallResult, write, read,
-                          small.stream().map(a -> a.replace(token, "$TOKEN")).toList());
+        try {
+            // random bytes: a file of zeros could be special-cased somewhere on its way
+            ToolRun.run(List.of("dd", "if=/dev/urandom", "of=" + source, "bs=1M", "count=" + mib), TRANSFER_LIMIT)
+                   .requireSuccess();
+            log.println("storage: warming up with one upload and download of " + Format.mebibytes(mib));
+            final String warm = upload(source, "bench-warm-up.bin");
+            download(warm, bytes);
+            delete(warm);
+            log.println("storage: uploading " + Format.mebibytes(mib) + " through " + gateway);
+            final long start = System.nanoTime();
+            final String name = upload(source, "bench-large.bin");
+            final Transfer upload = new Transfer(bytes, (System.nanoTime() - start) / 1e9);
+            log.println("storage: downloading " + name);
+            final long downloadStart = System.nanoTime();
+            download(name, bytes);
+            final Transfer download = new Transfer(bytes, (System.nanoTime() - downloadStart) / 1e9);
+            delete(name);
+            final List<String> small = smallCommand(duration);
+            final List<String> smallWarmup = smallCommand(warmup);
+            log.println("storage: small uploads, " + hidden(small));
+            ToolRun.run(smallWarmup, Duration.ofMinutes(5));
+            final Wrk.Result smallResult = Wrk.parse(ToolRun.run(small, duration.plusMinutes(2)).requireSuccess().stdout());
+            return new Result(bytes, rawWrite, rawRead, cachedRead, upload, download, smallResult, write, read,
+                              hidden(uploadCommand(source, "bench-large.bin")), hidden(downloadCommand("files/$ID")),
+                              hidden(small));
+        } finally {
+            Files.deleteIfExists(source);
+        }
+    }
+
+    private List<String> hidden(List<String> command) {
+        return command.stream().map(a -> a.replace(token, "$TOKEN")).toList();
     }
 
     private List<String> smallCommand(Duration duration) throws IOException {
@@ -110,80 +131,50 @@ final class StorageBench {
                            List.of("application/octet-stream", String.valueOf(SMALL_BYTES)));
     }
 
-    /** Uploads {@code size} generated bytes as a raw body; returns the new file's name. */
-    private String upload(String filename, long size) throws IOException, InterruptedException {
-        final HttpRequest request = HttpRequest.newBuilder(gateway.resolve("/v1/files?filename=" + filename))
-                                               .header("authorization", "Bearer " + token)
-                                               .header("content-type", "application/octet-stream")
-                                               .timeout(Duration.ofMinutes(10))
-                                               .POST(HttpRequest.BodyPublishers.fromPublisher(
-                                                       HttpRequest.BodyPublishers.ofInputStream(() -> generated(size)), size))
-                                               .build();
-        final HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-        final Matcher name = FILE_NAME.matcher(response.body());
-        if (response.statusCode() != 200 || !name.find()) {
-            throw new IllegalStateException("upload answered " + response.statusCode() + ": " + response.body());
+    private List<String> uploadCommand(Path source, String filename) {
+        return List.of("curl", "-sS", "-w", "\\n%{http_code}", "-H", "authorization: Bearer " + token,
+                       "-H", "content-type: application/octet-stream", "-X", "POST", "-T", source.toString(),
+                       gateway.resolve("/v1/files?filename=" + filename).toString());
+    }
+
+    private List<String> downloadCommand(String name) {
+        return List.of("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code} %{size_download}",
+                       "-H", "authorization: Bearer " + token, gateway.resolve("/v1/" + name + "/content").toString());
+    }
+
+    /** Uploads the file as a raw body with curl; returns the new file's name. */
+    private String upload(Path source, String filename) {
+        final ToolRun run = ToolRun.run(uploadCommand(source, filename), TRANSFER_LIMIT).requireSuccess();
+        final String out = run.stdout().strip();
+        final Matcher name = FILE_NAME.matcher(out);
+        if (!out.endsWith("\n200") || !name.find()) {
+            throw new IllegalStateException("upload answered " + out);
         }
         return name.group(1);
     }
 
-    /** Downloads {@code name} whole, reading and dropping the bytes; checks that all of them came. */
-    private void download(String name, long size) throws IOException, InterruptedException {
-        final HttpRequest request = HttpRequest.newBuilder(gateway.resolve("/v1/" + name + "/content"))
-                                               .header("authorization", "Bearer " + token)
-                                               .timeout(Duration.ofMinutes(10)).GET().build();
-        final HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
-        long received = 0;
-        try (InputStream body = response.body()) {
-            final byte[] buffer = new byte[BUFFER];
-            for (int n; (n = body.read(buffer)) >= 0; ) {
-                received += n;
-            }
-        }
-        if (response.statusCode() != 200 || received != size) {
-            throw new IllegalStateException("download answered " + response.statusCode() + " with " + received
-                                            + " bytes of " + size);
+    /** Downloads {@code name} whole with curl, dropping the bytes; checks that all of them came. */
+    private void download(String name, long size) {
+        final String out = ToolRun.run(downloadCommand(name), TRANSFER_LIMIT).requireSuccess().stdout().strip();
+        if (!out.equals("200 " + size)) {
+            throw new IllegalStateException("download of " + name + " answered (status, bytes) " + out + ", not 200 " + size);
         }
     }
 
-    /** {@code size} bytes of a random MiB repeated: costs the generator a copy, not a random number per byte. */
-    static InputStream generated(long size) {
-        final byte[] block = new byte[BUFFER];
-        new Random(42).nextBytes(block);
-        return new InputStream() {
-            private long left = size;
-
-            @Override
-            public int read() {
-                if (left == 0) {
-                    return -1;
-                }
-                final int b = block[(int) ((size - left) % BUFFER)] & 0xff;
-                left--;
-                return b;
-            }
-
-            @Override
-            public int read(byte[] into, int offset, int length) {
-                if (left == 0) {
-                    return -1;
-                }
-                final int at = (int) ((size - left) % BUFFER);
-                final int n = (int) Math.min(Math.min(length, left), BUFFER - at);
-                System.arraycopy(block, at, into, offset, n);
-                left -= n;
-                return n;
-            }
-        };
+    /** Deletes a file of the bench's user, so that the quota does not fill over runs. */
+    private void delete(String name) {
+        final String out = ToolRun.run(List.of("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-X", "DELETE",
+                                               "-H", "authorization: Bearer " + token,
+                                               gateway.resolve("/v1/" + name).toString()), Duration.ofMinutes(1))
+                                  .requireSuccess().stdout().strip();
+        if (!out.equals("200")) {
+            throw new IllegalStateException("deleting " + name + " answered " + out);
+        }
     }
 
-    private interface Timed {
-        void run() throws IOException, InterruptedException;
-    }
-
-    private static Transfer timed(long bytes, Timed what) throws IOException, InterruptedException {
+    private static Transfer timed(long bytes, List<String> command) {
         final long start = System.nanoTime();
-        what.run();
+        ToolRun.run(command, TRANSFER_LIMIT).requireSuccess();
         return new Transfer(bytes, (System.nanoTime() - start) / 1e9);
     }
 }

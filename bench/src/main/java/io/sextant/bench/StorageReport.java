@@ -28,7 +28,7 @@ record StorageReport(Machine machine, Findings findings, String reportCommand) {
         out.append("| figure | Sextant | reference (same run) | ratio | target | met |\n|---|---|---|---|---|---|\n");
         row(out, "upload of " + size + " (`POST /v1/files`, raw body)", result.upload(), "`dd` write, `conv=fsync`",
             result.rawWrite(), result.uploadShare(), StorageBench.TARGET_UPLOAD_SHARE);
-        row(out, "download of " + size + " (`GET /v1/files/{id}/content`)", result.download(), "`dd` read, page cache",
+        row(out, "download of " + size + " (`GET /v1/files/{id}/content`)", result.download(), "`dd` read, `iflag=direct` (the disk)",
             result.rawRead(), result.downloadShare(), StorageBench.TARGET_DOWNLOAD_SHARE);
         final Wrk.Result small = result.small();
         final double goodPerSecond = small.requests() > 0
@@ -39,8 +39,12 @@ record StorageReport(Machine machine, Findings findings, String reportCommand) {
            .append(small.errors() > 0 ? ", " + small.errors() + " errors" : "")
            .append(" | | | ").append(Format.perSecond(StorageBench.TARGET_SMALL_PER_SECOND)).append("/s | ")
            .append(goodPerSecond >= StorageBench.TARGET_SMALL_PER_SECOND ? "yes" : "**no**").append(" |\n\n");
-        out.append("References: `").append(String.join(" ", result.rawWriteCommand())).append("`, then `")
-           .append(String.join(" ", result.rawReadCommand())).append("`. Small uploads: `")
+        out.append("The same file read by `dd` from the page cache: ").append(mibs(result.cachedRead()))
+           .append(" (the download reads from it too; what the disk gives is the reference).\n\n")
+           .append("References: `").append(String.join(" ", result.rawWriteCommand())).append("`, then `")
+           .append(String.join(" ", result.rawReadCommand())).append("`. Upload: `")
+           .append(String.join(" ", result.uploadCommand())).append("`. Download: `")
+           .append(String.join(" ", result.downloadCommand())).append("`. Small uploads: `")
            .append(String.join(" ", result.smallCommand())).append("`.\n");
         return out.toString();
     }

@@ -2,6 +2,7 @@ package io.sextant.storage;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -199,12 +200,14 @@ public final class Uploads {
             if (after > reserved) {
                 reserveMore(after);
             }
-            final byte[] chunk = data.toByteArray();
-            sha256.update(chunk);
             if (prefix.size() < ContentTypes.DETECT_BYTES) {
-                prefix.write(chunk, 0, Math.min(chunk.length, ContentTypes.DETECT_BYTES - prefix.size()));
+                data.substring(0, Math.min(data.size(), ContentTypes.DETECT_BYTES - prefix.size())).writeTo(prefix);
             }
-            upload.write(chunk, 0, chunk.length);
+            // the message's own buffers, hashed and written without a copy of their own
+            for (ByteBuffer piece : data.asReadOnlyByteBufferList()) {
+                sha256.update(piece.duplicate());
+                upload.write(piece);
+            }
             size = after;
         }
 

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
+import com.google.protobuf.UnsafeByteOperations;
 
 import com.linecorp.armeria.common.AggregatedHttpResponse;
 import com.linecorp.armeria.common.ContentTooLargeException;
@@ -203,9 +204,11 @@ final class UploadCall<Q, R> extends RequestContextCall<Q, R> implements Subscri
             }
             final boolean full = filled >= MIN_CHUNK;
             if ((full || bodyRead && piece == null && filled > 0) && demand > 0) {
-                deliver(prototype.newBuilderForType()
-                                 .setField(declaration.data(), ByteString.copyFrom(chunk, 0, filled)).build());
+                // the chunk is the message's now, wrapped, not copied: the next one gets a new array
+                final ByteString data = UnsafeByteOperations.unsafeWrap(chunk, 0, filled);
+                chunk = null;
                 filled = 0;
+                deliver(prototype.newBuilderForType().setField(declaration.data(), data).build());
                 continue;
             }
             if (bodyRead && piece == null && filled == 0) {

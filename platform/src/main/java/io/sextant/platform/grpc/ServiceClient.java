@@ -131,6 +131,7 @@ public final class ServiceClient implements AutoCloseable {
      */
     public GrpcClientBuilder unguardedClientBuilder() {
         return GrpcClients.builder(SessionProtocol.HTTP, endpoints)
+                          .factory(GrpcLimits.meshClientFactory())
                           .responseTimeout(deadline)
                           .maxResponseLength(GrpcLimits.MAX_MESSAGE_BYTES)
                           .decorator(ServiceClient::propagate)

@@ -8,6 +8,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 
 import io.grpc.stub.ServerCallStreamObserver;
 
@@ -34,6 +35,8 @@ public final class StreamedBytes<T> {
 
     /** The largest chunk the contracts allow in one message (1 MiB). */
     public static final int MAX_CHUNK = 1 << 20;
+    /** The most bytes asked of the input in one read. */
+    static final int READ_SLICE = 256 * 1024;
 
     private final ServerCallStreamObserver<T> out;
     private final InputStream in;
@@ -76,12 +79,23 @@ public final class StreamedBytes<T> {
         try {
             while (remaining > 0 && out.isReady()) {
                 final int size = (int) Math.min(chunkSize, remaining);
-                final byte[] chunk = in.readNBytes(size);
-                if (chunk.length < size) {
-                    throw new IOException("the stream ended " + (remaining - chunk.length) + " bytes early");
+                final byte[] chunk = new byte[size];
+                int read = 0;
+                while (read < size) {
+                    // in slices: a file channel's stream reads through a temporary direct buffer of the
+                    // read's size, which the JDK keeps per thread (READ_SLICE, not 1 MiB, per blocking thread)
+                    final int n = in.readNBytes(chunk, read, Math.min(READ_SLICE, size - read));
+                    if (n == 0) {
+                        break;
+                    }
+                    read += n;
+                }
+                if (read < size) {
+                    throw new IOException("the stream ended " + (remaining - read) + " bytes early");
                 }
                 remaining -= size;
-                out.onNext(wrap.apply(ByteString.copyFrom(chunk)));
+                // a new array, never written again: wrapped, not copied
+                out.onNext(wrap.apply(UnsafeByteOperations.unsafeWrap(chunk)));
             }
         } catch (IOException e) {
             finish();

@@ -336,7 +336,9 @@ public final class SextantServer implements AutoCloseable {
               .maxNumConnections(maxConnections)
               .gracefulShutdownTimeout(Duration.ofMillis(200), config.shutdownGrace());
             if (!publicPort) {
-                sb.http2MaxResetFramesPerWindow(resetsPerMinute, 60);
+                sb.http2MaxResetFramesPerWindow(resetsPerMinute, 60)
+                  .http2InitialStreamWindowSize(GrpcLimits.MESH_STREAM_WINDOW_BYTES)
+                  .http2InitialConnectionWindowSize(GrpcLimits.MESH_CONNECTION_WINDOW_BYTES);
             } else {
                 sb.http2MaxStreamsPerConnection(streamsPerConnection);
             }

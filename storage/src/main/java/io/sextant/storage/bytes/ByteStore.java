@@ -2,6 +2,7 @@ package io.sextant.storage.bytes;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.util.Set;
 
 /**
@@ -50,6 +51,21 @@ public interface ByteStore extends AutoCloseable {
 
         /** Appends bytes; may block while the store drains (S3 sends a part when one is full). */
         void write(byte[] bytes, int offset, int length) throws IOException;
+
+        /**
+         * Appends the buffer's remaining bytes (its position moves to its limit); a store that can write a
+         * buffer as it is overrides this copy into an array.
+         */
+        default void write(ByteBuffer bytes) throws IOException {
+            if (bytes.hasArray()) {
+                write(bytes.array(), bytes.arrayOffset() + bytes.position(), bytes.remaining());
+                bytes.position(bytes.limit());
+            } else {
+                final byte[] copy = new byte[bytes.remaining()];
+                bytes.get(copy);
+                write(copy, 0, copy.length);
+            }
+        }
 
         /** How many bytes were written. */
         long size();

@@ -14,6 +14,13 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 
 import org.slf4j.Logger;
@@ -24,6 +31,12 @@ import org.slf4j.LoggerFactory;
  * is forced to disk ({@link FileChannel#force}), moved atomically to
  * {@code <first two characters of the key>/<key>} and the directory is forced too, so a committed
  * file survives a crash of the process or the machine, and a partial one is never under its key.
+ *
+ * <p>Write-behind: every {@value #FLUSH_BEHIND_BYTES} bytes of an upload, a flush of what it has written so
+ * far starts on one of {@value #FLUSHERS} background threads (when one is free; else the next step tries),
+ * so the disk writes while the bytes still arrive, and the final force at the commit has only the tail
+ * left. Without it the kernel held a whole 1 GiB upload in the page cache and the commit waited seconds
+ * for all of it. A failed early flush fails the commit: Linux may report a write error only once.
  */
 public final class LocalByteStore implements ByteStore {
 
@@ -32,13 +45,33 @@ public final class LocalByteStore implements ByteStore {
     private static final Pattern NAME = Pattern.compile("[0-9a-z][0-9a-z-]{1,99}");
     private static final String PART = ".part";
 
+    /**
+     * The most bytes handed to one write call. The JDK copies a heap buffer into a temporary direct buffer
+     * of the write's size and keeps it, per thread, for the next write: slices keep what the storage's
+     * (up to 200) blocking threads hold that way small, where 1 MiB writes could hold the whole direct
+     * memory of a 256 MiB JVM.
+     */
+    static final int WRITE_SLICE = 256 * 1024;
+    /** Bytes written between two background flushes of an upload. */
+    static final long FLUSH_BEHIND_BYTES = 32L << 20;
+    /** Background flushes running at once, of all uploads. */
+    static final int FLUSHERS = 2;
+
     private final Path root;
     private final Path tmp;
+    private final ThreadPoolExecutor flushers;
 
     /** Uses (and creates) {@code root}; fails at once if it cannot be written. */
     public LocalByteStore(Path root) {
         this.root = root.toAbsolutePath().normalize();
         this.tmp = this.root.resolve("tmp");
+        final AtomicInteger threads = new AtomicInteger();
+        // no queue: a flush starts now on a free thread or not at all (the bound of the write-behind)
+        this.flushers = new ThreadPoolExecutor(0, FLUSHERS, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), task -> {
+            final Thread thread = new Thread(task, "storage-flush-" + threads.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
         try {
             Files.createDirectories(tmp);
             if (!Files.isWritable(tmp)) {
@@ -59,7 +92,7 @@ public final class LocalByteStore implements ByteStore {
     public Upload begin(String key, String uploadId) throws IOException {
         final Path part = tmp.resolve(checked(uploadId) + PART);
         final FileChannel channel = FileChannel.open(part, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        return new LocalUpload(pathOf(key), part, channel);
+        return new LocalUpload(pathOf(key), part, channel, flushers);
     }
 
     @Override
@@ -152,7 +185,8 @@ public final class LocalByteStore implements ByteStore {
 
     @Override
     public void close() {
-        // nothing held open between calls
+        // nothing else is held open between calls
+        flushers.shutdown();
     }
 
     private Path pathOf(String key) {
@@ -181,13 +215,18 @@ public final class LocalByteStore implements ByteStore {
         private final Path target;
         private final Path part;
         private final FileChannel channel;
+        private final ThreadPoolExecutor flushers;
         private long size;
+        private long unflushed;
+        /** The background flush started last (null before the first): its failure, if it failed. */
+        private Future<IOException> flushing;
         private boolean finished;
 
-        LocalUpload(Path target, Path part, FileChannel channel) {
+        LocalUpload(Path target, Path part, FileChannel channel, ThreadPoolExecutor flushers) {
             this.target = target;
             this.part = part;
             this.channel = channel;
+            this.flushers = flushers;
         }
 
         @Override
@@ -195,11 +234,60 @@ public final class LocalByteStore implements ByteStore {
             if (finished) {
                 throw new IOException("the upload of " + target.getFileName() + " is already committed or aborted");
             }
-            final ByteBuffer buffer = ByteBuffer.wrap(bytes, offset, length);
-            while (buffer.hasRemaining()) {
-                channel.write(buffer);
+            write(ByteBuffer.wrap(bytes, offset, length));
+        }
+
+        @Override
+        public void write(ByteBuffer bytes) throws IOException {
+            if (finished) {
+                throw new IOException("the upload of " + target.getFileName() + " is already committed or aborted");
+            }
+            final int length = bytes.remaining();
+            final int limit = bytes.limit();
+            while (bytes.hasRemaining()) {
+                bytes.limit(Math.min(limit, bytes.position() + WRITE_SLICE));
+                while (bytes.hasRemaining()) {
+                    channel.write(bytes);
+                }
+                bytes.limit(limit);
             }
             size += length;
+            unflushed += length;
+            if (unflushed >= FLUSH_BEHIND_BYTES && (flushing == null || flushing.isDone())) {
+                checkFlushed();
+                try {
+                    flushing = flushers.submit(() -> {
+                        try {
+                            channel.force(false);
+                            return null;
+                        } catch (IOException e) {
+                            return e;
+                        }
+                    });
+                    unflushed = 0;
+                } catch (RejectedExecutionException e) {
+                    // both flushers busy (or the store closing): the next step, or the commit, flushes
+                }
+            }
+        }
+
+        /** Throws the failure of the last background flush; waits for it if it still runs. */
+        private void checkFlushed() throws IOException {
+            if (flushing == null) {
+                return;
+            }
+            final IOException failure;
+            try {
+                failure = flushing.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while " + part.getFileName() + " was flushed", e);
+            } catch (ExecutionException e) {
+                throw new IOException("the flush of " + part.getFileName() + " failed", e.getCause());
+            }
+            if (failure != null) {
+                throw new IOException("the flush of " + part.getFileName() + " failed: " + failure.getMessage(), failure);
+            }
         }
 
         @Override
@@ -212,6 +300,7 @@ public final class LocalByteStore implements ByteStore {
             if (finished) {
                 throw new IOException("the upload of " + target.getFileName() + " is already committed or aborted");
             }
+            checkFlushed();
             channel.force(true);
             channel.close();
             Files.createDirectories(target.getParent());
