@@ -105,7 +105,7 @@ final class StorageBench {
             delete(name);
             final List<String> small = smallCommand(duration);
             final List<String> smallWarmup = smallCommand(warmup);
-            log.println("storage: small uploads, " + hidden(small));
+            log.println("storage: small uploads, " + String.join(" ", hidden(small)));
             ToolRun.run(smallWarmup, Duration.ofMinutes(5));
             final Wrk.Result smallResult = Wrk.parse(ToolRun.run(small, duration.plusMinutes(2)).requireSuccess().stdout());
             return new Result(bytes, rawWrite, rawRead, cachedRead, upload, download, smallResult, write, read,
