@@ -77,7 +77,13 @@ final class Thumbnails implements OutboxHandler, AutoCloseable {
 
     @Override
     public void deliver(OutboxEvent event) throws Exception {
-        final UUID fileId = UUID.fromString(event.payload().unpack(File.class).getId());
+        final File stored = event.payload().unpack(File.class);
+        if (!Thumbnailer.supports(stored.getDetectedContentType())) {
+            // what the bytes are never changes: most uploads end here, without a query
+            outcomes.labels("not_an_image").inc();
+            return;
+        }
+        final UUID fileId = UUID.fromString(stored.getId());
         final Optional<FileRow> found = jdbi.withHandle(handle -> FileCatalog.find(handle, fileId, false));
         if (found.isEmpty()) {
             bytes.delete(ThumbnailJob.thumbnailKey(fileId.toString())); // a job that ran before the delete

@@ -6,20 +6,21 @@ import com.linecorp.armeria.client.ClientFactory;
 public final class GrpcLimits {
 
     /**
-     * The HTTP/2 flow-control window of one stream between services of the mesh: 4 MiB, so that a
+     * The HTTP/2 flow-control window of one stream between services of the mesh: 2 MiB, so that a
      * sender has the next 1 MiB message of a byte stream on its way while the receiver still works on
-     * the one before (with HTTP/2's 64 KiB, or Armeria's 1 MiB, a 1 MiB message does not fit the window
-     * and every message waits for a WINDOW_UPDATE: a 1 GiB upload through the gateway went at 119 MiB/s
-     * instead of 178). Public ports keep Armeria's default: a client on the internet should not be
-     * able to make a server hold this much of its sending.
+     * the one before (with Armeria's 1 MiB a 1 MiB message never fits the window and every message waits
+     * for a WINDOW_UPDATE: a 1 GiB upload through the gateway went at 119 MiB/s, with 2 MiB at about 210).
+     * 4 MiB (and 8 MiB a connection) added little more and about 36 MiB to the mesh's RSS after two 1 GiB
+     * round trips, against the 600 MiB it must stay under. Public ports keep Armeria's default: a client
+     * on the internet should not be able to make a server hold this much of its sending.
      */
-    public static final int MESH_STREAM_WINDOW_BYTES = 4 * 1024 * 1024;
+    public static final int MESH_STREAM_WINDOW_BYTES = 2 * 1024 * 1024;
     /**
-     * The HTTP/2 window of one mesh-internal connection, all its streams together: 8 MiB, the most
+     * The HTTP/2 window of one mesh-internal connection, all its streams together: 4 MiB, the most
      * bytes a server holds that it has not read yet on one connection (Armeria stops reading from a
      * connection past its window), whatever the number of streams.
      */
-    public static final int MESH_CONNECTION_WINDOW_BYTES = 8 * 1024 * 1024;
+    public static final int MESH_CONNECTION_WINDOW_BYTES = 4 * 1024 * 1024;
 
     /**
      * The largest gRPC message (and HTTP request) a service accepts and a client reads: 16 MiB. The
