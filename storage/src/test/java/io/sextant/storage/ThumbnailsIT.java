@@ -152,7 +152,7 @@ class ThumbnailsIT {
 
     @Test
     void theThumbnailOfAFileDeletedWhileItWasMadeIsRemoved() throws Exception {
-        // the event of a file whose row is gone, after its job stored the thumbnail's bytes
+        // the event of an image whose row is gone, after its job stored the thumbnail's bytes
         final String fileId = UUID.randomUUID().toString();
         try (var upload = storage.store().begin("thumb-" + fileId, "thumb-" + fileId)) {
             upload.write(new byte[] {1, 2, 3}, 0, 3);
@@ -161,7 +161,8 @@ class ThumbnailsIT {
         try (Thumbnails thumbnails = new Thumbnails(jdbi, storage.store(), new Thumbnailer(ThumbnailSettings.DEFAULTS),
                                                     new CollectorRegistry())) {
             thumbnails.deliver(new OutboxEvent(1, UUID.randomUUID(), Uploads.FILE_UPLOADED,
-                                               Any.pack(File.newBuilder().setId(fileId).build()), 0, Instant.now()));
+                                               Any.pack(File.newBuilder().setId(fileId).setDetectedContentType("image/png").build()),
+                                               0, Instant.now()));
         }
         assertThat(storage.stored("thumb-" + fileId)).isFalse();
         assertThat(thumbnailRows(fileId)).isZero();
