@@ -95,10 +95,6 @@ final class Thumbnails implements OutboxHandler, AutoCloseable {
             outcomes.labels("duplicate").inc();
             return;
         }
-        if (!Thumbnailer.supports(file.detectedContentType())) {
-            outcomes.labels("not_an_image").inc();
-            return;
-        }
         final ThumbnailJob.Result result;
         try {
             result = run(file);

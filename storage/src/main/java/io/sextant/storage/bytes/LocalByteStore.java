@@ -231,9 +231,6 @@ public final class LocalByteStore implements ByteStore {
 
         @Override
         public void write(byte[] bytes, int offset, int length) throws IOException {
-            if (finished) {
-                throw new IOException("the upload of " + target.getFileName() + " is already committed or aborted");
-            }
             write(ByteBuffer.wrap(bytes, offset, length));
         }
 
